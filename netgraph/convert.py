@@ -1,0 +1,233 @@
+"""Checkpoint <-> NetworkX graph conversion.
+
+The graph contract
+------------------
+:func:`to_graph` turns a layered feedforward network into a ``networkx.DiGraph``:
+
+- every unit is a node ``(layer, index)`` of Python ints, layer 0 being the inputs; all
+  nodes are present, isolated ones too. Node attributes: ``layer``, ``index``, ``role``
+  (``"input"``, ``"hidden"`` or ``"output"``) and ``bias`` (0.0 for inputs);
+- each present connection is an edge ``(l, i) -> (l + 1, j)`` with attribute
+  ``weight = W_l[j, i]`` (a float; ``nn.Linear.weight`` is out x in). Absent connections
+  are not edges; a present connection of weight 0.0 is an edge of weight 0.0;
+- ``G.graph`` holds ``layer_sizes`` (list of int), ``activation`` (str), ``has_bias``
+  (bool) and ``meta`` (the checkpoint's metadata dict).
+
+:func:`from_graph` inverts it exactly: the same weights, biases and masks.
+
+Examples
+--------
+>>> import torch
+>>> from netgraph import SparseMLP, to_graph
+>>> net = SparseMLP([2, 3, 1])
+>>> with torch.no_grad():
+...     _ = net.layers[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, 4.0]]))
+...     net.layers[0].set_mask(net.layers[0].weight != 0)
+...     _ = net.layers[1].weight.copy_(torch.tensor([[5.0, 0.0, 6.0]]))
+...     net.layers[1].set_mask(torch.tensor([[True, False, True]]))
+>>> G = to_graph(net)
+>>> sorted(G.edges(data="weight"))
+[((0, 0), (1, 0), 1.0), ((0, 0), (1, 2), 3.0), ((0, 1), (1, 1), 2.0), ((0, 1), (1, 2), 4.0), ((1, 0), (2, 0), 5.0), ((1, 2), (2, 0), 6.0)]
+>>> G.nodes[(1, 1)]["role"], G.number_of_nodes()
+('hidden', 6)
+"""
+
+import networkx as nx
+import numpy as np
+
+from .checkpoint import Checkpoint, as_checkpoint
+from .errors import GraphContractError
+
+__all__ = ["to_graph", "from_graph", "graph_to_checkpoint", "layer_nodes"]
+
+_ROLES = ("input", "hidden", "output")
+
+
+def layer_nodes(layer_sizes):
+    """The node tuples of each layer: ``[[(0, 0), (0, 1), ...], [(1, 0), ...], ...]``.
+
+    Examples
+    --------
+    >>> layer_nodes([2, 1])
+    [[(0, 0), (0, 1)], [(1, 0)]]
+    """
+    return [[(l, i) for i in range(n)] for l, n in enumerate(layer_sizes)]
+
+
+def to_graph(source, *, activation=None):
+    """Build the weighted directed graph of a feedforward network.
+
+    Parameters
+    ----------
+    source : str, Path, Checkpoint, SparseMLP, torch.nn.Module or Mapping
+        A checkpoint file, a loaded :class:`~netgraph.Checkpoint`, a model, or a state_dict
+        (see :func:`~netgraph.as_checkpoint`).
+    activation : str, optional
+        Activation to assume where ``source`` does not record one.
+
+    Returns
+    -------
+    networkx.DiGraph
+        A new graph following the contract in this module's docstring.
+
+    Raises
+    ------
+    CheckpointError
+        If ``source`` cannot be read as a layered feedforward network.
+
+    See Also
+    --------
+    from_graph : the inverse.
+    """
+    ckpt = as_checkpoint(source, activation=activation)
+    sizes = list(ckpt.layer_sizes)
+    last = len(sizes) - 1
+    G = nx.DiGraph(
+        layer_sizes=sizes,
+        activation=ckpt.activation,
+        has_bias=bool(ckpt.has_bias),
+        meta=dict(ckpt.meta),
+    )
+    nodes = layer_nodes(sizes)
+    for l, layer in enumerate(nodes):
+        role = _ROLES[0] if l == 0 else _ROLES[2] if l == last else _ROLES[1]
+        bias = [0.0] * sizes[0] if l == 0 else np.asarray(ckpt.biases[l - 1], dtype=np.float64).tolist()
+        G.add_nodes_from(
+            (node, {"layer": l, "index": node[1], "role": role, "bias": b}) for node, b in zip(layer, bias)
+        )
+    for l, (w, m) in enumerate(zip(ckpt.weights, ckpt.masks)):
+        # transpose so that edges come grouped by source unit, targets ascending
+        src, dst = np.nonzero(np.asarray(m).T)
+        wt = np.asarray(w).T[src, dst].astype(np.float64)
+        G.add_weighted_edges_from(
+            zip(map(nodes[l].__getitem__, src.tolist()), map(nodes[l + 1].__getitem__, dst.tolist()), wt.tolist())
+        )
+    return G
+
+
+def graph_to_checkpoint(G, *, meta=None):
+    """Read a graph that follows the contract back into a :class:`~netgraph.Checkpoint`.
+
+    Layer sizes come from ``G.graph["layer_sizes"]`` when present, otherwise from the nodes.
+    Node ``bias`` defaults to 0.0, ``G.graph["activation"]`` to ``"relu"``.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+    meta : dict, optional
+        Metadata to record; default ``G.graph.get("meta", {})``.
+
+    Returns
+    -------
+    Checkpoint
+
+    Raises
+    ------
+    GraphContractError
+        If a node is not a ``(layer, index)`` pair of ints within the layer sizes, an edge does
+        not go from layer ``l`` to ``l + 1``, or an edge has no numeric ``weight``.
+    """
+    sizes = _layer_sizes(G)
+    n_layers = len(sizes) - 1
+    weights = [np.zeros((sizes[l + 1], sizes[l]), dtype=np.float32) for l in range(n_layers)]
+    masks = [np.zeros((sizes[l + 1], sizes[l]), dtype=bool) for l in range(n_layers)]
+    biases = [np.zeros(sizes[l + 1], dtype=np.float32) for l in range(n_layers)]
+    m = G.number_of_edges()
+    if m:
+        try:
+            arr = np.array([(u[0], u[1], v[0], v[1]) for u, v in G.edges()], dtype=np.int64)
+        except (TypeError, IndexError, ValueError):
+            raise GraphContractError("graph edges must join (layer, index) nodes") from None
+        w = np.fromiter(_edge_weights(G), dtype=np.float64, count=m)
+        lu, iu, lv, jv = arr.T
+        bad = np.flatnonzero(lv != lu + 1)
+        if bad.size:
+            u, v = tuple(arr[bad[0], :2].tolist()), tuple(arr[bad[0], 2:].tolist())
+            raise GraphContractError(
+                f"edge {u} -> {v} does not go from layer l to layer l + 1 ({bad.size} such edges)"
+            )
+        for l in range(n_layers):
+            sel = lu == l
+            weights[l][jv[sel], iu[sel]] = w[sel]
+            masks[l][jv[sel], iu[sel]] = True
+    for node, b in G.nodes(data="bias", default=0.0):
+        if node[0] > 0 and b:
+            biases[node[0] - 1][node[1]] = b
+    return Checkpoint(
+        layer_sizes=tuple(sizes),
+        weights=tuple(weights),
+        biases=tuple(biases),
+        masks=tuple(masks),
+        activation=G.graph.get("activation", "relu"),
+        has_bias=bool(G.graph.get("has_bias", True)),
+        meta=dict(G.graph.get("meta", {}) if meta is None else meta),
+    )
+
+
+def from_graph(G):
+    """Build the :class:`~netgraph.SparseMLP` a graph describes (the inverse of :func:`to_graph`).
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        A graph following the contract of :func:`to_graph`, possibly edited.
+
+    Returns
+    -------
+    SparseMLP
+        Masks are the edges, weights the edge ``weight`` attributes, biases the node ``bias``
+        attributes.
+
+    Raises
+    ------
+    GraphContractError
+        See :func:`graph_to_checkpoint`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from netgraph import SparseMLP, to_graph
+    >>> net = SparseMLP([3, 4, 2])
+    >>> back = from_graph(to_graph(net))
+    >>> x = torch.randn(5, 3)
+    >>> bool(torch.equal(net(x), back(x)))
+    True
+    """
+    return graph_to_checkpoint(G).to_model()
+
+
+def _edge_weights(G):
+    for u, v, w in G.edges(data="weight"):
+        if w is None:
+            raise GraphContractError(f"edge {u} -> {v} has no 'weight' attribute")
+        yield w
+
+
+def _layer_sizes(G):
+    for node in G.nodes:
+        if not (
+            isinstance(node, tuple)
+            and len(node) == 2
+            and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in node)
+            and node[0] >= 0
+            and node[1] >= 0
+        ):
+            raise GraphContractError(f"node {node!r} is not a (layer, index) pair of non-negative ints")
+    if "layer_sizes" in G.graph:
+        sizes = [int(s) for s in G.graph["layer_sizes"]]
+        for node in G.nodes:
+            if node[0] >= len(sizes) or node[1] >= sizes[node[0]]:
+                raise GraphContractError(f"node {node!r} lies outside layer_sizes {sizes}")
+    else:
+        if G.number_of_nodes() == 0:
+            raise GraphContractError("the graph has no nodes and no 'layer_sizes' attribute")
+        n_layers = 1 + max(node[0] for node in G.nodes)
+        sizes = [0] * n_layers
+        for l, i in G.nodes:
+            sizes[l] = max(sizes[l], i + 1)
+        if 0 in sizes:
+            raise GraphContractError(f"layer {sizes.index(0)} has no nodes; set G.graph['layer_sizes']")
+    if len(sizes) < 2:
+        raise GraphContractError(f"layer_sizes {sizes}: a network needs at least two layers")
+    return sizes
+

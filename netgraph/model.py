@@ -1,0 +1,186 @@
+"""Sparse multilayer perceptrons: ``nn.Linear`` layers with boolean connection masks.
+
+A :class:`SparseMLP` is the network every other part of netgraph works on. Layer ``l``
+maps ``layer_sizes[l]`` units to ``layer_sizes[l + 1]`` units with the weight
+``W_l * M_l``, where ``W_l`` is the ``nn.Linear`` weight (shape out x in) and ``M_l`` a
+boolean mask of the same shape kept as a buffer. ``M_l[j, i]`` says whether the
+connection from unit ``i`` of layer ``l`` to unit ``j`` of layer ``l + 1`` exists; a
+present connection may have weight exactly zero (a freshly grown edge, say).
+
+Hidden layers apply the activation; the output layer returns raw scores (logits).
+"""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ._validation import check_choice, check_layer_sizes
+from .errors import ParameterError
+
+__all__ = ["SparseMLP", "MaskedLinear", "ACTIVATIONS"]
+
+#: Activations a :class:`SparseMLP` can use between layers, by name.
+ACTIVATIONS = {
+    "relu": F.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "gelu": F.gelu,
+    "silu": F.silu,
+    "leaky_relu": F.leaky_relu,
+    "identity": lambda x: x,
+}
+
+
+class MaskedLinear(nn.Linear):
+    """An ``nn.Linear`` whose forward pass uses ``weight * mask``.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Layer widths.
+    bias : bool, optional
+        Whether the layer has a bias.
+    mask : torch.Tensor of bool, shape (out_features, in_features), optional
+        Which connections exist. Default: all of them (a dense layer).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, mask=None):
+        super().__init__(in_features, out_features, bias=bias)
+        if mask is None:
+            mask = torch.ones(out_features, in_features, dtype=torch.bool)
+        self.register_buffer("mask", torch.zeros(out_features, in_features, dtype=torch.bool))
+        self.set_mask(mask)
+
+    def set_mask(self, mask):
+        """Replace the mask (copied into the existing buffer) and zero the weights it removes."""
+        mask = torch.as_tensor(mask)
+        if tuple(mask.shape) != tuple(self.mask.shape):
+            raise ParameterError(
+                f"mask has shape {tuple(mask.shape)}, expected {tuple(self.mask.shape)} (out x in)"
+            )
+        with torch.no_grad():
+            self.mask.copy_(mask.to(torch.bool))
+            self.weight.mul_(self.mask)
+
+    def forward(self, x):
+        return F.linear(x, self.weight * self.mask, self.bias)
+
+    def extra_repr(self):
+        n = int(self.mask.sum())
+        return f"{super().extra_repr()}, connections={n}/{self.mask.numel()}"
+
+
+class SparseMLP(nn.Module):
+    """A feedforward network of masked ``nn.Linear`` layers.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Widths from inputs to outputs, e.g. ``(784, 300, 100, 10)``.
+    activation : str, optional
+        Name of the activation between layers, one of :data:`ACTIVATIONS`.
+    bias : bool, optional
+        Whether the layers have biases.
+    masks : sequence of bool tensors or arrays, optional
+        One mask per layer, shape ``(layer_sizes[l + 1], layer_sizes[l])``. Default: dense.
+
+    Attributes
+    ----------
+    layers : nn.ModuleList of MaskedLinear
+        The layers; ``layers[l].weight[j, i]`` is the weight of edge ``(l, i) -> (l+1, j)``.
+
+    Raises
+    ------
+    ParameterError
+        If ``layer_sizes`` is not a sequence of at least two positive ints, the activation is
+        unknown, or a mask has the wrong number or shape.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = SparseMLP([2, 3, 1], masks=[torch.tensor([[1, 0], [0, 1], [1, 1]]), torch.ones(1, 3)])
+    >>> net.n_connections(), net.n_connections(layer=0), net.density()
+    (7, 4, 0.7777777777777778)
+    >>> net(torch.zeros(5, 2)).shape
+    torch.Size([5, 1])
+    """
+
+    def __init__(self, layer_sizes, *, activation="relu", bias=True, masks=None):
+        super().__init__()
+        sizes = check_layer_sizes(layer_sizes)
+        check_choice(activation, tuple(ACTIVATIONS), name="activation")
+        n_layers = len(sizes) - 1
+        if masks is not None and len(masks) != n_layers:
+            raise ParameterError(
+                f"masks has {len(masks)} entries, expected {n_layers} (one per layer of {list(sizes)})"
+            )
+        self.activation = activation
+        self.layers = nn.ModuleList(
+            MaskedLinear(sizes[l], sizes[l + 1], bias=bias, mask=None if masks is None else masks[l])
+            for l in range(n_layers)
+        )
+
+    @property
+    def layer_sizes(self):
+        """tuple of int: widths from inputs to outputs."""
+        return (self.layers[0].in_features,) + tuple(layer.out_features for layer in self.layers)
+
+    @property
+    def masks(self):
+        """list of torch.Tensor: the boolean mask of each layer (the buffers themselves)."""
+        return [layer.mask for layer in self.layers]
+
+    @property
+    def has_bias(self):
+        """bool: whether the layers carry biases."""
+        return self.layers[0].bias is not None
+
+    def forward(self, x):
+        act = ACTIVATIONS[self.activation]
+        x = x.reshape(x.shape[0], -1)
+        last = len(self.layers) - 1
+        for l, layer in enumerate(self.layers):
+            x = layer(x)
+            if l < last:
+                x = act(x)
+        return x
+
+    def n_connections(self, *, layer=None):
+        """Number of present connections: in total, or of one layer.
+
+        Parameters
+        ----------
+        layer : int, optional
+            Layer index ``l`` (connections from layer ``l`` to ``l + 1``). Default: all layers.
+
+        Returns
+        -------
+        int
+        """
+        if layer is None:
+            return sum(int(m.sum()) for m in self.masks)
+        return int(self.layers[self._check_layer(layer)].mask.sum())
+
+    def density(self, *, layer=None):
+        """Fraction of possible connections that are present, in total or of one layer.
+
+        Returns
+        -------
+        float
+        """
+        if layer is None:
+            return self.n_connections() / sum(m.numel() for m in self.masks)
+        return self.n_connections(layer=layer) / self.layers[self._check_layer(layer)].mask.numel()
+
+    @torch.no_grad()
+    def apply_masks_(self):
+        """Zero every weight whose connection is absent (in place). Returns ``self``."""
+        for layer in self.layers:
+            layer.weight.mul_(layer.mask)
+        return self
+
+    def _check_layer(self, layer):
+        n = len(self.layers)
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < n:
+            raise ParameterError(f"layer={layer!r}, expected an int in [0, {n - 1}]")
+        return layer

@@ -1,0 +1,79 @@
+"""Small helpers shared by the ``scripts/bench_*.py`` benchmarks.
+
+Each benchmark owns one section of ``docs/BENCHMARKS.md``, delimited by
+``<!-- bench:NAME:start -->`` / ``<!-- bench:NAME:end -->``, and rewrites only that section,
+so the benchmarks can be run one at a time.
+"""
+
+import platform
+import statistics
+import time
+from pathlib import Path
+
+BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+_HEADER = """# Benchmarks
+
+Each section is written by the script it names, run on the machine it describes. Speed
+targets are ratios against a reference implementation measured in the same run.
+"""
+
+
+def timeit(fn, *, repeat=5, number=1):
+    """Best-of-``repeat`` wall time of ``number`` calls of ``fn()``, in seconds per call."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    return min(times)
+
+
+def median_time(fn, *, repeat=5):
+    """Median wall time of ``repeat`` calls of ``fn()``, in seconds."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def machine_line():
+    """One line naming the machine and the library versions the numbers were taken with."""
+    import os
+
+    import networkx
+    import numpy
+    import scipy
+
+    parts = [
+        f"{platform.machine()}, {os.cpu_count()} cores",
+        f"Python {platform.python_version()}",
+        f"numpy {numpy.__version__}",
+        f"scipy {scipy.__version__}",
+        f"networkx {networkx.__version__}",
+    ]
+    try:
+        import torch
+
+        parts.append(f"torch {torch.__version__}")
+    except ImportError:
+        pass
+    return ", ".join(parts)
+
+
+def write_section(name, body, *, path=BENCHMARKS_MD):
+    """Replace (or append) the section ``name`` of ``docs/BENCHMARKS.md`` with ``body``."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    block = f"{start}\n{body.strip()}\n{end}"
+    text = path.read_text() if path.exists() else _HEADER
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        text = before + block + after
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
