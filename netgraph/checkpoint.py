@@ -13,7 +13,8 @@ matrix (out x in), bias vector and boolean mask per layer, the activation and a 
   state_dict order and their shapes must chain (out of one = in of the next);
 - a model pruned with ``torch.nn.utils.prune`` (``weight_orig`` + ``weight_mask``): the mask
   defines the edges, the weight is ``weight_orig * weight_mask``;
-- ``.safetensors`` files with the same keys.
+- ``.safetensors`` files with the same keys. safetensors stores keys in string order, so
+  their layers are put in natural order (``fc2`` before ``fc10``, ``0`` before ``10``).
 
 Without a mask, a connection exists where the weight is non-zero. Missing biases are 0.
 Loading never executes code from the file: ``.pt`` files are read with
@@ -41,6 +42,7 @@ __all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "as_checkpoint"]
 
 FORMAT = "netgraph-checkpoint"
 FORMAT_VERSION = 1
+_JSON_HEADER_KEYS = ("format_version", "layer_sizes", "has_bias")
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
 _ACTIVATION_MODULES = {
     nn.ReLU: "relu",
@@ -238,7 +240,7 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
             tensors[f"layers.{l}.weight"] = w
             tensors[f"layers.{l}.bias"] = b
             tensors[f"layers.{l}.mask"] = m
-        metadata = {k: json.dumps(v) if not isinstance(v, str) else v for k, v in header.items()}
+        metadata = {k: json.dumps(v) if k in _JSON_HEADER_KEYS else v for k, v in header.items()}
         data = st_save(tensors, metadata=metadata)
         with atomic_write(path) as f:
             f.write(data)
@@ -426,7 +428,7 @@ def _load_safetensors(path, activation):
         raise CheckpointError(f"{path}: cannot be read as safetensors (truncated or corrupt?): {exc}") from None
     if metadata.get("format") == FORMAT:
         try:
-            header = {k: (v if k in ("format", "activation") else json.loads(v)) for k, v in metadata.items()}
+            header = {k: (json.loads(v) if k in _JSON_HEADER_KEYS else v) for k, v in metadata.items()}
             n_layers = len(header["layer_sizes"]) - 1
             obj = {
                 **header,
@@ -438,9 +440,16 @@ def _load_safetensors(path, activation):
             raise CheckpointError(f"{path}: netgraph safetensors file is incomplete: missing {exc}") from None
         ckpt = _from_native(obj, source=str(path), label=str(path))
     else:
-        ckpt = _from_state_dict(tensors, source=str(path), activation=activation, label=str(path))
+        # safetensors stores keys sorted as strings: restore layer order with a natural sort
+        ordered = {k: tensors[k] for k in sorted(tensors, key=_natural_key)}
+        ckpt = _from_state_dict(ordered, source=str(path), activation=activation, label=str(path))
     fmt = f"safetensors:{ckpt.source_format}"
     return Checkpoint(**{**ckpt.__dict__, "source_format": fmt})
+
+
+def _natural_key(key):
+    """Sort key that orders ``fc2`` before ``fc10`` and ``layers.2`` before ``layers.10``."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", key)]
 
 
 def _from_object(obj, *, source, activation, path_label):
@@ -516,7 +525,7 @@ def _from_state_dict(sd, *, source, activation, label):
             continue
         if not isinstance(value, torch.Tensor):
             raise CheckpointError(f"{label}: {key} is a {type(value).__name__}, expected a tensor")
-        if suffix in ("weight", "weight_orig") and prefix not in layers:
+        if suffix in ("weight", "weight_orig") and prefix not in order:
             order.append(prefix)
         layers.setdefault(prefix, {})[suffix] = value
     for prefix, parts in layers.items():

@@ -1,0 +1,64 @@
+"""``netgraph info CKPT``: layer sizes, connections, density, compression and metadata."""
+
+import json
+
+__all__ = ["register"]
+
+
+def register(subparsers):
+    p = subparsers.add_parser(
+        "info",
+        help="summarise a checkpoint: layers, connections, density, compression, metadata",
+        description="Summarise a checkpoint (netgraph, nn.Sequential/custom state_dict, "
+        "torch.nn.utils.prune or safetensors): layer sizes, connections per layer, density, "
+        "compression vs. dense, and metadata.",
+    )
+    p.add_argument("checkpoint", help="checkpoint file")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_run)
+
+
+def summarize(ckpt):
+    """The numbers ``netgraph info`` shows, as a JSON-safe dict."""
+    sizes = list(ckpt.layer_sizes)
+    layers = []
+    for l, m in enumerate(ckpt.masks):
+        n = int(m.sum())
+        layers.append({"layer": l, "shape": [sizes[l], sizes[l + 1]], "connections": n, "possible": int(m.size), "density": n / m.size})
+    total = ckpt.n_connections()
+    possible = sum(int(m.size) for m in ckpt.masks)
+    return {
+        "file": ckpt.source,
+        "format": ckpt.source_format,
+        "layer_sizes": sizes,
+        "activation": ckpt.activation,
+        "layers": layers,
+        "connections": total,
+        "possible": possible,
+        "density": total / possible,
+        "compression": possible / total if total else None,
+        "meta": ckpt.meta,
+    }
+
+
+def _run(args):
+    from ..checkpoint import load_checkpoint
+
+    s = summarize(load_checkpoint(args.checkpoint))
+    if args.json:
+        print(json.dumps(s, indent=2, sort_keys=True))
+        return 0
+    print(f"{s['file']}  ({s['format']})")
+    print(f"layers      {'-'.join(map(str, s['layer_sizes']))}  activation={s['activation']}")
+    for row in s["layers"]:
+        a, b = row["shape"]
+        print(f"  layer {row['layer']}  {a:>6} -> {b:<6} {row['connections']:>10,} / {row['possible']:<12,} density {row['density']:.4f}")
+    comp = f"compression {s['compression']:.1f}x vs. dense" if s["compression"] else "no connections"
+    print(f"connections {s['connections']:,} / {s['possible']:,}  density {s['density']:.4f}  ({comp})")
+    for key in sorted(s["meta"]):
+        value = s["meta"][key]
+        text = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+        if len(text) > 100:
+            text = text[:97] + "..."
+        print(f"meta.{key:<12} {text}")
+    return 0
