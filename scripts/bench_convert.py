@@ -72,7 +72,7 @@ def main(argv=None):
         "",
         f"Machine: {machine_line()}. Net 784-1000-1000-1000-10, random masks; median of {args.repeat} runs.",
         "Reference: bare `nx.DiGraph().add_weighted_edges_from(edges)` on a prepared edge list of the same edges.",
-        "`to_graph` starts from an in-memory `Checkpoint` and includes building that list and all node attributes.",
+        "`to_graph` starts from an in-memory `Checkpoint` and includes building that list and all node attributes. `load_checkpoint` is timed with the file in the page cache.",
         "",
         "| density | edges | reference (s) | `to_graph` (s) | ratio (target ≤ 1.5) | `load_checkpoint` (ms, target < 50) | file (MB) |",
         "|---|---|---|---|---|---|---|",
