@@ -57,7 +57,9 @@ _LAZY = {
 }
 
 # submodules reachable as attributes (``netgraph.edits``) without an explicit import
-_SUBMODULES = {"checkpoint", "convert", "model", "cli", "data", "edits", "growth", "pruning", "topology", "train"}
+_SUBMODULES = {
+    "checkpoint", "convert", "model", "export", "cli", "data", "edits", "evolution", "growth", "pruning", "topology", "train",
+}
 
 
 def __getattr__(name):

@@ -1,0 +1,147 @@
+"""Topology evolution: one prune-and-regrow step of dynamic sparse training.
+
+After each training epoch but the last, SET (Mocanu et al. 2018) removes a fraction ζ of
+every layer's connections and regrows as many, so the number of connections -- and the
+density -- never drifts. :func:`evolve_` does this in place on a
+:class:`~netgraph.SparseMLP` with any pruning criterion of :mod:`netgraph.pruning` and any
+growth strategy of :mod:`netgraph.growth`:
+
+1. every layer: choose the connections to remove (:func:`~netgraph.pruning.choose_prune`)
+   and remove them (mask False, weight 0);
+2. every layer, first to last: choose as many absent positions to grow
+   (:func:`~netgraph.growth.choose_growth`; positions just removed may be chosen again);
+3. every layer, first to last: draw the new weights
+   (:func:`~netgraph.growth.new_weight_values`, from the surviving weights) and add the
+   connections.
+
+Steps 2 and 3 draw from one random stream in that order, which is also the order of
+:func:`netgraph.edits.prune` followed by :func:`netgraph.edits.grow`, so the graph edits
+reproduce an evolution step exactly.
+
+Examples
+--------
+>>> from netgraph import SparseMLP
+>>> from netgraph.topology import init_masks
+>>> net = SparseMLP([8, 16, 4], masks=init_masks([8, 16, 4], density=0.5, rng=0))
+>>> before = [net.n_connections(layer=l) for l in range(2)]
+>>> stats = evolve_(net, zeta=0.3, criterion="magnitude", growth="strategic", rng=0)
+>>> [(s["removed"], s["added"]) for s in stats]
+[(17, 17), (8, 8)]
+>>> [net.n_connections(layer=l) for l in range(2)] == before
+True
+"""
+
+import torch
+
+from ._validation import check_choice, check_random_state
+from .errors import ParameterError
+from .growth import DEFAULT_INIT, GROWTH_STRATEGIES, choose_growth, new_weight_values
+from .pruning import PRUNING_CRITERIA, choose_prune
+
+__all__ = ["evolve_"]
+
+_WEIGHT_OPTIONS = ("init", "init_scale")
+
+
+@torch.no_grad()
+def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=None, **growth_options):
+    """Prune a fraction ``zeta`` of every layer's connections and regrow as many (in place).
+
+    Parameters
+    ----------
+    model : SparseMLP
+        Changed in place: masks, and weights at the removed and the added positions.
+    zeta : float or int
+        Amount to remove per layer, as for :func:`~netgraph.pruning.choose_prune` (a float
+        is a fraction; for ``criterion="set"`` a fraction of each sign).
+    criterion : str, optional
+        A name in :data:`~netgraph.pruning.PRUNING_CRITERIA`.
+    growth : str, optional
+        A name in :data:`~netgraph.growth.GROWTH_STRATEGIES`. ``"none"`` means a static
+        topology: nothing is removed or added.
+    rng : None, int, SeedSequence or numpy.random.Generator, optional
+        Source of randomness (growth choices, then new weights).
+    grads : sequence of torch.Tensor, optional
+        One dense gradient per layer (see :func:`~netgraph.growth.dense_gradients`);
+        required by ``growth="gradient"``.
+    **growth_options
+        ``init`` (``"normal"`` or ``"zero"``; default by strategy: ``"zero"`` for gradient,
+        ``"normal"`` otherwise), ``init_scale`` (default 1.0), and the strategy's own options
+        (e.g. ``start_fraction`` for ``"strategic"``; options of other strategies are ignored).
+
+    Returns
+    -------
+    list of dict
+        Per layer: ``removed`` and ``added`` (ints, equal), ``removed_index`` and
+        ``added_index`` (LongTensors of flat out x in indices; an index may be in both when
+        a connection was removed and regrown).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown criterion, strategy or option, a bad ``zeta``, or missing or
+        mismatched ``grads``.
+    """
+    check_choice(criterion, tuple(PRUNING_CRITERIA), name="criterion")
+    check_choice(growth, tuple(GROWTH_STRATEGIES), name="growth")
+    layers = list(model.layers)
+    weight_opts = {k: growth_options.pop(k) for k in _WEIGHT_OPTIONS if k in growth_options}
+    weight_opts.setdefault("init", DEFAULT_INIT[growth])
+    grads = _check_grads(grads, layers, growth)
+    rng = check_random_state(rng)
+    empty = torch.zeros(0, dtype=torch.long)
+    if growth == "none":
+        # still validate zeta and the options, so a typo does not pass silently
+        for layer in layers:
+            choose_prune(layer.weight, layer.mask, zeta, criterion=criterion)
+        choose_growth(layers[0].weight, layers[0].mask, 0, strategy="none", **growth_options)
+        new_weight_values(layers[0].weight, layers[0].mask, 0, **weight_opts)
+        return [dict(removed=0, added=0, removed_index=empty, added_index=empty) for _ in layers]
+
+    removed = []
+    for layer in layers:
+        idx = choose_prune(layer.weight, layer.mask, zeta, criterion=criterion)
+        _put(layer.mask, idx, False)
+        _put(layer.weight, idx, 0.0)
+        removed.append(idx)
+    added = [
+        choose_growth(
+            layer.weight, layer.mask, int(idx.numel()), strategy=growth, rng=rng, grad=g, **growth_options
+        )
+        for layer, idx, g in zip(layers, removed, grads)
+    ]
+    values = [
+        new_weight_values(layer.weight, layer.mask, int(idx.numel()), rng=rng, **weight_opts)
+        for layer, idx in zip(layers, added)
+    ]
+    for layer, idx, v in zip(layers, added, values):
+        _put(layer.weight, idx, v)
+        _put(layer.mask, idx, True)
+    return [
+        dict(removed=int(r.numel()), added=int(a.numel()), removed_index=r, added_index=a)
+        for r, a in zip(removed, added)
+    ]
+
+
+def _put(tensor, idx, value):
+    """``tensor.view(-1)[idx] = value``; through a numpy view on CPU, where torch's indexed
+    writes are much slower when the cores are busy."""
+    if tensor.device.type == "cpu" and tensor.is_contiguous():
+        flat = tensor.detach().numpy().reshape(-1)
+        flat[idx.numpy()] = value.numpy() if isinstance(value, torch.Tensor) else value
+    else:
+        tensor.view(-1)[idx.to(tensor.device)] = value
+
+
+def _check_grads(grads, layers, growth):
+    if grads is None:
+        if growth == "gradient":
+            raise ParameterError(
+                "grads=None: growth='gradient' needs one dense gradient per layer "
+                "(see netgraph.growth.dense_gradients)"
+            )
+        return [None] * len(layers)
+    grads = list(grads)
+    if len(grads) != len(layers):
+        raise ParameterError(f"grads has {len(grads)} entries, expected {len(layers)} (one per layer)")
+    return grads

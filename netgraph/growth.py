@@ -1,0 +1,430 @@
+"""Growth strategies: which absent connections of a layer to add.
+
+Every strategy is a small function in :data:`GROWTH_STRATEGIES` with one signature::
+
+    fn(weight, mask, n, *, rng, grad=None, **options) -> torch.LongTensor
+
+``weight``, ``mask`` and ``grad`` are 2-D tensors of one layer, out x in (``nn.Linear``'s
+layout); ``rng`` is a ``numpy.random.Generator``. The result holds ``n`` distinct flat
+(row-major) indices ``j * n_in + i`` of positions where ``mask`` is False, in ascending
+order -- fewer only when fewer absent positions exist. A strategy never picks an existing
+connection. Its options are its keyword-only parameters besides ``rng`` and ``grad``.
+
+- ``"random"`` -- SET (Mocanu et al. 2018): uniform among the absent positions.
+- ``"strategic"`` -- our reading of Finlinson & Moschoyiannis (2020): new edges start at the
+  sources with the largest outgoing weight magnitude and end at targets drawn with
+  probability proportional to the normal CDF of their standardised incoming magnitude. The
+  authors' full text was not available to us; ``docs/METHODS.md`` gives the formulas.
+- ``"gradient"`` -- RigL (Evci et al. 2020): the absent positions with the largest
+  ``|dL/dw|`` (needs ``grad``; ties go to the lower flat index).
+- ``"none"`` -- no growth.
+
+:func:`choose_growth` validates and dispatches; :func:`new_weight_values` draws the weights of
+the grown connections; :func:`dense_gradients` computes the ``grad`` that ``"gradient"`` needs.
+
+To add a strategy, write a function with the signature above and put it in
+:data:`GROWTH_STRATEGIES` under a new name.
+
+Examples
+--------
+>>> import torch
+>>> mask = torch.tensor([[True, False], [False, True]])
+>>> choose_growth(torch.ones(2, 2), mask, 2, strategy="random", rng=0).tolist()
+[1, 2]
+
+References
+----------
+.. [1] D. C. Mocanu et al., "Scalable training of artificial neural networks with adaptive
+   sparse connectivity inspired by network science", Nature Communications 9, 2383 (2018).
+.. [2] D. Finlinson, S. Moschoyiannis, "Synthesis and Pruning as a Dynamic Compression
+   Strategy for Efficient Deep Neural Networks" (2020).
+.. [3] U. Evci, T. Gale, J. Menick, P. S. Castro, E. Elsen, "Rigging the Lottery: Making All
+   Tickets Winners", ICML (2020).
+"""
+
+import inspect
+import math
+import numbers
+
+import numpy as np
+import torch
+from scipy.special import log_ndtr
+from torch.nn import functional as F
+
+from ._validation import check_amount, check_choice, check_random_state
+from .errors import ParameterError
+
+__all__ = [
+    "GROWTH_STRATEGIES",
+    "DEFAULT_INIT",
+    "choose_growth",
+    "new_weight_values",
+    "dense_gradients",
+    "grow_random",
+    "grow_strategic",
+    "grow_gradient",
+    "grow_none",
+]
+
+_INITS = ("normal", "zero")
+# rows x targets of the Gumbel key matrix drawn at once by the strategic strategy
+_CHUNK = 1 << 21
+
+
+def grow_random(weight, mask, n, *, rng, grad=None):
+    """SET growth: ``n`` positions drawn uniformly without replacement among the absent ones.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> grow_random(torch.zeros(2, 3), torch.eye(2, 3, dtype=torch.bool), 4, rng=np.random.default_rng(0)).tolist()
+    [1, 2, 3, 5]
+    """
+    absent = np.flatnonzero(~_np_mask(mask))
+    n = min(int(n), absent.size)
+    picked = absent[rng.choice(absent.size, size=n, replace=False)] if n else absent[:0]
+    return _as_index(np.sort(picked), weight)
+
+
+def grow_strategic(weight, mask, n, *, rng, grad=None, start_fraction=0.2):
+    """Strategic synthesis: strong sources as start points, Gaussian-weighted endpoints.
+
+    1. Each source unit ``i`` (input side) is scored by its outgoing magnitude
+       ``s_i = sum_j |W[j, i]|`` over present connections. Sources are ranked by score
+       (ties: lower index first); the start points are the top ``ceil(start_fraction * n_in)``
+       sources that still have a free (unconnected) target. If they have fewer than ``n`` free
+       positions between them, the next-ranked sources join until there are enough.
+    2. The ``n`` new edges are spread uniformly at random over the start points (a
+       multinomial draw), never more on a start point than it has free targets; any excess is
+       spread again over the start points with room left.
+    3. Each target ``j`` has incoming magnitude ``t_j = sum_i |W[j, i]|``; with ``mu`` and
+       ``sigma`` their mean and (population) standard deviation, a start point's endpoints
+       are drawn without replacement among its free targets with probability proportional to
+       ``Phi((t_j - mu) / sigma)``, ``Phi`` the standard normal CDF (``sigma == 0``: every
+       target gets ``Phi(0)``, i.e. uniform). Strong targets are favoured, none is excluded.
+
+    Sampling uses the Gumbel-top-k trick, one key matrix per batch of start points.
+
+    Parameters
+    ----------
+    weight, mask : torch.Tensor, shape (n_out, n_in)
+    n : int
+    rng : numpy.random.Generator
+    grad : ignored
+    start_fraction : float, optional
+        Share of the sources (by score) used as start points, in ``(0, 1]``.
+
+    Returns
+    -------
+    torch.LongTensor
+        Ascending flat indices of the new connections.
+
+    Examples
+    --------
+    Only source 1 has a free target, and only one:
+
+    >>> import numpy as np, torch
+    >>> w = torch.tensor([[1.0, 2.0], [3.0, 0.0]])
+    >>> m = torch.tensor([[True, True], [True, False]])
+    >>> grow_strategic(w, m, 1, rng=np.random.default_rng(0)).tolist()
+    [3]
+    """
+    if isinstance(start_fraction, bool) or not isinstance(start_fraction, numbers.Real) or not 0 < start_fraction <= 1:
+        raise ParameterError(f"start_fraction={start_fraction!r}, must be a number in (0, 1]")
+    m = _np_mask(mask)
+    n_out, n_in = m.shape
+    free = n_out - m.sum(axis=0)  # free targets per source
+    n = min(int(n), int(free.sum()))
+    if n == 0:
+        return _as_index(np.zeros(0, dtype=np.int64), weight)
+    a = np.abs(_np_weight(weight) * m, dtype=np.float64)
+    source_score = a.sum(axis=0)
+    target_score = a.sum(axis=1)
+
+    # (1) start points: top sources by score that have room, extended until n positions fit
+    ranked = np.argsort(-source_score, kind="stable")
+    ranked = ranked[free[ranked] > 0]
+    k = min(max(1, math.ceil(start_fraction * n_in)), ranked.size)
+    k = max(k, int(np.searchsorted(np.cumsum(free[ranked]), n)) + 1)
+    starts = ranked[:k]
+    cap = free[starts]
+
+    # (2) spread n edges over the start points, uniformly, within each one's capacity
+    counts = np.zeros(k, dtype=np.int64)
+    left = n
+    while left:
+        room = np.flatnonzero(counts < cap)
+        counts[room] += rng.multinomial(left, np.full(room.size, 1.0 / room.size))
+        over = np.maximum(counts - cap, 0)
+        counts -= over
+        left = int(over.sum())
+
+    # (3) endpoints: Gumbel-top-k with log-probabilities log Phi(z_j) among free targets
+    sigma = target_score.std()
+    z = (target_score - target_score.mean()) / sigma if sigma > 0 else np.zeros(n_out)
+    log_p = log_ndtr(z)
+    starts, counts = starts[counts > 0], counts[counts > 0]
+    out = []
+    rows = max(1, _CHUNK // n_out)
+    for lo in range(0, starts.size, rows):
+        src, cnt = starts[lo : lo + rows], counts[lo : lo + rows]
+        keys = log_p + rng.gumbel(size=(src.size, n_out))
+        keys[m[:, src].T] = -np.inf
+        top = int(cnt.max())
+        if top < n_out:
+            part = np.argpartition(-keys, top - 1, axis=1)[:, :top]
+        else:
+            part = np.broadcast_to(np.arange(n_out), (src.size, n_out))
+        order = np.take_along_axis(part, np.argsort(-np.take_along_axis(keys, part, axis=1), axis=1), axis=1)
+        take = np.arange(top) < cnt[:, None]
+        tgt = order[take]
+        out.append(tgt * n_in + np.repeat(src, cnt))
+    return _as_index(np.sort(np.concatenate(out)), weight)
+
+
+def grow_gradient(weight, mask, n, *, rng, grad=None):
+    """RigL growth: the ``n`` absent positions with the largest ``|grad|``.
+
+    Ties are broken towards the lower flat index, so the choice is deterministic; ``rng`` is
+    not used.
+
+    Raises
+    ------
+    ParameterError
+        If ``grad`` is missing or not of the layer's shape.
+
+    Examples
+    --------
+    >>> import torch
+    >>> g = torch.tensor([[5.0, -3.0], [0.5, -9.0]])
+    >>> m = torch.tensor([[True, False], [False, False]])
+    >>> grow_gradient(torch.zeros(2, 2), m, 2, rng=None, grad=g).tolist()
+    [1, 3]
+    """
+    if grad is None:
+        raise ParameterError("grad=None: the 'gradient' growth strategy needs the dense gradient of the layer")
+    if tuple(grad.shape) != tuple(mask.shape):
+        raise ParameterError(f"grad has shape {tuple(grad.shape)}, expected {tuple(mask.shape)} (out x in)")
+    m = _np_mask(mask).ravel()
+    score = np.abs(grad.detach().cpu().numpy().astype(np.float64, copy=False).ravel())
+    absent = np.flatnonzero(~m)
+    n = min(int(n), absent.size)
+    if n == 0:
+        return _as_index(absent[:0], weight)
+    s = score[absent]
+    # n-th largest value, then everything above it and the lowest-index ties at it
+    thresh = np.partition(s, s.size - n)[s.size - n]
+    above = absent[s > thresh]
+    ties = absent[s == thresh][: n - above.size]
+    return _as_index(np.sort(np.concatenate([above, ties])), weight)
+
+
+def grow_none(weight, mask, n, *, rng, grad=None):
+    """No growth: always an empty index tensor.
+
+    Examples
+    --------
+    >>> import torch
+    >>> grow_none(torch.zeros(2, 2), torch.zeros(2, 2, dtype=torch.bool), 3, rng=None).tolist()
+    []
+    """
+    return _as_index(np.zeros(0, dtype=np.int64), weight)
+
+
+#: Growth strategies by name; each has the signature ``fn(weight, mask, n, *, rng, grad=None, **options)``.
+GROWTH_STRATEGIES = {
+    "random": grow_random,
+    "strategic": grow_strategic,
+    "gradient": grow_gradient,
+    "none": grow_none,
+}
+
+#: The weight initialisation each strategy's new connections get by default.
+DEFAULT_INIT = {"random": "normal", "strategic": "normal", "gradient": "zero", "none": "zero"}
+
+
+def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=None, **options):
+    """Choose which absent connections of one layer to add.
+
+    Parameters
+    ----------
+    weight, mask : torch.Tensor, shape (n_out, n_in)
+        The layer's weight and boolean mask.
+    amount : int or float
+        An int is a count; a float in ``[0, 1]`` a fraction of the layer's *present*
+        connections (rounded to the nearest int). Capped at the number of absent positions.
+    strategy : str, optional
+        A name in :data:`GROWTH_STRATEGIES`.
+    rng : None, int, SeedSequence or numpy.random.Generator, optional
+        Source of randomness.
+    grad : torch.Tensor, optional
+        Dense gradient of the loss with respect to the layer's effective weight (for
+        ``"gradient"``; see :func:`dense_gradients`).
+    **options
+        The strategy's options (``start_fraction`` for ``"strategic"``). Options that belong
+        to another registered strategy are ignored, so one set of options can serve all.
+
+    Returns
+    -------
+    torch.LongTensor
+        Ascending distinct flat indices (out x in, row-major) of absent positions.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown strategy or option, a bad ``amount``, mismatched shapes, or
+        ``"gradient"`` without ``grad``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> m = torch.tensor([[True, True, False, False]])
+    >>> choose_growth(torch.ones(1, 4), m, 0.5, strategy="random", rng=0).tolist()
+    [3]
+    """
+    fn = _check_strategy(strategy)
+    mask = _check_layer(weight, mask)
+    n_present = int(np.count_nonzero(_np_mask(mask)))
+    n_absent = mask.numel() - n_present
+    n = min(_check_count(amount, n_present), n_absent)
+    own = _strategy_options(fn, options)
+    return fn(weight, mask, n, rng=check_random_state(rng), grad=grad, **own)
+
+
+def new_weight_values(weight, mask, n, *, init="normal", init_scale=1.0, rng=None):
+    """Weights for ``n`` new connections of a layer.
+
+    Parameters
+    ----------
+    weight, mask : torch.Tensor, shape (n_out, n_in)
+        The layer as it is before the new connections are added.
+    n : int
+        How many values.
+    init : {"normal", "zero"}, optional
+        ``"normal"`` draws from ``N(0, (init_scale * sigma_W)^2)`` with ``sigma_W`` the
+        population standard deviation of the present weights (0 when there are none, giving
+        zeros); ``"zero"`` gives zeros (RigL's choice).
+    init_scale : float, optional
+        Multiplier of ``sigma_W`` (non-negative).
+    rng : None, int, SeedSequence or numpy.random.Generator, optional
+
+    Returns
+    -------
+    torch.Tensor, shape (n,)
+        In the weight's dtype and device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.tensor([[1.0, -1.0], [0.0, 0.0]])
+    >>> new_weight_values(w, w != 0, 3, init="zero").tolist()
+    [0.0, 0.0, 0.0]
+    >>> new_weight_values(w, w != 0, 2, init_scale=0.0, rng=0).tolist()
+    [0.0, 0.0]
+    """
+    check_choice(init, _INITS, name="init")
+    if isinstance(init_scale, bool) or not isinstance(init_scale, numbers.Real) or not init_scale >= 0:
+        raise ParameterError(f"init_scale={init_scale!r}, must be a non-negative number")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ParameterError(f"n={n!r}, must be a non-negative int")
+    mask = _check_layer(weight, mask)
+    rng = check_random_state(rng)
+    values = np.zeros(int(n))
+    if init == "normal" and n:
+        present = _np_weight(weight)[_np_mask(mask)].astype(np.float64)
+        sigma = float(init_scale) * (float(present.std()) if present.size else 0.0)
+        values = rng.normal(0.0, sigma, size=int(n))
+    return torch.as_tensor(values, dtype=weight.dtype, device=weight.device)
+
+
+def dense_gradients(model, inputs, targets):
+    """Cross-entropy gradient with respect to each layer's effective weight ``W * M``.
+
+    The gradient is dense: it is generally non-zero at absent positions too, which is what
+    RigL-style growth ranks. The model's parameters and their ``.grad`` are left untouched.
+
+    Parameters
+    ----------
+    model : SparseMLP
+    inputs : torch.Tensor, shape (batch, n_features)
+    targets : torch.LongTensor, shape (batch,)
+        Class indices.
+
+    Returns
+    -------
+    list of torch.Tensor
+        One ``(n_out, n_in)`` tensor per layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from netgraph import SparseMLP
+    >>> net = SparseMLP([2, 2], masks=[torch.tensor([[True, False], [False, True]])])
+    >>> g = dense_gradients(net, torch.ones(3, 2), torch.tensor([0, 1, 1]))
+    >>> g[0].shape, bool((g[0] != 0).all())
+    (torch.Size([2, 2]), True)
+    """
+    from .model import ACTIVATIONS
+
+    act = ACTIVATIONS[model.activation]
+    with torch.enable_grad():
+        eff = [(layer.weight * layer.mask).detach().requires_grad_(True) for layer in model.layers]
+        x = inputs.reshape(inputs.shape[0], -1)
+        last = len(eff) - 1
+        for l, (w, layer) in enumerate(zip(eff, model.layers)):
+            x = F.linear(x, w, None if layer.bias is None else layer.bias.detach())
+            if l < last:
+                x = act(x)
+        loss = F.cross_entropy(x, targets)
+        grads = torch.autograd.grad(loss, eff)
+    return [g.detach() for g in grads]
+
+
+def _check_strategy(strategy):
+    check_choice(strategy, tuple(GROWTH_STRATEGIES), name="strategy")
+    return GROWTH_STRATEGIES[strategy]
+
+
+def _option_names(fn):
+    params = inspect.signature(fn).parameters.values()
+    return {p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in ("rng", "grad")}
+
+
+def _strategy_options(fn, options):
+    """The options ``fn`` takes; options of other strategies are dropped, unknown ones raise."""
+    own = _option_names(fn)
+    known = set().union(*(_option_names(f) for f in GROWTH_STRATEGIES.values()))
+    unknown = sorted(set(options) - known)
+    if unknown:
+        valid = ", ".join(sorted(known)) or "none"
+        raise ParameterError(f"unknown growth option(s) {', '.join(map(repr, unknown))}; valid options: {valid}")
+    return {k: v for k, v in options.items() if k in own}
+
+
+def _check_count(amount, n_present):
+    """An int count (any non-negative size) or a fraction of the present connections."""
+    if isinstance(amount, numbers.Integral) and not isinstance(amount, bool):
+        return check_amount(amount, max(int(amount), 0))
+    return check_amount(amount, n_present)
+
+
+def _check_layer(weight, mask):
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
+        raise ParameterError(f"weight must be a 2-D tensor (out x in), got {type(weight).__name__}")
+    mask = torch.as_tensor(mask)
+    if tuple(mask.shape) != tuple(weight.shape):
+        raise ParameterError(f"mask has shape {tuple(mask.shape)}, expected {tuple(weight.shape)} (out x in)")
+    return mask.to(torch.bool)
+
+
+def _np_mask(mask):
+    return torch.as_tensor(mask).detach().to(torch.bool).cpu().numpy()
+
+
+def _np_weight(weight):
+    return weight.detach().cpu().numpy()
+
+
+def _as_index(idx, like):
+    device = like.device if isinstance(like, torch.Tensor) else "cpu"
+    return torch.as_tensor(np.ascontiguousarray(idx, dtype=np.int64), device=device)

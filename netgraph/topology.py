@@ -1,0 +1,175 @@
+"""Initial sparse topologies: Erdős–Rényi masks with SET's ε.
+
+Sparse Evolutionary Training (SET; Mocanu et al. 2018) starts every layer as an Erdős–Rényi
+random bipartite graph: each of the ``n_in * n_out`` possible connections is present
+independently with probability
+
+.. math::
+
+    p = \\min\\left(1, \\frac{\\varepsilon (n_\\mathrm{in} + n_\\mathrm{out})}{n_\\mathrm{in} n_\\mathrm{out}}\\right),
+
+so a layer has about ``ε (n_in + n_out)`` connections: it grows linearly, not
+quadratically, with the layer widths. An explicit ``density`` (the same probability for
+every layer) is the alternative; giving neither means dense layers.
+
+Masks are boolean tensors of shape ``(n_out, n_in)`` (``nn.Linear``'s out x in), ready for
+:class:`netgraph.SparseMLP`.
+
+Examples
+--------
+>>> m = erdos_renyi_mask(4, 3, density=0.5, rng=0)
+>>> m.shape, m.dtype
+(torch.Size([3, 4]), torch.bool)
+>>> [tuple(m.shape) for m in init_masks([784, 1000, 10], epsilon=20, rng=0)]
+[(1000, 784), (10, 1000)]
+
+References
+----------
+.. [1] D. C. Mocanu, E. Mocanu, P. Stone, P. H. Nguyen, M. Gibescu, A. Liotta, "Scalable
+   training of artificial neural networks with adaptive sparse connectivity inspired by
+   network science", Nature Communications 9, 2383 (2018).
+"""
+
+import numbers
+
+import torch
+
+from ._validation import check_layer_sizes, check_random_state
+from .errors import ParameterError
+
+__all__ = ["set_density", "erdos_renyi_mask", "init_masks"]
+
+
+def set_density(n_in, n_out, epsilon):
+    """SET's connection probability ``p = ε (n_in + n_out) / (n_in n_out)``, clipped to 1.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Layer widths (positive).
+    epsilon : float
+        SET's sparsity parameter ε (positive); larger means denser.
+
+    Returns
+    -------
+    float
+        The probability that a connection is present.
+
+    Raises
+    ------
+    ParameterError
+        If a width is not a positive int or ``epsilon`` is not a positive number.
+
+    Examples
+    --------
+    >>> set_density(784, 1000, 20)
+    0.04551020408163265
+    >>> set_density(1000, 10, 20)
+    1.0
+    """
+    n_in, n_out, epsilon = _check_set_args(n_in, n_out, epsilon)
+    return min(1.0, epsilon * (n_in + n_out) / (n_in * n_out))
+
+
+def erdos_renyi_mask(n_in, n_out, *, epsilon=None, density=None, rng=None):
+    """A random connection mask: every connection present independently with probability ``p``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Layer widths.
+    epsilon : float, optional
+        SET's ε: ``p = set_density(n_in, n_out, epsilon)``.
+    density : float, optional
+        ``p`` itself, in ``[0, 1]``. Give exactly one of ``epsilon`` and ``density``.
+    rng : None, int, SeedSequence or numpy.random.Generator, optional
+        Source of randomness.
+
+    Returns
+    -------
+    torch.Tensor of bool, shape (n_out, n_in)
+        ``mask[j, i]`` is True when input unit ``i`` connects to output unit ``j``. The number
+        of connections is binomial with mean ``p * n_in * n_out`` (not fixed), as in SET.
+
+    Raises
+    ------
+    ParameterError
+        If both or neither of ``epsilon`` and ``density`` are given, or either is invalid.
+
+    Examples
+    --------
+    >>> erdos_renyi_mask(3, 2, density=1.0).tolist()
+    [[True, True, True], [True, True, True]]
+    >>> int(erdos_renyi_mask(1000, 1000, epsilon=20, rng=0).sum())
+    39866
+    """
+    if (epsilon is None) == (density is None):
+        raise ParameterError(
+            f"epsilon={epsilon!r}, density={density!r}: give exactly one of epsilon and density"
+        )
+    if epsilon is not None:
+        p = set_density(n_in, n_out, epsilon)
+    else:
+        n_in, n_out, _ = _check_set_args(n_in, n_out, 1.0)
+        p = _check_density(density)
+    rng = check_random_state(rng)
+    return torch.from_numpy(rng.random((n_out, n_in)) < p)
+
+
+def init_masks(layer_sizes, *, epsilon=None, density=None, rng=None):
+    """One connection mask per layer of a network.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Widths from inputs to outputs.
+    epsilon : float, optional
+        SET's ε, applied to each layer with its own widths (see :func:`set_density`).
+    density : float, optional
+        The same connection probability for every layer.
+    rng : None, int, SeedSequence or numpy.random.Generator, optional
+        Source of randomness; the layers draw from one stream, first to last.
+
+    Returns
+    -------
+    list of torch.Tensor of bool
+        ``masks[l]`` has shape ``(layer_sizes[l + 1], layer_sizes[l])``. With neither
+        ``epsilon`` nor ``density`` every mask is all True (dense layers).
+
+    Raises
+    ------
+    ParameterError
+        If both ``epsilon`` and ``density`` are given, or the sizes or values are invalid.
+
+    Examples
+    --------
+    >>> [m.all().item() for m in init_masks([3, 2, 1])]
+    [True, True]
+    >>> [int(m.sum()) for m in init_masks([64, 256, 256, 10], epsilon=10, rng=0)]
+    [3189, 5098, 2560]
+    """
+    sizes = check_layer_sizes(layer_sizes)
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    if epsilon is None and density is None:
+        return [torch.ones(n_out, n_in, dtype=torch.bool) for n_in, n_out in pairs]
+    if epsilon is not None and density is not None:
+        raise ParameterError(
+            f"epsilon={epsilon!r}, density={density!r}: give at most one of epsilon and density"
+        )
+    rng = check_random_state(rng)
+    return [erdos_renyi_mask(n_in, n_out, epsilon=epsilon, density=density, rng=rng) for n_in, n_out in pairs]
+
+
+def _check_set_args(n_in, n_out, epsilon):
+    for name, n in (("n_in", n_in), ("n_out", n_out)):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ParameterError(f"{name}={n!r}, must be a positive int")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon > 0:
+        raise ParameterError(f"epsilon={epsilon!r}, must be a positive number")
+    return int(n_in), int(n_out), float(epsilon)
+
+
+def _check_density(density):
+    if isinstance(density, bool) or not isinstance(density, numbers.Real) or not 0.0 <= density <= 1.0:
+        raise ParameterError(f"density={density!r}, must be a number in [0, 1]")
+    return float(density)

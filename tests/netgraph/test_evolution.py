@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+import torch
+
+from netgraph import SparseMLP
+from netgraph.errors import ParameterError
+from netgraph.evolution import evolve_
+from netgraph.growth import dense_gradients
+from netgraph.topology import init_masks
+
+SIZES = [12, 20, 16, 5]
+
+
+def make_net(seed, density=0.3, sizes=SIZES):
+    g = np.random.default_rng(seed)
+    net = SparseMLP(sizes, masks=init_masks(sizes, density=density, rng=g))
+    with torch.no_grad():
+        for layer in net.layers:
+            layer.weight.copy_(torch.from_numpy(g.normal(size=layer.weight.shape).astype(np.float32)))
+    return net.apply_masks_()
+
+
+def grads_for(net, seed):
+    g = np.random.default_rng(seed)
+    x = torch.from_numpy(g.normal(size=(16, net.layer_sizes[0])).astype(np.float32))
+    y = torch.from_numpy(g.integers(0, net.layer_sizes[-1], 16))
+    return dense_gradients(net, x, y)
+
+
+def state(net):
+    return [(l.weight.detach().clone(), l.mask.clone()) for l in net.layers]
+
+
+@pytest.mark.parametrize("growth", ["random", "strategic", "gradient"])
+@pytest.mark.parametrize("criterion", ["set", "magnitude"])
+def test_connection_count_never_drifts(growth, criterion):
+    for seed in range(25):
+        net = make_net(seed, density=float(np.random.default_rng(seed).uniform(0.05, 0.9)))
+        before = [net.n_connections(layer=l) for l in range(3)]
+        grads = grads_for(net, seed) if growth == "gradient" else None
+        for step in range(3):
+            stats = evolve_(net, zeta=0.3, criterion=criterion, growth=growth, rng=seed * 10 + step, grads=grads)
+            assert [net.n_connections(layer=l) for l in range(3)] == before
+            assert [s["removed"] for s in stats] == [s["added"] for s in stats]
+            # absent weights stay zero
+            assert all(not bool((l.weight[~l.mask] != 0).any()) for l in net.layers)
+
+
+def test_evolution_removes_the_chosen_and_adds_absent_positions():
+    net = make_net(0)
+    old = state(net)
+    stats = evolve_(net, zeta=0.3, growth="random", rng=1)
+    for (w0, m0), layer, s in zip(old, net.layers, stats):
+        rm, add = s["removed_index"], s["added_index"]
+        assert s["removed"] == rm.numel() > 0 and s["added"] == add.numel()
+        assert m0.view(-1)[rm].all()  # removed were present
+        assert layer.mask.view(-1)[add].all()  # added are present now
+        regrown = torch.isin(add, rm)
+        assert not m0.view(-1)[add[~regrown]].any()  # the rest were absent before
+        gone = rm[~torch.isin(rm, add)]
+        assert not layer.mask.view(-1)[gone].any()
+        assert bool((layer.weight.view(-1)[add] != 0).all())  # "normal" init
+        # untouched connections keep their weights
+        keep = m0 & layer.mask
+        keep.view(-1)[add] = False
+        assert torch.equal(layer.weight[keep], w0[keep])
+
+
+def test_gradient_growth_starts_at_zero_and_init_can_be_overridden():
+    net = make_net(0)
+    stats = evolve_(net, zeta=0.3, growth="gradient", rng=0, grads=grads_for(net, 0))
+    assert all(float(l.weight.detach().view(-1)[s["added_index"]].abs().sum()) == 0 for l, s in zip(net.layers, stats))
+    net = make_net(0)
+    stats = evolve_(net, zeta=0.3, growth="random", rng=0, init="zero")
+    assert all(float(l.weight.detach().view(-1)[s["added_index"]].abs().sum()) == 0 for l, s in zip(net.layers, stats))
+    net = make_net(0)
+    stats = evolve_(net, zeta=0.3, growth="gradient", rng=0, grads=grads_for(net, 0), init="normal", init_scale=0.5)
+    assert all(bool((l.weight.view(-1)[s["added_index"]] != 0).all()) for l, s in zip(net.layers, stats))
+
+
+def test_same_seed_same_result():
+    a, b = make_net(3), make_net(3)
+    evolve_(a, zeta=0.3, growth="strategic", rng=9, start_fraction=0.3)
+    evolve_(b, zeta=0.3, growth="strategic", rng=9, start_fraction=0.3)
+    assert all(torch.equal(x[0], y[0]) and torch.equal(x[1], y[1]) for x, y in zip(state(a), state(b)))
+
+
+@pytest.mark.parametrize("kwargs", [dict(growth="none"), dict(zeta=0.0), dict(zeta=0)])
+def test_nothing_changes(kwargs):
+    net = make_net(2)
+    old = state(net)
+    stats = evolve_(net, **dict(dict(zeta=0.3, rng=0), **kwargs))
+    assert [(s["removed"], s["added"]) for s in stats] == [(0, 0)] * 3
+    assert all(torch.equal(x[0], y[0]) and torch.equal(x[1], y[1]) for x, y in zip(old, state(net)))
+
+
+def test_options_of_other_strategies_are_ignored():
+    net = make_net(0)
+    stats = evolve_(net, zeta=0.2, growth="random", rng=0, start_fraction=0.5, init_scale=2.0)
+    assert sum(s["added"] for s in stats) > 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(growth="gradient"), "grads=None: growth='gradient' needs one dense gradient per layer"),
+        (dict(growth="gradient", grads=[torch.zeros(20, 12)]), "grads has 1 entries, expected 3"),
+        (dict(growth="best"), "growth='best' is not valid; expected one of 'random', 'strategic', 'gradient', 'none'"),
+        (dict(criterion="l1"), "criterion='l1' is not valid"),
+        (dict(zeta=1.5), "amount == 1.5"),
+        (dict(zeta=-0.1), "amount == -0.1"),
+        (dict(start_frac=0.3), "unknown growth option"),
+        (dict(init="ones"), "init='ones' is not valid"),
+        (dict(growth="none", init_scale=-1.0), "init_scale=-1.0"),
+    ],
+)
+def test_bad_input(kwargs, match):
+    net = make_net(0)
+    with pytest.raises(ParameterError, match=match):
+        evolve_(net, **dict(dict(zeta=0.3, rng=0), **kwargs))
