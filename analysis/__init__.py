@@ -1,0 +1,69 @@
+"""Structural analysis of directed graphs, above all trained sparse networks (torch-free).
+
+Every function works on any ``networkx.DiGraph``: a network from :func:`netgraph.to_graph`, a
+gene network or a citation graph. Functions about layers need a *layered* graph: each node has a
+layer (its ``"layer"`` attribute, else ``node[0]``) and every edge goes from a layer ``l`` to
+``l + 1``; within a layer nodes are ordered by their ``"index"`` attribute (else ``node[1]``).
+
+The edges are turned into integer arrays once per graph and kept in ``G.__networkx_cache__``,
+which networkx clears on every structural edit; weights are never cached.
+
+- degrees: :func:`degree_distribution`, :func:`layer_summary`, :func:`input_connectivity`,
+  :func:`compare_power_law`;
+- controllability: :func:`driver_nodes`, :func:`width_bound`;
+- similarity: :func:`edge_jaccard`, :func:`node_jaccard`, :func:`aligned_jaccard`,
+  :func:`chance_jaccard`, :func:`similarity_matrix`, :func:`common_subnetwork`,
+  :func:`common_subnetwork_curve`;
+- reports: :func:`build_report`, :func:`write_report`, :func:`load_metrics`;
+- plots: :mod:`analysis.plotting`.
+
+Examples
+--------
+>>> import networkx as nx
+>>> import analysis
+>>> G = nx.DiGraph([((0, 0), (1, 0)), ((0, 1), (1, 0))])
+>>> analysis.driver_nodes(G).count, analysis.layer_summary(G).connections
+(2, (2,))
+"""
+
+from .controllability import DriverNodes, driver_nodes, width_bound
+from .degrees import DegreeDistribution, LayerSummary, compare_power_law, degree_distribution, input_connectivity, layer_summary
+from .report import SimilarityReport, build_report, load_metrics, write_report
+from .similarity import (
+    CommonSubnetworkCurve,
+    Jaccard,
+    SimilarityMatrix,
+    aligned_jaccard,
+    chance_jaccard,
+    common_subnetwork,
+    common_subnetwork_curve,
+    edge_jaccard,
+    node_jaccard,
+    similarity_matrix,
+)
+
+__all__ = [
+    "DegreeDistribution",
+    "LayerSummary",
+    "degree_distribution",
+    "layer_summary",
+    "input_connectivity",
+    "compare_power_law",
+    "DriverNodes",
+    "driver_nodes",
+    "width_bound",
+    "Jaccard",
+    "SimilarityMatrix",
+    "CommonSubnetworkCurve",
+    "chance_jaccard",
+    "edge_jaccard",
+    "node_jaccard",
+    "aligned_jaccard",
+    "similarity_matrix",
+    "common_subnetwork",
+    "common_subnetwork_curve",
+    "SimilarityReport",
+    "build_report",
+    "write_report",
+    "load_metrics",
+]

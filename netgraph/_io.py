@@ -8,6 +8,12 @@ from pathlib import Path
 __all__ = ["atomic_write"]
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", **kwargs):
     """Open a temporary file beside ``path``; on success rename it onto ``path``.
@@ -41,6 +47,8 @@ def atomic_write(path, mode="wb", **kwargs):
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp creates 0600; give the file the permissions open() would have given it
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
             f.flush()

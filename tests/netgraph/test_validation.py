@@ -31,3 +31,22 @@ def test_random_state_passes_generators_through():
     g = np.random.default_rng(1)
     assert check_random_state(g) is g
     assert check_random_state(3).integers(1000) == np.random.default_rng(3).integers(1000)
+
+
+def test_atomic_write_keeps_old_file_on_error_and_uses_normal_permissions(tmp_path):
+    import os
+
+    from netgraph._io import atomic_write
+
+    target = tmp_path / "f.txt"
+    with atomic_write(target, "w") as f:
+        f.write("old")
+    with pytest.raises(RuntimeError):
+        with atomic_write(target, "w") as f:
+            f.write("new, half")
+            raise RuntimeError("interrupted")
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["f.txt"]
+    mask = os.umask(0)
+    os.umask(mask)
+    assert os.stat(target).st_mode & 0o777 == 0o666 & ~mask

@@ -1,0 +1,341 @@
+"""Structural array view of a directed graph (private).
+
+:func:`structure` turns the edges of any ``networkx`` directed graph into integer arrays once:
+a CSR adjacency (row = source, column = target) over the nodes in ``G``'s order and, for a
+*layered* graph, each node's layer and position within its layer. The view holds structure
+only, never weights, and is kept in ``G.__networkx_cache__``, which networkx clears on every
+structural edit (adding or removing nodes or edges). Edge-attribute edits such as new weights
+do not clear it, which is why weights are never cached.
+
+A graph is *layered* when every node has a layer (its ``"layer"`` attribute, else ``node[0]``
+when the node is a tuple whose first item is an int) and every edge goes from a layer ``l``
+to ``l + 1``. Within a layer, nodes are ordered by their ``"index"`` attribute, else
+``node[1]``, else their order in ``G``; a node's *position* is its rank in that order. For
+graphs built by :func:`netgraph.to_graph` the position of node ``(l, i)`` is ``i``.
+
+Node attributes are read when the view is built; after editing ``"layer"`` or ``"index"``
+attributes in place, call ``G.__networkx_cache__.clear()``.
+"""
+
+import itertools
+import numbers
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from netgraph.errors import GraphContractError, ParameterError
+
+__all__ = ["Structure", "Layered", "structure", "check_digraph", "node_to_json"]
+
+_CACHE_KEY = "netgraph.analysis.structure"
+
+#: Largest flat edge space (possible edges of a layered graph) handled as a boolean mask.
+MASK_LIMIT = 1 << 26
+_ID_TABLE_SIZE = (1 << 18) + 3
+
+
+@dataclass(frozen=True, eq=False)
+class Layered:
+    """Layer structure of a layered graph.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+        Number of nodes per layer.
+    layer : numpy.ndarray of int64, shape (N,)
+        Layer of each node (in ``G``'s node order).
+    pos : numpy.ndarray of int64, shape (N,)
+        Position of each node within its layer.
+    nodes : tuple of tuple
+        The nodes of each layer, by position.
+    """
+
+    sizes: tuple
+    layer: np.ndarray
+    pos: np.ndarray
+    nodes: tuple
+
+    @cached_property
+    def offsets(self):
+        """Start of each block ``l -> l + 1`` in the flat key space of all possible edges."""
+        blocks = [a * b for a, b in zip(self.sizes[:-1], self.sizes[1:])]
+        return np.concatenate([[0], np.cumsum(blocks, dtype=np.int64)]).astype(np.int64)
+
+    @property
+    def possible(self):
+        """Number of possible edges ``sum_l n_l * n_{l+1}``."""
+        return int(self.offsets[-1])
+
+
+@dataclass(frozen=True, eq=False)
+class Structure:
+    """Integer view of a directed graph's structure (see the module docstring).
+
+    Attributes
+    ----------
+    nodes : tuple
+        Nodes in ``G``'s order; node ``k`` of the arrays is ``nodes[k]``.
+    indptr, indices : numpy.ndarray of int64
+        CSR out-adjacency: the targets of node ``k`` are ``indices[indptr[k]:indptr[k + 1]]``.
+    layered : Layered or None
+        Layer structure, or None when the graph is not layered.
+    """
+
+    nodes: tuple
+    indptr: np.ndarray
+    indices: np.ndarray
+    layered: Layered | None
+
+    @property
+    def n_nodes(self):
+        return len(self.nodes)
+
+    @property
+    def n_edges(self):
+        return int(self.indices.size)
+
+    @cached_property
+    def index(self):
+        """dict: node -> integer id."""
+        return {n: k for k, n in enumerate(self.nodes)}
+
+    @cached_property
+    def sources(self):
+        """Source id of every edge, in CSR order."""
+        return np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
+
+    @cached_property
+    def out_degree(self):
+        return np.diff(self.indptr)
+
+    @cached_property
+    def in_degree(self):
+        return np.bincount(self.indices, minlength=self.n_nodes).astype(np.int64)
+
+    def csr(self):
+        """The adjacency as a ``scipy.sparse.csr_array`` of int8 ones (no stored zeros)."""
+        data = np.ones(self.n_edges, dtype=np.int8)
+        return sp.csr_array((data, self.indices, self.indptr), shape=(self.n_nodes, self.n_nodes))
+
+    @cached_property
+    def edge_keys(self):
+        """Sorted unique int64 keys ``source * N + target`` of the edges."""
+        keys = self.sources * self.n_nodes + self.indices
+        keys.sort()
+        return keys
+
+    @cached_property
+    def layer_keys(self):
+        """Sorted int64 keys of the edges in the flat space of a layered graph.
+
+        The edge from position ``i`` of layer ``l`` to position ``j`` of layer ``l + 1`` has
+        key ``offsets[l] + i * n_{l+1} + j``.
+        """
+        if self.layered.possible <= MASK_LIMIT:
+            return np.flatnonzero(self.flat_mask)
+        keys = self._unsorted_layer_keys()
+        keys.sort()
+        return keys
+
+    def _unsorted_layer_keys(self):
+        lay = self.require_layered()
+        src, dst = self.sources, self.indices
+        l = lay.layer[src]
+        width = np.asarray(lay.sizes + (0,), dtype=np.int64)[l + 1]
+        return lay.offsets[l] + lay.pos[src] * width + lay.pos[dst]
+
+    def block(self, l):
+        """Positions ``(i, j)`` of the edges from layer ``l`` to ``l + 1`` (sorted by key)."""
+        lay = self.require_layered()
+        keys = self.layer_keys
+        lo, hi = np.searchsorted(keys, lay.offsets[l : l + 2])
+        local = keys[lo:hi] - lay.offsets[l]
+        return np.divmod(local, lay.sizes[l + 1])
+
+    def block_mask(self, l):
+        """Boolean mask of shape ``(n_l, n_{l+1})`` (source x target) of block ``l``."""
+        lay = self.require_layered()
+        if lay.possible <= MASK_LIMIT:  # a read-only view of the flat mask
+            return self.flat_mask[lay.offsets[l] : lay.offsets[l + 1]].reshape(lay.sizes[l], lay.sizes[l + 1])
+        mask = np.zeros((lay.sizes[l], lay.sizes[l + 1]), dtype=bool)
+        i, j = self.block(l)
+        mask[i, j] = True
+        return mask
+
+    @cached_property
+    def flat_mask(self):
+        """Boolean vector over all possible edges of a layered graph (see :attr:`layer_keys`)."""
+        lay = self.require_layered()
+        mask = np.zeros(lay.possible, dtype=bool)
+        mask[self._unsorted_layer_keys()] = True
+        mask.setflags(write=False)
+        return mask
+
+    def require_layered(self, *, name="G"):
+        if self.layered is None:
+            raise GraphContractError(
+                f"{name} is not a layered graph: every node needs a layer (its 'layer' attribute or "
+                "node[0]) and every edge must go from a layer l to l + 1"
+            )
+        return self.layered
+
+
+def check_digraph(G, *, name="G"):
+    """Raise ``ParameterError`` unless ``G`` is a networkx directed graph."""
+    if not isinstance(G, nx.Graph):
+        raise ParameterError(f"{name} is a {type(G).__name__}, expected a networkx.DiGraph")
+    if not G.is_directed():
+        raise ParameterError(f"{name} is an undirected {type(G).__name__}, expected a networkx.DiGraph")
+    return G
+
+
+def structure(G, *, name="G"):
+    """Return the (cached) :class:`Structure` of the directed graph ``G``.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        Any directed graph; a MultiDiGraph counts parallel edges once.
+    name : str, optional
+        Parameter name for error messages.
+
+    Returns
+    -------
+    Structure
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph([((0, 0), (1, 0)), ((0, 1), (1, 0))])
+    >>> s = structure(G)
+    >>> s.indptr.tolist(), s.indices.tolist(), s.layered.sizes
+    ([0, 1, 1, 2], [1, 1], (2, 1))
+    >>> structure(G) is s
+    True
+    """
+    check_digraph(G, name=name)
+    cache = None if hasattr(G, "_graph") else getattr(G, "__networkx_cache__", None)  # views: parent edits
+    if cache is not None:
+        hit = cache.get(_CACHE_KEY)
+        if hit is not None:
+            return hit
+    s = _build(G)
+    if cache is not None:
+        cache[_CACHE_KEY] = s
+    return s
+
+
+def _build(G):
+    items = list(G.adjacency())
+    nodes = tuple(n for n, _ in items)
+    n = len(nodes)
+    index = {v: k for k, v in enumerate(nodes)}
+    deg = np.fromiter((len(nbrs) for _, nbrs in items), dtype=np.int64, count=n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(deg, out=indptr[1:])
+    m = int(indptr[-1])
+    indices = _targets_by_identity(items, nodes, m)
+    if indices is None:
+        targets = itertools.chain.from_iterable(nbrs for _, nbrs in items)
+        indices = np.fromiter(map(index.__getitem__, targets), dtype=np.int64, count=m)
+    s = Structure(nodes=nodes, indptr=indptr, indices=indices, layered=None)
+    object.__setattr__(s, "index", index)
+    object.__setattr__(s, "layered", _layered(G, s))
+    return s
+
+
+def _targets_by_identity(items, nodes, m):
+    """Target ids found by object identity, or None if some target is not the node object itself.
+
+    networkx keeps the node objects the caller passed, and :func:`netgraph.to_graph` passes the
+    same tuple for a node everywhere, so matching ``id()`` values (vectorised) avoids hashing
+    every target tuple. Two live objects never share an id, so a target whose id is a node's
+    id *is* that node; when any target is an equal but distinct object, the caller falls back
+    to dictionary lookups.
+    """
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    ids = np.fromiter(map(id, itertools.chain.from_iterable(nbrs for _, nbrs in items)), dtype=np.uint64, count=m)
+    node_ids = np.fromiter(map(id, nodes), dtype=np.uint64, count=len(nodes))
+    # open hash of the addresses: slot -> node id, -2 where two nodes collide
+    size = _ID_TABLE_SIZE
+    table = np.full(size, -1, dtype=np.int64)
+    slots = (node_ids >> np.uint64(4)) % np.uint64(size)
+    first = np.empty(size, dtype=np.int64)
+    first[slots[::-1]] = np.arange(node_ids.size)[::-1]
+    counts = np.bincount(slots.astype(np.int64), minlength=size)
+    table[slots] = first[slots]
+    table[counts > 1] = -2
+    at = table[((ids >> np.uint64(4)) % np.uint64(size)).astype(np.int64)]
+    bad = np.flatnonzero(at < 0)
+    if bad.size:  # collided slots (rare) and non-node objects: sorted search
+        order = np.argsort(node_ids)
+        sorted_ids = node_ids[order]
+        pos = np.searchsorted(sorted_ids, ids[bad])
+        pos[pos == sorted_ids.size] = 0
+        at[bad] = order[pos]
+    if not np.array_equal(node_ids[at], ids):
+        return None
+    return at
+
+
+def _is_int(x):
+    return type(x) is int or (isinstance(x, numbers.Integral) and not isinstance(x, bool))
+
+
+def _node_part(node, k):
+    """``node[k]`` when ``node`` is a tuple with an int there, else None."""
+    if isinstance(node, tuple) and len(node) > k and _is_int(node[k]):
+        return node[k]
+    return None
+
+
+def _layered(G, s):
+    n = s.n_nodes
+    attrs = [a for _, a in G.nodes(data=True)]
+    layers = [a.get("layer") for a in attrs]
+    if not all(type(x) is int for x in layers):  # fall back to node[0], checked one by one
+        layers = [_node_part(node, 0) if x is None else x for node, x in zip(s.nodes, layers)]
+        if not all(_is_int(x) for x in layers):
+            return None
+    keys = [a.get("index") for a in attrs]
+    if not all(type(x) is int for x in keys):
+        keys = [_node_part(node, 1) if x is None else x for node, x in zip(s.nodes, keys)]
+        keys = keys if all(_is_int(x) for x in keys) else None
+    layer = np.array(layers, dtype=np.int64)
+    if n and layer.min() < 0:
+        return None
+    if n == 0:
+        return None
+    if s.n_edges and not np.array_equal(layer[s.indices], layer[s.sources] + 1):
+        return None
+    n_layers = int(layer.max()) + 1
+    sizes = np.bincount(layer, minlength=n_layers)
+    if np.any(sizes == 0):
+        return None
+    pos = np.empty(n, dtype=np.int64)
+    if keys is not None:
+        order = np.lexsort((np.asarray(keys, dtype=np.int64), layer))
+    else:
+        order = np.argsort(layer, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    pos[order] = np.arange(n) - np.repeat(starts, sizes)
+    by_layer = np.split(order, np.cumsum(sizes)[:-1])
+    layer_nodes = tuple(tuple(s.nodes[k] for k in ids.tolist()) for ids in by_layer)
+    return Layered(sizes=tuple(int(x) for x in sizes), layer=layer, pos=pos, nodes=layer_nodes)
+
+
+def node_to_json(node):
+    """A JSON-safe form of a node label: tuples become lists, other non-JSON types strings."""
+    if isinstance(node, tuple):
+        return [node_to_json(x) for x in node]
+    if isinstance(node, (str, bool)) or node is None:
+        return node
+    if _is_int(node):
+        return int(node)
+    if isinstance(node, numbers.Real):
+        return float(node)
+    return str(node)

@@ -1,0 +1,776 @@
+"""Similarity of network topologies: Jaccard indices, neuron alignment, common subnetworks.
+
+The Jaccard index of two sets is :math:`J(A, B) = |A \\cap B| / |A \\cup B|`; two empty sets
+have :math:`J = 1` by convention here (they are equal). :func:`edge_jaccard` compares edge
+sets as ``(u, v)`` pairs, :func:`node_jaccard` the sets of surviving (non-isolated) nodes.
+
+Every Jaccard comes with its *chance level*: the expected Jaccard of two independent random
+sets of densities :math:`d_1, d_2` in the same space,
+:math:`d_1 d_2 / (d_1 + d_2 - d_1 d_2)` (:func:`chance_jaccard`). A trained network is only
+"similar" to another in as far as it beats that number.
+
+Hidden neurons are interchangeable between training runs (permutation symmetry), so the raw
+Jaccard of hidden layers across seeds sits near chance even for equivalent networks.
+:func:`aligned_jaccard` first matches the hidden neurons of the second network to those of the
+first, layer by layer, as NNSTD does (Liu et al. 2020).
+
+Graphs are compared by node label. Layered graphs (see :mod:`analysis`) with the same layer
+sizes and labels are compared on boolean masks over all possible edges; other directed graphs
+on sorted integer edge keys. Layered graphs whose layer sizes differ cannot be compared edge by
+edge and raise :class:`~netgraph.errors.ArchitectureMismatchError`. The *density* of an edge set
+is its size over the possible edges: :math:`\\sum_l n_l n_{l+1}` for layered graphs (or one
+block with ``layer``), :math:`N^2` (self-loops included) for other graphs; the density of a
+node set is its size over the number of nodes.
+
+Examples
+--------
+>>> import networkx as nx
+>>> j = edge_jaccard(nx.DiGraph([("a", "b"), ("b", "c")]), nx.DiGraph([("b", "c"), ("c", "a")]))
+>>> j.value, j.intersection, j.union
+(0.3333333333333333, 1, 3)
+
+References
+----------
+Liu, S., Van der Lee, T., Yaman, A., Atashgahi, Z., Ferraro, D., Sokar, G., Pechenizkiy, M. &
+Mocanu, D. C. "Topological insights into sparse neural networks", ECML PKDD 2020 (NNSTD).
+"""
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from netgraph._validation import check_choice
+from netgraph.errors import ArchitectureMismatchError, ParameterError
+
+from ._arrays import MASK_LIMIT, structure
+from ._results import frozen_array, jsonable, provenance
+
+__all__ = [
+    "Jaccard",
+    "SimilarityMatrix",
+    "chance_jaccard",
+    "edge_jaccard",
+    "node_jaccard",
+    "aligned_jaccard",
+    "similarity_matrix",
+    "common_subnetwork",
+    "CommonSubnetworkCurve",
+    "common_subnetwork_curve",
+]
+
+_KINDS = ("edge", "node", "aligned")
+
+
+@dataclass(frozen=True, eq=False)
+class Jaccard:
+    """A Jaccard index with its chance level.
+
+    Attributes
+    ----------
+    value : float
+        ``intersection / union`` (1.0 when both sets are empty).
+    chance : float
+        Expected value for independent random sets of the same densities.
+    intersection, union : int
+    sizes : tuple of int
+        Sizes of the two sets.
+    densities : tuple of float
+        Sizes over the possible edges (or nodes).
+    kind : {"edge", "node", "aligned"}
+    layer : int or None
+    raw : float or None
+        For ``kind="aligned"``: the edge Jaccard before alignment.
+    layer_values : tuple of float or None
+        For ``kind="aligned"``: the aligned Jaccard of each block ``l -> l + 1``.
+    permutations : tuple of numpy.ndarray or None
+        For ``kind="aligned"``: per layer, ``perm[k]`` is the position in the first graph that
+        neuron ``k`` of the second graph is matched to (identity for inputs and outputs).
+    """
+
+    value: float
+    chance: float
+    intersection: int
+    union: int
+    sizes: tuple
+    densities: tuple
+    kind: str
+    layer: int | None = None
+    raw: float | None = None
+    layer_values: tuple | None = None
+    permutations: tuple | None = None
+
+    def __float__(self):
+        return float(self.value)
+
+    def to_dict(self):
+        """JSON-safe dict of every field plus provenance."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        fn = {"edge": "edge_jaccard", "node": "node_jaccard", "aligned": "aligned_jaccard"}[self.kind]
+        out["provenance"] = provenance(fn, layer=self.layer)
+        return jsonable(out)
+
+
+@dataclass(frozen=True, eq=False)
+class SimilarityMatrix:
+    """Pairwise Jaccard indices of several graphs.
+
+    Attributes
+    ----------
+    values : numpy.ndarray, shape (k, k)
+        Symmetric, 1.0 on the diagonal.
+    chance : numpy.ndarray, shape (k, k)
+        Chance level of each pair.
+    kind : {"edge", "node", "aligned"}
+    labels : tuple of str
+    layer : int or None
+    """
+
+    values: np.ndarray
+    chance: np.ndarray
+    kind: str
+    labels: tuple
+    layer: int | None = None
+
+    def off_diagonal(self):
+        """``(values, chance)`` of the pairs ``i < j`` as flat arrays."""
+        iu = np.triu_indices(len(self.labels), k=1)
+        return self.values[iu], self.chance[iu]
+
+    @property
+    def mean(self):
+        """Mean over the pairs ``i < j`` (nan with fewer than two graphs)."""
+        v, _ = self.off_diagonal()
+        return float(v.mean()) if v.size else math.nan
+
+    @property
+    def mean_chance(self):
+        """Mean chance level over the pairs ``i < j`` (nan with fewer than two graphs)."""
+        _, c = self.off_diagonal()
+        return float(c.mean()) if c.size else math.nan
+
+    def to_dict(self):
+        """JSON-safe dict of every field plus summary means and provenance."""
+        return jsonable(
+            {
+                "kind": self.kind,
+                "layer": self.layer,
+                "labels": list(self.labels),
+                "values": self.values,
+                "chance": self.chance,
+                "mean": self.mean,
+                "mean_chance": self.mean_chance,
+                "provenance": provenance("similarity_matrix", kind=self.kind, layer=self.layer),
+            }
+        )
+
+
+def chance_jaccard(d1, d2):
+    """Expected Jaccard index of two independent random sets of densities ``d1`` and ``d2``.
+
+    Each of ``n`` possible items is in the first set with probability ``d1`` and in the second
+    with probability ``d2``; for large ``n`` the Jaccard index tends to
+    :math:`d_1 d_2 / (d_1 + d_2 - d_1 d_2)` (``d / (2 - d)`` for equal densities). Two empty
+    sets give 1.0, matching the convention for :math:`J(\\emptyset, \\emptyset)`.
+
+    Parameters
+    ----------
+    d1, d2 : float
+        Densities in ``[0, 1]``.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> chance_jaccard(0.2, 0.2), chance_jaccard(0.0, 0.0)
+    (0.1111111111111111, 1.0)
+    """
+    for name, d in (("d1", d1), ("d2", d2)):
+        if isinstance(d, bool) or not isinstance(d, numbers.Real) or not 0.0 <= d <= 1.0:
+            raise ParameterError(f"{name} == {d!r}, must be a density in [0, 1]")
+    den = d1 + d2 - d1 * d2
+    return 1.0 if den == 0 else float(d1 * d2 / den)
+
+
+# --------------------------------------------------------------------------- edge/node sets
+
+
+class _Space:
+    """Edge or node sets of several graphs in one comparable representation.
+
+    ``sets[k]`` is a boolean mask over all possible items (mode "mask") or a sorted array of
+    unique int64 keys (mode "keys"); ``possible[k]`` is the size of graph k's space.
+    """
+
+    def __init__(self, mode, sets, possible, decode, *, layered=False):
+        self.mode, self.sets, self.possible, self.decode = mode, sets, possible, decode
+        self.layered = layered
+
+    def size(self, k):
+        s = self.sets[k]
+        return int(np.count_nonzero(s)) if self.mode == "mask" else int(s.size)
+
+    def intersection(self, a, b):
+        if self.mode == "mask":
+            return int(np.count_nonzero(self.sets[a] & self.sets[b]))
+        x, y = self.sets[a], self.sets[b]
+        if x.size > y.size:
+            x, y = y, x
+        if not x.size or not y.size:
+            return 0
+        idx = np.searchsorted(y, x)
+        idx[idx == y.size] = 0
+        return int(np.count_nonzero(y[idx] == x))
+
+    def jaccard(self, a, b, *, kind, layer):
+        n1, n2 = self.size(a), self.size(b)
+        inter = self.intersection(a, b)
+        union = n1 + n2 - inter
+        d1 = n1 / self.possible[a] if self.possible[a] else 0.0
+        d2 = n2 / self.possible[b] if self.possible[b] else 0.0
+        return Jaccard(
+            value=inter / union if union else 1.0,
+            chance=chance_jaccard(d1, d2),
+            intersection=inter,
+            union=union,
+            sizes=(n1, n2),
+            densities=(d1, d2),
+            kind=kind,
+            layer=layer,
+        )
+
+
+def _labels(graphs, labels):
+    if labels is None:
+        return tuple(str(k) for k in range(len(graphs)))
+    labels = tuple(str(x) for x in labels)
+    if len(labels) != len(graphs):
+        raise ParameterError(f"labels has {len(labels)} entries, expected {len(graphs)} (one per graph)")
+    return labels
+
+
+def _check_graphs(graphs, *, minimum=1):
+    if isinstance(graphs, nx.Graph) or not isinstance(graphs, Sequence):
+        raise ParameterError(f"graphs is a {type(graphs).__name__}, expected a sequence of networkx.DiGraph")
+    if len(graphs) < minimum:
+        raise ParameterError(f"graphs has {len(graphs)} entries, expected at least {minimum}")
+    return [structure(G, name=f"graphs[{k}]") for k, G in enumerate(graphs)]
+
+
+def _check_comparable(structs, labels=None):
+    """Raise ArchitectureMismatchError if two layered graphs have different layer sizes."""
+    layered = [(k, s.layered.sizes) for k, s in enumerate(structs) if s.layered is not None]
+    if len(layered) < len(structs):
+        return False
+    k0, sizes0 = layered[0]
+    for k, sizes in layered[1:]:
+        if sizes != sizes0:
+            name = (lambda i: f"{i} ({labels[i]!r})") if labels else str
+            raise ArchitectureMismatchError(
+                f"graphs {name(k0)} and {name(k)} have layer sizes {list(sizes0)} and {list(sizes)}: "
+                "they cannot be compared edge by edge"
+            )
+    return all(s.layered.nodes == structs[0].layered.nodes for s in structs)
+
+
+def _union_index(structs):
+    first = structs[0]
+    if all(s.nodes == first.nodes for s in structs[1:]):
+        return first.nodes, [None] * len(structs)
+    nodes = list(first.nodes)
+    index = dict(first.index)
+    maps = []
+    for s in structs:
+        for v in s.nodes:
+            if v not in index:
+                index[v] = len(nodes)
+                nodes.append(v)
+        maps.append(np.fromiter((index[v] for v in s.nodes), dtype=np.int64, count=s.n_nodes))
+    return tuple(nodes), maps
+
+
+def _edge_space(structs, *, layer=None, labels=None):
+    same_layers = _check_comparable(structs, labels)
+    if same_layers:
+        lay = structs[0].layered
+        if layer is not None:
+            layer = _check_block(layer, len(lay.sizes) - 1)
+            lo, hi = int(lay.offsets[layer]), int(lay.offsets[layer + 1])
+        else:
+            lo, hi = 0, lay.possible
+        if lay.possible <= MASK_LIMIT:
+            mode, sets = "mask", [s.flat_mask[lo:hi] for s in structs]
+        else:
+            mode, sets = "keys", []
+            for s in structs:
+                a, b = np.searchsorted(s.layer_keys, [lo, hi])
+                sets.append(s.layer_keys[a:b] - lo)
+
+        def decode(keys):
+            keys = np.asarray(keys, dtype=np.int64) + lo
+            l = np.searchsorted(lay.offsets, keys, side="right") - 1
+            widths = np.asarray(lay.sizes, dtype=np.int64)[np.minimum(l + 1, len(lay.sizes) - 1)]
+            i, j = np.divmod(keys - lay.offsets[l], widths)
+            return [(lay.nodes[a][b], lay.nodes[a + 1][c]) for a, b, c in zip(l.tolist(), i.tolist(), j.tolist())]
+
+        return _Space(mode, sets, [hi - lo] * len(structs), decode, layered=True)
+    if layer is not None:
+        for k, s in enumerate(structs):
+            s.require_layered(name=f"graphs[{k}]")
+        raise ArchitectureMismatchError("layered graphs with different node labels cannot be compared by layer")
+    nodes, maps = _union_index(structs)
+    n = len(nodes)
+    sets = []
+    for s, m in zip(structs, maps):
+        if m is None:
+            sets.append(s.edge_keys)
+        else:
+            keys = m[s.sources] * n + m[s.indices]
+            keys.sort()
+            sets.append(keys)
+
+    def decode(keys):
+        u, v = np.divmod(np.asarray(keys, dtype=np.int64), n)
+        return [(nodes[a], nodes[b]) for a, b in zip(u.tolist(), v.tolist())]
+
+    return _Space("keys", sets, [s.n_nodes**2 for s in structs], decode)
+
+
+def _node_space(structs, *, layer=None, labels=None):
+    same_layers = _check_comparable(structs, labels)
+    if same_layers:
+        lay = structs[0].layered
+        starts = np.concatenate([[0], np.cumsum(lay.sizes)]).astype(np.int64)
+        if layer is not None:
+            layer = _check_layer(layer, len(lay.sizes))
+            lo, hi = int(starts[layer]), int(starts[layer + 1])
+        else:
+            lo, hi = 0, int(starts[-1])
+        sets = []
+        for s in structs:
+            alive = np.zeros(int(starts[-1]), dtype=bool)
+            alive[starts[s.layered.layer] + s.layered.pos] = (s.in_degree + s.out_degree) > 0
+            sets.append(alive[lo:hi])
+        return _Space("mask", sets, [hi - lo] * len(structs), None)
+    if layer is not None:
+        for k, s in enumerate(structs):
+            s.require_layered(name=f"graphs[{k}]")
+        raise ArchitectureMismatchError("layered graphs with different node labels cannot be compared by layer")
+    nodes, maps = _union_index(structs)
+    sets = []
+    for s, m in zip(structs, maps):
+        ids = np.flatnonzero((s.in_degree + s.out_degree) > 0)
+        sets.append(np.sort(ids if m is None else m[ids]))
+    return _Space("keys", sets, [s.n_nodes for s in structs], None)
+
+
+def _check_layer(layer, n_layers, *, name="layer"):
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < n_layers:
+        raise ParameterError(f"{name}={layer!r}, expected None or an int in [0, {n_layers - 1}]")
+    return int(layer)
+
+
+def _check_block(layer, n_blocks):
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < n_blocks:
+        raise ParameterError(
+            f"layer={layer!r}, expected None or an int in [0, {n_blocks - 1}] (edges from layer l to l + 1)"
+        )
+    return int(layer)
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def edge_jaccard(G1, G2, *, layer=None):
+    """Jaccard index of the edge sets of two directed graphs, with its chance level.
+
+    .. math:: J = |E_1 \\cap E_2| / |E_1 \\cup E_2|
+
+    over ``(u, v)`` pairs; two empty edge sets give 1.0.
+
+    Parameters
+    ----------
+    G1, G2 : networkx.DiGraph
+    layer : int, optional
+        Only the edges from layer ``layer`` to ``layer + 1`` (layered graphs).
+
+    Returns
+    -------
+    Jaccard
+
+    Raises
+    ------
+    ArchitectureMismatchError
+        If both graphs are layered with different layer sizes.
+    GraphContractError
+        If ``layer`` is given and a graph is not layered.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G1 = nx.DiGraph([((0, 0), (1, 0)), ((0, 1), (1, 0))])
+    >>> G2 = nx.DiGraph([((0, 1), (1, 0)), ((0, 1), (1, 1))])
+    >>> G1.add_node((1, 1)); G2.add_node((0, 0))
+    >>> j = edge_jaccard(G1, G2)
+    >>> j.value, j.densities, round(j.chance, 4)
+    (0.3333333333333333, (0.5, 0.5), 0.3333)
+    >>> edge_jaccard(nx.DiGraph(), nx.DiGraph()).value
+    1.0
+    """
+    structs = _check_graphs([G1, G2])
+    return _edge_space(structs, layer=layer).jaccard(0, 1, kind="edge", layer=layer)
+
+
+def node_jaccard(G1, G2, *, layer=None):
+    """Jaccard index of the surviving (non-isolated) nodes of two graphs, with its chance level.
+
+    Parameters
+    ----------
+    G1, G2 : networkx.DiGraph
+    layer : int, optional
+        Only the nodes of this layer (layered graphs).
+
+    Returns
+    -------
+    Jaccard
+        Two graphs without surviving nodes give 1.0.
+
+    Raises
+    ------
+    ArchitectureMismatchError
+        If both graphs are layered with different layer sizes.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G1 = nx.DiGraph([(0, 1)]); G1.add_node(2)
+    >>> G2 = nx.DiGraph([(1, 2)]); G2.add_node(0)
+    >>> j = node_jaccard(G1, G2)
+    >>> j.value, j.sizes
+    (0.3333333333333333, (2, 2))
+    """
+    structs = _check_graphs([G1, G2])
+    return _node_space(structs, layer=layer).jaccard(0, 1, kind="node", layer=layer)
+
+
+def aligned_jaccard(G1, G2):
+    """Edge Jaccard after matching the hidden neurons of ``G2`` to those of ``G1`` (NNSTD).
+
+    Layer by layer from the first hidden layer, the neurons of ``G2`` are assigned one-to-one to
+    those of ``G1`` with the Hungarian method (:func:`scipy.optimize.linear_sum_assignment`) on
+    the cost ``1 - J(in_1(j), in_2(k))``, the Jaccard distance between the sets of incoming
+    neighbours; ``G2``'s incoming sets are read through the permutation already found for the
+    previous layer. Inputs and outputs stay fixed. The edge Jaccard of ``G1`` and the relabelled
+    ``G2`` is returned, with the raw (unaligned) value, the aligned value of each block and the
+    permutations. Neurons are compared by position within their layer.
+
+    Parameters
+    ----------
+    G1, G2 : networkx.DiGraph
+        Layered graphs with the same layer sizes.
+
+    Returns
+    -------
+    Jaccard
+        ``kind="aligned"``. Since the identity is one of the candidate permutations layer by
+        layer, aligned values are usually, though not provably always, at least the raw ones.
+
+    Raises
+    ------
+    GraphContractError
+        If a graph is not layered.
+    ArchitectureMismatchError
+        If the layer sizes differ.
+
+    References
+    ----------
+    Liu et al., "Topological insights into sparse neural networks", ECML PKDD 2020.
+
+    Examples
+    --------
+    Two networks that differ only by swapping the two hidden neurons:
+
+    >>> import networkx as nx
+    >>> G1 = nx.DiGraph([((0, 0), (1, 0)), ((0, 1), (1, 1)), ((1, 0), (2, 0)), ((1, 1), (2, 1))])
+    >>> G2 = nx.DiGraph([((0, 0), (1, 1)), ((0, 1), (1, 0)), ((1, 1), (2, 0)), ((1, 0), (2, 1))])
+    >>> j = aligned_jaccard(G1, G2)
+    >>> j.value, j.raw, j.permutations[1].tolist()
+    (1.0, 0.0, [1, 0])
+    """
+    structs = _check_graphs([G1, G2])
+    for k, s in enumerate(structs):
+        s.require_layered(name=f"G{k + 1}")
+    _check_comparable(structs)
+    return _aligned(structs[0], structs[1])
+
+
+def _aligned(s1, s2, raw=None):
+    sizes = s1.layered.sizes
+    n_blocks = len(sizes) - 1
+    perm = np.arange(sizes[0])
+    perms = [perm]
+    inter_total = n1 = n2 = 0
+    layer_values = []
+    for l in range(n_blocks):
+        A1 = s1.block_mask(l)
+        A2 = s2.block_mask(l)
+        B = np.empty_like(A2)
+        B[perm] = A2  # row perm[k] of B = row k of A2 (sources relabelled)
+        if l + 1 < n_blocks:  # hidden target layer: match neurons by incoming sets
+            a1 = A1.astype(np.float32)
+            b = B.astype(np.float32)
+            inter = a1.T @ b  # [j of G1, k of G2]
+            c1, c2 = a1.sum(axis=0), b.sum(axis=0)
+            union = c1[:, None] + c2[None, :] - inter
+            with np.errstate(invalid="ignore", divide="ignore"):
+                jac = np.where(union > 0, inter / union, 1.0)
+            rows, cols = linear_sum_assignment(1.0 - jac)
+            nxt = np.empty(sizes[l + 1], dtype=np.int64)
+            nxt[cols] = rows
+        else:
+            nxt = np.arange(sizes[l + 1])
+        C = np.empty_like(B)
+        C[:, nxt] = B  # column nxt[k] of C = column k of B (targets relabelled)
+        i_l = int(np.count_nonzero(A1 & C))
+        m1, m2 = int(np.count_nonzero(A1)), int(np.count_nonzero(C))
+        u_l = m1 + m2 - i_l
+        layer_values.append(i_l / u_l if u_l else 1.0)
+        inter_total, n1, n2 = inter_total + i_l, n1 + m1, n2 + m2
+        perm = nxt
+        perms.append(perm)
+    possible = s1.layered.possible
+    union = n1 + n2 - inter_total
+    d1, d2 = n1 / possible, n2 / possible
+    if raw is None:
+        raw = _edge_space([s1, s2]).jaccard(0, 1, kind="edge", layer=None).value
+    return Jaccard(
+        value=inter_total / union if union else 1.0,
+        chance=chance_jaccard(d1, d2),
+        intersection=inter_total,
+        union=union,
+        sizes=(n1, n2),
+        densities=(d1, d2),
+        kind="aligned",
+        raw=raw,
+        layer_values=tuple(layer_values),
+        permutations=tuple(frozen_array(p, np.int64) for p in perms),
+    )
+
+
+def similarity_matrix(graphs, *, kind="edge", labels=None, layer=None):
+    """Pairwise Jaccard indices of several graphs, with chance levels.
+
+    Parameters
+    ----------
+    graphs : sequence of networkx.DiGraph
+    kind : {"edge", "node", "aligned"}, optional
+        :func:`edge_jaccard`, :func:`node_jaccard` or :func:`aligned_jaccard`.
+    labels : sequence of str, optional
+        A name per graph (default ``"0"``, ``"1"``, ...).
+    layer : int, optional
+        Restrict ``"edge"`` to one block, ``"node"`` to one layer (not for ``"aligned"``).
+
+    Returns
+    -------
+    SimilarityMatrix
+
+    Raises
+    ------
+    ParameterError
+        If ``kind`` is unknown, ``labels`` has the wrong length or ``layer`` is given with
+        ``kind="aligned"``.
+    ArchitectureMismatchError
+        If two layered graphs have different layer sizes; the message names them.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> gs = [nx.DiGraph([(0, 1), (1, 2)]), nx.DiGraph([(0, 1)]), nx.DiGraph([(1, 2)])]
+    >>> m = similarity_matrix(gs, labels=["a", "b", "c"])
+    >>> m.values.tolist()
+    [[1.0, 0.5, 0.5], [0.5, 1.0, 0.0], [0.5, 0.0, 1.0]]
+    """
+    check_choice(kind, _KINDS, name="kind")
+    structs = _check_graphs(graphs)
+    labels = _labels(graphs, labels)
+    k = len(structs)
+    values = np.eye(k)
+    chance = np.eye(k)
+    if kind == "aligned":
+        if layer is not None:
+            raise ParameterError(f"layer={layer!r} cannot be used with kind='aligned' (alignment spans all layers)")
+        for i, s in enumerate(structs):
+            s.require_layered(name=f"graphs[{i}]")
+        _check_comparable(structs, labels)
+        space = _edge_space(structs)
+        for a in range(k):
+            chance[a, a] = space.jaccard(a, a, kind="edge", layer=None).chance
+            for b in range(a + 1, k):
+                raw = space.jaccard(a, b, kind="edge", layer=None).value
+                j = _aligned(structs[a], structs[b], raw=raw)
+                values[a, b] = values[b, a] = j.value
+                chance[a, b] = chance[b, a] = j.chance
+    else:
+        make = _edge_space if kind == "edge" else _node_space
+        space = make(structs, layer=layer, labels=labels)
+        for a in range(k):
+            chance[a, a] = space.jaccard(a, a, kind=kind, layer=layer).chance
+            for b in range(a + 1, k):
+                j = space.jaccard(a, b, kind=kind, layer=layer)
+                values[a, b] = values[b, a] = j.value
+                chance[a, b] = chance[b, a] = j.chance
+    return SimilarityMatrix(
+        values=frozen_array(values), chance=frozen_array(chance), kind=kind, labels=labels, layer=layer
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class CommonSubnetworkCurve:
+    """Size of the common subnetwork for every possible ``min_share``.
+
+    Attributes
+    ----------
+    n_graphs : int
+        Number of graphs ``k``.
+    shares : numpy.ndarray of float
+        ``t / k`` for ``t = 1 .. k``.
+    edges : numpy.ndarray of int64
+        ``edges[t - 1]`` = number of edges present in at least ``t`` graphs, i.e. the size of
+        ``common_subnetwork(graphs, min_share=t / k)``.
+    labels : tuple of str
+    """
+
+    n_graphs: int
+    shares: np.ndarray
+    edges: np.ndarray
+    labels: tuple
+
+    def to_dict(self):
+        """JSON-safe dict of every field plus provenance."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["provenance"] = provenance("common_subnetwork_curve")
+        return jsonable(out)
+
+
+def common_subnetwork_curve(graphs, *, labels=None):
+    """Number of edges present in at least ``t`` of the graphs, for ``t = 1 .. k``.
+
+    Parameters
+    ----------
+    graphs : sequence of networkx.DiGraph
+    labels : sequence of str, optional
+
+    Returns
+    -------
+    CommonSubnetworkCurve
+
+    Raises
+    ------
+    ArchitectureMismatchError
+        If two layered graphs have different layer sizes.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> gs = [nx.DiGraph([(0, 1), (1, 2)]), nx.DiGraph([(0, 1)]), nx.DiGraph([(0, 1), (2, 0)])]
+    >>> c = common_subnetwork_curve(gs)
+    >>> c.edges.tolist()
+    [3, 1, 1]
+    """
+    structs = _check_graphs(graphs)
+    labels = _labels(graphs, labels)
+    k = len(structs)
+    _, _, counts = _edge_counts(structs, labels)
+    hist = np.bincount(counts, minlength=k + 1)
+    edges = np.cumsum(hist[::-1])[::-1][1:]
+    return CommonSubnetworkCurve(
+        n_graphs=k,
+        shares=frozen_array(np.arange(1, k + 1) / k),
+        edges=frozen_array(edges, np.int64),
+        labels=labels,
+    )
+
+
+def _check_share(min_share):
+    if isinstance(min_share, bool) or not isinstance(min_share, numbers.Real) or not 0.0 < min_share <= 1.0:
+        raise ParameterError(f"min_share == {min_share!r}, must be a fraction in (0, 1]")
+    return float(min_share)
+
+
+def _edge_counts(structs, labels=None):
+    """The edge space and, for every edge present in some graph, its key and how many graphs hold it."""
+    space = _edge_space(structs, labels=labels)
+    if space.mode == "mask":
+        counts = np.zeros(space.possible[0], dtype=np.int32)
+        for m in space.sets:
+            counts += m
+        keys = np.flatnonzero(counts)
+        return space, keys, counts[keys]
+    keys, counts = np.unique(np.concatenate(space.sets), return_counts=True)
+    return space, keys, counts
+
+
+def _threshold(min_share, k):
+    return max(1, math.ceil(min_share * k - 1e-9))
+
+
+def common_subnetwork(graphs, *, min_share=1.0):
+    """The edges present in at least a share ``min_share`` of the graphs.
+
+    Parameters
+    ----------
+    graphs : sequence of networkx.DiGraph
+    min_share : float, optional
+        In ``(0, 1]``; an edge is kept when it is in at least ``ceil(min_share * k)`` of the
+        ``k`` graphs. The default 1.0 keeps the edges common to all of them.
+
+    Returns
+    -------
+    networkx.DiGraph
+        A new graph with every node of the inputs (layered graphs: the nodes of ``graphs[0]``
+        with their ``layer``, ``index`` and ``role`` attributes), the kept edges with attributes
+        ``count`` (graphs holding the edge) and ``share`` (``count / k``), and graph attributes
+        ``n_graphs``, ``min_share`` and, for layered graphs, ``layer_sizes``. No weights: they
+        differ between the graphs.
+
+    Raises
+    ------
+    ParameterError
+        If ``min_share`` is not in ``(0, 1]`` or ``graphs`` is empty.
+    ArchitectureMismatchError
+        If two layered graphs have different layer sizes.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> gs = [nx.DiGraph([(0, 1), (1, 2)]), nx.DiGraph([(0, 1)]), nx.DiGraph([(0, 1), (2, 0)])]
+    >>> sorted(common_subnetwork(gs).edges)
+    [(0, 1)]
+    >>> sorted(common_subnetwork(gs, min_share=0.3).edges(data="count"))
+    [(0, 1, 3), (1, 2, 1), (2, 0, 1)]
+    """
+    min_share = _check_share(min_share)
+    structs = _check_graphs(graphs)
+    k = len(structs)
+    space, keys, counts = _edge_counts(structs)
+    keep = counts >= _threshold(min_share, k)
+    H = nx.DiGraph(n_graphs=k, min_share=min_share)
+    if space.layered:
+        lay = structs[0].layered
+        H.graph["layer_sizes"] = list(lay.sizes)
+        G0 = graphs[0]
+        H.add_nodes_from(
+            (n, {a: G0.nodes[n][a] for a in ("layer", "index", "role") if a in G0.nodes[n]}) for n in structs[0].nodes
+        )
+    else:
+        H.add_nodes_from(_union_index(structs)[0])
+    edges = space.decode(keys[keep])
+    c = counts[keep].tolist()
+    H.add_edges_from((u, v, {"count": n, "share": n / k}) for (u, v), n in zip(edges, c))
+    return H

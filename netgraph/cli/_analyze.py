@@ -1,0 +1,98 @@
+"""``netgraph analyze CKPT... [--json FILE]``: structure of each checkpoint as a table.
+
+Per layer: units, incoming connections and their density, in- and out-degree statistics,
+isolated units, driver nodes, the width bound and the shortfall above it.
+"""
+
+import json
+import math
+import sys
+
+__all__ = ["register"]
+
+
+def register(subparsers):
+    p = subparsers.add_parser(
+        "analyze",
+        help="structure of checkpoints: connections, density, degrees, driver nodes",
+        description="Print a table per checkpoint: layers, connections, density, degree statistics, "
+        "driver nodes N_D (structural controllability), the width bound on N_D and the shortfall "
+        "above it.",
+    )
+    p.add_argument("checkpoints", nargs="+", metavar="CKPT", help="checkpoint files")
+    p.add_argument("--json", metavar="FILE", help="also write every number to FILE as JSON")
+    p.set_defaults(func=_run)
+
+
+def analyze_graph(G, source=None):
+    """The numbers ``netgraph analyze`` shows for one graph, as a JSON-safe dict."""
+    from analysis import degree_distribution, driver_nodes, layer_summary
+
+    summary = layer_summary(G)
+    drivers = driver_nodes(G)
+    total = degree_distribution(G, direction="total")
+    meta = G.graph.get("meta") or {}
+    return {
+        "file": source,
+        "method": meta.get("method"),
+        "seed": meta.get("seed"),
+        "epoch": meta.get("epoch"),
+        "layer_sizes": list(summary.layer_sizes),
+        "connections": summary.total_connections,
+        "density": summary.total_density,
+        "layer_summary": summary.to_dict(),
+        "degree": {"mean": total.mean, "std": total.std, "max": total.max, "n_isolated": total.n_isolated},
+        "driver_nodes": drivers.to_dict(nodes=False),
+    }
+
+
+def _f(x, spec):
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
+
+
+def _print_table(r, out):
+    s, d = r["layer_summary"], r["driver_nodes"]
+    tags = ", ".join(f"{k} {r[k]}" for k in ("method", "seed", "epoch") if r.get(k) is not None)
+    print(f"{r['file']}" + (f"  ({tags})" if tags else ""), file=out)
+    header = (
+        f"{'layer':>5} {'units':>6} {'conn in':>9} {'density':>8} {'in mean':>8} {'in std':>7} {'in max':>6} "
+        f"{'out mean':>8} {'out std':>7} {'out max':>7} {'isolated':>8} {'N_D':>6} {'bound':>6} {'short':>6}"
+    )
+    print(header, file=out)
+    for l, n in enumerate(s["layer_sizes"]):
+        conn = s["connections"][l - 1] if l else None
+        dens = s["density"][l - 1] if l else None
+        print(
+            f"{l:>5} {n:>6} {_f(conn, ',d'):>9} {_f(dens, '.4f'):>8} {_f(s['in_mean'][l], '.2f'):>8} "
+            f"{_f(s['in_std'][l], '.2f'):>7} {_f(s['in_max'][l] if l else None, 'd'):>6} "
+            f"{_f(s['out_mean'][l], '.2f'):>8} {_f(s['out_std'][l], '.2f'):>7} "
+            f"{_f(s['out_max'][l] if l < len(s['layer_sizes']) - 1 else None, 'd'):>7} {s['n_isolated'][l]:>8} "
+            f"{d['layer_drivers'][l]:>6} {d['layer_bound'][l]:>6} {d['layer_shortfall'][l]:>6}",
+            file=out,
+        )
+    print(
+        f"total  {'-'.join(map(str, r['layer_sizes']))}: {r['connections']:,} connections, density "
+        f"{r['density']:.4f}, degree mean {_f(r['degree']['mean'], '.2f')} max {r['degree']['max']}, "
+        f"N_D {d['count']} ({d['fraction']:.4f} of {d['n_nodes']} nodes), bound {d['bound']}, "
+        f"shortfall {d['shortfall']}",
+        file=out,
+    )
+
+
+def _run(args):
+    from netgraph import to_graph
+    from netgraph._io import atomic_write
+    from analysis._results import jsonable
+
+    results = []
+    for k, path in enumerate(args.checkpoints):
+        r = analyze_graph(to_graph(path), source=str(path))
+        results.append(r)
+        if k:
+            print()
+        _print_table(r, sys.stdout)
+    if args.json:
+        with atomic_write(args.json, "w", encoding="utf-8") as f:
+            json.dump(jsonable(results), f, indent=1, allow_nan=False)
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 0

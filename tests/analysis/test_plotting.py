@@ -1,0 +1,48 @@
+import networkx as nx
+import numpy as np
+import pytest
+
+from analysis import common_subnetwork_curve, degree_distribution, driver_nodes, similarity_matrix
+from analysis import plotting
+
+
+@pytest.fixture
+def graphs(make_layered, rng):
+    return [make_layered([4, 5, 2], 0.5, rng) for _ in range(3)]
+
+
+def test_similarity_heatmap_marks_chance(graphs):
+    m = similarity_matrix(graphs, labels=["a", "b", "c"])
+    ax = plotting.plot_similarity_matrix(m)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert len(ax.texts) == 9  # annotated cells
+    cbar_ax = ax.figure.axes[1]
+    assert any(line.get_ydata()[0] == pytest.approx(m.mean_chance) for line in cbar_ax.lines)
+    assert plotting.png_bytes(ax)[:4] == b"\x89PNG"
+
+
+def test_degree_and_input_plots(graphs):
+    dists = [degree_distribution(G, direction="in", layer=1) for G in graphs]
+    ax = plotting.plot_degree_distribution(dists, labels=["a", "b", "c"])
+    assert len(ax.lines) == 3 and ax.get_title() == "layer 1" and ax.get_xlabel() == "in-degree k"
+    plotting.close(ax)
+    axes = plotting.subplots(3)
+    assert len(axes) == 3
+    ax = plotting.plot_input_connectivity(np.arange(4).reshape(2, 2), axes[0])
+    assert ax is axes[0] and ax.images[0].get_array().tolist() == [[0, 1], [2, 3]]
+
+
+def test_driver_training_and_common_plots(graphs):
+    ax = plotting.plot_driver_nodes([driver_nodes(G) for G in graphs], labels=list("abc"))
+    assert len(ax.patches) == 3
+    metrics = {"epochs": [{"epoch": 1, "test_accuracy": 0.5}, {"epoch": 2, "test_accuracy": 0.7}]}
+    ax = plotting.plot_training_curves(metrics)
+    assert ax.lines[0].get_ydata().tolist() == [0.5, 0.7]
+    c = common_subnetwork_curve(graphs)
+    ax = plotting.plot_common_subnetwork(c, labels=["x"])
+    assert ax.lines[0].get_ydata().tolist() == c.edges.tolist()
+
+
+def test_driver_plot_without_bound():
+    ax = plotting.plot_driver_nodes([driver_nodes(nx.DiGraph([("a", "b")]))])
+    assert ax.patches[0].get_height() == 1

@@ -1,0 +1,91 @@
+"""``netgraph analyze`` and ``netgraph similarity``."""
+
+import json
+
+import pytest
+import torch
+
+from netgraph import SparseMLP, save_checkpoint
+from netgraph.cli import main
+
+
+@pytest.fixture
+def ckpt_231(tmp_path, net_231):
+    return save_checkpoint(net_231, tmp_path / "net.pt", meta={"seed": 7, "method": "set", "epoch": 3})
+
+
+def _net(sizes, seed, density=0.6):
+    gen = torch.Generator().manual_seed(seed)
+    masks = [torch.rand(b, a, generator=gen) < density for a, b in zip(sizes[:-1], sizes[1:])]
+    return SparseMLP(sizes, masks=masks)
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    """OUT/seed-0, OUT/seed-1 (8-6-4-3, method "random") with final.pt and metrics.json."""
+    out = tmp_path / "run"
+    for seed in (0, 1):
+        d = out / f"seed-{seed}"
+        save_checkpoint(_net([8, 6, 4, 3], seed), d / "final.pt", meta={"seed": seed, "method": "random", "epoch": 2})
+        rows = [{"epoch": e, "test_accuracy": 0.5 + 0.1 * e, "total_connections": 60 - e} for e in (1, 2)]
+        (d / "metrics.json").write_text(json.dumps({"seed": seed, "method": "random", "epochs": rows}))
+    return out
+
+
+def test_analyze_table(ckpt_231, capsys):
+    assert main(["analyze", str(ckpt_231)]) == 0
+    out = capsys.readouterr().out
+    assert "method set, seed 7, epoch 3" in out
+    # 2-3-1: 6 connections of 9; matching 2 + 1 -> N_D = 6 - 3 = 3 = bound 2 + 1 + 0
+    assert "total  2-3-1: 6 connections, density 0.6667" in out
+    assert "N_D 3 (0.5000 of 6 nodes), bound 3, shortfall 0" in out
+    rows = [line.split() for line in out.splitlines() if line.split() and line.split()[0] in ("0", "1", "2")]
+    assert rows[1][:4] == ["1", "3", "4", "0.6667"] and rows[2][:4] == ["2", "1", "2", "0.6667"]
+
+
+def test_analyze_json(ckpt_231, tmp_path, capsys):
+    path = tmp_path / "a.json"
+    assert main(["analyze", str(ckpt_231), str(ckpt_231), "--json", str(path)]) == 0
+    data = json.loads(path.read_text())
+    assert len(data) == 2 and data[0]["connections"] == 6 and data[0]["driver_nodes"]["count"] == 3
+    assert data[0]["layer_summary"]["connections"] == [4, 2] and data[0]["seed"] == 7
+
+
+def test_analyze_missing_file(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path / "nope.pt")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("netgraph analyze: error:") and "no such file" in err and len(err.splitlines()) == 1
+
+
+def test_similarity_report(run_dir, tmp_path, capsys):
+    other = save_checkpoint(_net([8, 5, 4, 3], 5), tmp_path / "other.pt", meta={"seed": 5, "method": "random"})
+    out = tmp_path / "report"
+    assert main(["similarity", str(run_dir), str(other), "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "cannot be compared edge by edge" in text and "wrote" in text
+    data = json.loads((out / "report.json").read_text())
+    assert data["provenance"]["files"] == [
+        str(run_dir / "seed-0" / "final.pt"), str(run_dir / "seed-1" / "final.pt"), str(other)
+    ]
+    assert data["incomparable"][1] == {"layer_sizes": [8, 5, 4, 3], "labels": ["random/seed-5"]}
+    (cmp,) = data["comparisons"]
+    assert cmp["labels"] == ["random/seed-0", "random/seed-1"] and cmp["aligned"] is not None
+    assert data["networks"][0]["metrics"]["epochs"][1]["test_accuracy"] == pytest.approx(0.7)
+    assert (out / "report.html").is_file() and (out / "training.png").is_file()
+
+
+def test_similarity_seed_dir_and_duplicates(run_dir, tmp_path, capsys):
+    out = tmp_path / "r"
+    args = ["similarity", str(run_dir / "seed-1"), str(run_dir / "seed-1" / "final.pt"), str(run_dir / "seed-0")]
+    assert main(args + ["--out", str(out), "--no-aligned", "--quiet"]) == 0
+    data = json.loads((out / "report.json").read_text())
+    assert data["provenance"]["seeds"] == [1, 0] and data["comparisons"][0]["aligned"] is None
+
+
+@pytest.mark.parametrize("make_path, message", [(lambda p: p / "missing", "no such file or directory"), (lambda p: p, "no checkpoint found")])
+def test_similarity_bad_paths(tmp_path, capsys, make_path, message):
+    (tmp_path / "empty").mkdir()
+    path = make_path(tmp_path / "empty")
+    assert main(["similarity", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("netgraph similarity: error:") and message in err
