@@ -12,7 +12,7 @@ which networkx clears on every structural edit; weights are never cached.
   :func:`compare_power_law`;
 - controllability: :func:`driver_nodes`, :func:`width_bound`;
 - similarity: :func:`edge_jaccard`, :func:`node_jaccard`, :func:`aligned_jaccard`,
-  :func:`chance_jaccard`, :func:`similarity_matrix`, :func:`common_subnetwork`,
+  :func:`chance_jaccard`, :func:`aligned_chance_jaccard`, :func:`similarity_matrix`, :func:`common_subnetwork`,
   :func:`common_subnetwork_curve`;
 - reports: :func:`build_report`, :func:`write_report`, :func:`load_metrics`;
 - plots: :mod:`analysis.plotting`.
@@ -33,6 +33,7 @@ from .similarity import (
     CommonSubnetworkCurve,
     Jaccard,
     SimilarityMatrix,
+    aligned_chance_jaccard,
     aligned_jaccard,
     chance_jaccard,
     common_subnetwork,
@@ -59,6 +60,7 @@ __all__ = [
     "edge_jaccard",
     "node_jaccard",
     "aligned_jaccard",
+    "aligned_chance_jaccard",
     "similarity_matrix",
     "common_subnetwork",
     "common_subnetwork_curve",

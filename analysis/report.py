@@ -39,6 +39,7 @@ import networkx as nx
 import numpy as np
 
 from netgraph._io import atomic_write
+from netgraph._validation import check_random_state
 from netgraph._version import __version__
 from netgraph.errors import ParameterError
 
@@ -272,7 +273,7 @@ def _analyse_network(G, label, source, metrics, *, power_law):
     )
 
 
-def _matrices(graphs, labels, *, aligned, say):
+def _matrices(graphs, labels, *, aligned, say, rng=None):
     """Edge, node, aligned and per-block edge matrices of graphs of one architecture."""
     n_blocks = len(structure(graphs[0]).layered.sizes) - 1
     out = {
@@ -282,7 +283,7 @@ def _matrices(graphs, labels, *, aligned, say):
     }
     if aligned and len(graphs) > 1:
         say(f"aligning {len(graphs) * (len(graphs) - 1) // 2} pairs of networks")
-        out["aligned"] = similarity_matrix(graphs, kind="aligned", labels=labels)
+        out["aligned"] = similarity_matrix(graphs, kind="aligned", labels=labels, rng=rng)
     else:
         out["aligned"] = None
     return out
@@ -320,7 +321,7 @@ def _arch(sizes):
     return "-".join(str(s) for s in sizes)
 
 
-def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=True, power_law=True, progress=None):
+def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=True, power_law=True, progress=None, rng=None):
     """Analyse several layered networks and compare them within and across methods.
 
     Parameters
@@ -340,6 +341,9 @@ def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=Tru
         Compare power-law and lognormal fits of the degrees when ``powerlaw`` is installed.
     progress : callable, optional
         Called with a short message before each step.
+    rng : None, int or numpy.random.Generator, optional
+        Randomness of the aligned chance level (random networks aligned like the real ones);
+        an int is recorded in the provenance.
 
     Returns
     -------
@@ -359,6 +363,7 @@ def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=Tru
     if metrics is None:
         metrics = [load_metrics(s) if s is not None else None for s in sources]
     say = progress or (lambda message: None)
+    gen = check_random_state(rng)
     have_powerlaw = False
     if power_law:
         try:
@@ -400,7 +405,10 @@ def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=Tru
         if len(ids) < 2:
             continue
         say(f"comparing {len(ids)} networks of {_arch(sizes)}")
-        full[sizes] = (ids, _matrices([graphs[i] for i in ids], [labels[i] for i in ids], aligned=aligned, say=say))
+        full[sizes] = (
+            ids,
+            _matrices([graphs[i] for i in ids], [labels[i] for i in ids], aligned=aligned, say=say, rng=gen),
+        )
     for method, ids in methods.items():
         by_arch = {}
         for i in ids:
@@ -424,7 +432,11 @@ def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=Tru
         "netgraph_version": __version__,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "function": "analysis.build_report",
-        "parameters": {"aligned": bool(aligned), "power_law": bool(power_law)},
+        "parameters": {
+            "aligned": bool(aligned),
+            "power_law": bool(power_law),
+            "rng": rng if isinstance(rng, (int, type(None))) else repr(rng),
+        },
         "files": sources,
         "labels": list(labels),
         "seeds": [net.meta.get("seed") for net in networks],
@@ -602,6 +614,7 @@ def _html(report, figs):
                     c.edge.mean,
                     c.edge.mean_chance,
                     None if c.aligned is None else c.aligned.mean,
+                    None if c.aligned is None else c.aligned.mean_chance,
                     c.node.mean,
                     c.node.mean_chance,
                     int(c.curve.edges[-1]),
@@ -609,7 +622,7 @@ def _html(report, figs):
             )
         parts.append(
             _table(
-                ["group", "networks", "edge J", "chance", "aligned J", "node J", "node chance", "edges in all"],
+                ["group", "networks", "edge J", "chance", "aligned J", "aligned chance", "node J", "node chance", "edges in all"],
                 rows,
             )
         )

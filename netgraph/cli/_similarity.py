@@ -25,6 +25,9 @@ def register(subparsers):
     p.add_argument("--out", required=True, metavar="DIR", help="folder for report.json, report.html and PNGs")
     p.add_argument("--no-aligned", action="store_true", help="skip the aligned (NNSTD) Jaccard, the slowest part")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the random networks behind the aligned chance level (default 0)"
+    )
     p.set_defaults(func=_run)
 
 
@@ -84,7 +87,9 @@ def _run(args):
         if not args.quiet:
             print(message, file=sys.stderr)
 
-    report = build_report(graphs, sources=[str(p) for p in files], aligned=not args.no_aligned, progress=progress)
+    report = build_report(
+        graphs, sources=[str(p) for p in files], aligned=not args.no_aligned, progress=progress, rng=args.seed
+    )
     paths = write_report(report, args.out)
     for note in report.notes:
         print(f"note: {note}")

@@ -139,13 +139,16 @@ def test_aligned_needs_layered_graphs():
 def test_similarity_matrix_matches_pairwise(kind, rng, make_layered):
     graphs = [make_layered([6, 8, 3], 0.4, rng) for _ in range(4)]
     fn = {"edge": edge_jaccard, "node": node_jaccard, "aligned": aligned_jaccard}[kind]
-    m = similarity_matrix(graphs, kind=kind, labels="abcd")
+    m = similarity_matrix(graphs, kind=kind, labels="abcd", rng=0)
     assert m.labels == ("a", "b", "c", "d") and m.kind == kind
     assert np.allclose(m.values, m.values.T) and np.all(np.diag(m.values) == 1.0)
     for a, b in itertools.combinations(range(4), 2):
         j = fn(graphs[a], graphs[b])
         assert m.values[a, b] == pytest.approx(j.value)
-        assert m.chance[a, b] == pytest.approx(j.chance)
+        if kind == "aligned":  # chance of aligned pairs: random networks aligned the same way
+            assert m.chance[a, b] > j.chance
+        else:
+            assert m.chance[a, b] == pytest.approx(j.chance)
     assert m.mean == pytest.approx(m.values[np.triu_indices(4, 1)].mean())
     out = json.loads(json.dumps(m.to_dict()))
     assert out["labels"] == ["a", "b", "c", "d"] and len(out["values"]) == 4
@@ -221,3 +224,38 @@ def test_huge_edge_spaces_use_sorted_keys(make_layered, rng, monkeypatch):
         _set_jaccard([e for e in gs[0].edges if e[0][0] == 1], [e for e in gs[1].edges if e[0][0] == 1])
     )
     assert set(common_subnetwork(fresh, min_share=0.5).edges) == common
+
+
+def test_aligned_chance_is_above_raw_chance_and_matches_random_pairs():
+    from analysis import aligned_chance_jaccard, aligned_jaccard, chance_jaccard, similarity_matrix
+
+    rng = np.random.default_rng(5)
+
+    def random_net():
+        G = nx.DiGraph()
+        for l, (a, b) in enumerate([(8, 12), (12, 12), (12, 3)]):
+            G.add_nodes_from((l, i) for i in range(a))
+            G.add_nodes_from((l + 1, j) for j in range(b))
+            mask = rng.random((a, b)) < 0.3
+            G.add_edges_from(((l, int(i)), (l + 1, int(j))) for i, j in zip(*np.nonzero(mask)))
+        return G
+
+    nets = [random_net() for _ in range(4)]
+    null = aligned_chance_jaccard(nets[0], nets[1], n_samples=20, rng=1)
+    raw_chance = edge_jaccard(nets[0], nets[1]).chance
+    assert null > raw_chance * 1.05
+    # independent random networks sit at the aligned chance level, not at the raw one
+    observed = np.mean([aligned_jaccard(a, b).value for a, b in [(nets[0], nets[1]), (nets[2], nets[3]), (nets[0], nets[3])]])
+    assert abs(observed - null) < abs(observed - raw_chance)
+    m = similarity_matrix(nets, kind="aligned", rng=0)
+    assert m.mean_chance > chance_jaccard(0.3, 0.3)
+    assert np.allclose(m.chance, m.chance.T)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_aligned_chance_bad_samples(bad):
+    from analysis import aligned_chance_jaccard
+
+    G = nx.DiGraph([((0, 0), (1, 0))])
+    with pytest.raises(ParameterError, match="n_samples="):
+        aligned_chance_jaccard(G, G, n_samples=bad)
