@@ -4,8 +4,6 @@ __all__ = ["register"]
 
 
 def register(subparsers):
-    from ..export import FORMATS
-
     p = subparsers.add_parser(
         "export",
         help="write a checkpoint's graph as graphml, gexf, edgelist or npz",
@@ -14,7 +12,9 @@ def register(subparsers):
         "(per-layer weights, masks, biases).",
     )
     p.add_argument("checkpoint", help="checkpoint file")
-    p.add_argument("--format", "-f", choices=FORMATS, help="output format (default: from the suffix of -o)")
+    p.add_argument(
+        "--format", "-f", metavar="FORMAT", help="graphml, gexf, edgelist or npz (default: from the suffix of -o)"
+    )
     p.add_argument("-o", "--output", required=True, help="file to write")
     p.set_defaults(func=_run)
 

@@ -92,3 +92,18 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, kind, message, command):
 def test_usage_error_exit_2(capsys):
     assert main(["export", "a.pt"]) == 2  # -o missing
     assert "required" in capsys.readouterr().err
+
+
+def test_unknown_export_format_is_a_one_line_error(ckpt_path, tmp_path, capsys):
+    assert main(["export", str(ckpt_path), "--format", "dot", "-o", str(tmp_path / "g.dot")]) == 2
+    err = capsys.readouterr().err
+    assert "format='dot' is not valid; expected one of 'graphml', 'gexf', 'edgelist', 'npz'" in err
+
+
+def test_building_the_parser_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys; from netgraph.cli import build_parser; build_parser(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,286 @@
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from netgraph import NetgraphError, ParameterError, load_checkpoint
+from netgraph._version import __version__
+from netgraph.data import load
+from netgraph.train import TrainConfig, _reset_optimizer_state, method_label, parse_seeds, train_run
+
+LAYERS = (8, 24, 16, 3)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load("synthetic", rng=0, n_samples=240, n_features=8, n_classes=3)
+
+
+def _config(**kwargs):
+    base = dict(dataset="synthetic", layers=LAYERS, density=0.4, epochs=3, batch_size=32, lr=0.05)
+    return TrainConfig(**{**base, **kwargs})
+
+
+def _rows_without_time(path):
+    doc = json.loads(path.read_text())
+    for row in doc["epochs"]:
+        row.pop("seconds")
+    return doc
+
+
+def _assert_same_network(a, b):
+    assert a.layer_sizes == b.layer_sizes
+    for x, y in zip(a.weights + a.biases + a.masks, b.weights + b.biases + b.masks):
+        assert torch.equal(torch.from_numpy(x), torch.from_numpy(y))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"growth": "random"},
+        {"growth": "gradient", "optimizer": "adam", "lr": 0.01},
+        {"growth": "strategic", "target_density": 0.2, "epochs": 4, "remove_dead": True},
+    ],
+    ids=["random-sgd", "gradient-adam", "strategic-gmp"],
+)
+def test_resume_is_bit_identical(tmp_path, data, kwargs):
+    config = _config(**kwargs)
+    full = train_run(config, tmp_path / "full", seed=3, progress=False, data=data)
+    part = train_run(config, tmp_path / "part", seed=3, progress=False, data=data)
+    run = tmp_path / "part" / "seed-3"
+    # simulate an interruption during epoch 3: later files gone, epoch 2 half-written
+    for name in ["final.pt"] + [f"epoch-{e:03d}.pt" for e in range(3, config.epochs + 1)]:
+        (run / name).unlink()
+    data2 = (run / "epoch-002.pt").read_bytes()
+    (run / "epoch-002.pt").write_bytes(data2[: len(data2) // 2])
+    resumed = train_run(config, tmp_path / "part", seed=3, resume=True, progress=False, data=data)
+    assert resumed.resumed_from == 1 and full.resumed_from is None and part.resumed_from is None
+    for name in ["final.pt"] + [f"epoch-{e:03d}.pt" for e in range(1, config.epochs + 1)]:
+        a = load_checkpoint(tmp_path / "full" / "seed-3" / name)
+        b = load_checkpoint(run / name)
+        _assert_same_network(a, b)
+        a.meta["metrics"].pop("seconds"), b.meta["metrics"].pop("seconds")
+        assert a.meta == b.meta
+    assert _rows_without_time(run / "metrics.json") == _rows_without_time(tmp_path / "full" / "seed-3" / "metrics.json")
+    assert resumed.final_test_accuracy == full.final_test_accuracy
+
+
+def test_evolution_keeps_each_layers_connection_count(tmp_path, data):
+    result = train_run(_config(growth="random", zeta=0.3), tmp_path, seed=0, progress=False, data=data)
+    rows = result.epochs
+    first = rows[0]["connections"]
+    assert all(row["connections"] == first for row in rows)
+    assert rows[0]["removed"] == rows[0]["added"] and min(rows[0]["removed"]) > 0
+    assert rows[-1]["removed"] == rows[-1]["added"] == [0, 0, 0, 0][: len(first)]
+    # ckpt of epoch 2 (before its evolution) differs from epoch 3's masks; the last epoch does not evolve
+    e2, e3, final = (load_checkpoint(tmp_path / "seed-0" / f) for f in ("epoch-002.pt", "epoch-003.pt", "final.pt"))
+    assert any(not np.array_equal(a, b) for a, b in zip(e2.masks, e3.masks))
+    _assert_same_network(e3, final)
+
+
+def test_checkpoint_is_taken_before_the_epochs_evolution(tmp_path, data):
+    # epoch 1 of a 3-epoch run == the whole of a 1-epoch run (no evolution ever happens there)
+    train_run(_config(growth="random"), tmp_path / "a", seed=5, progress=False, data=data)
+    train_run(_config(growth="random", epochs=1), tmp_path / "b", seed=5, progress=False, data=data)
+    _assert_same_network(
+        load_checkpoint(tmp_path / "a" / "seed-5" / "epoch-001.pt"), load_checkpoint(tmp_path / "b" / "seed-5" / "final.pt")
+    )
+
+
+def test_run_files_and_meta(tmp_path, data):
+    config = _config(growth="strategic", label="my-method")
+    result = train_run(config, tmp_path, seed=2, progress=False, data=data)
+    run = tmp_path / "seed-2"
+    assert sorted(os.listdir(run)) == [
+        "epoch-001.pt", "epoch-002.pt", "epoch-003.pt", "final.pt", "metrics.json", "params.json"
+    ]
+    params = json.loads((run / "params.json").read_text())
+    assert params["seed"] == 2 and params["method"] == "my-method"
+    assert params["config"] == config.to_dict() and params["layer_sizes"] == list(LAYERS)
+    assert params["dataset"]["n_train"] == 192 and params["netgraph_version"] == __version__
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["seed"] == 2 and metrics["method"] == "my-method" and len(metrics["epochs"]) == 3
+    row = metrics["epochs"][1]
+    assert set(row) == {
+        "epoch", "loss", "train_accuracy", "test_accuracy", "connections", "total_connections",
+        "density", "removed", "added", "seconds",
+    }
+    assert row["epoch"] == 2 and row["total_connections"] == sum(row["connections"])
+    assert row["density"] == pytest.approx(row["total_connections"] / (8 * 24 + 24 * 16 + 16 * 3))
+    assert 0 <= row["test_accuracy"] <= 1 and 0 <= row["train_accuracy"] <= 1
+    ckpt = load_checkpoint(run / "epoch-002.pt")
+    assert ckpt.meta == {
+        "seed": 2, "dataset": "synthetic", "method": "my-method", "growth": "strategic", "pruning": None,
+        "epoch": 2, "metrics": row, "params": config.to_dict(), "netgraph_version": __version__,
+    }
+    assert [int(m.sum()) for m in ckpt.masks] == row["connections"]
+    assert result.to_dict()["epochs"][1] == row and result.seed == 2
+    json.dumps(result.to_dict())
+
+
+def test_gradual_pruning_reaches_target_density(tmp_path, data):
+    config = _config(density=None, growth="none", target_density=0.25, epochs=4, prune_start=1, prune_end=3)
+    result = train_run(config, tmp_path, seed=0, progress=False, data=data)
+    assert result.method == "dense+prune"
+    rows = result.epochs
+    sizes = [8 * 24, 24 * 16, 16 * 3]
+    assert rows[0]["connections"] == sizes  # dense during epoch 1
+    # cubic schedule from 1.0 to 0.25 over epochs 1..3: after epoch 2, 0.25 + 0.75 * (1 - 1/2)^3
+    assert rows[2]["connections"] == pytest.approx([0.34375 * s for s in sizes], abs=1)
+    assert rows[3]["connections"] == pytest.approx([0.25 * s for s in sizes], abs=1)
+    assert rows[1]["removed"] == [a - b for a, b in zip(rows[1]["connections"], rows[2]["connections"])]
+    assert rows[1]["added"] == [0, 0, 0]
+
+
+def test_momentum_is_zero_where_connections_are_absent(tmp_path, data):
+    train_run(_config(growth="random", epochs=3), tmp_path, seed=1, progress=False, data=data)
+    ckpt = load_checkpoint(tmp_path / "seed-1" / "epoch-003.pt")
+    state = ckpt.train_state["optimizer"]["state"]
+    for l, mask in enumerate(ckpt.masks):
+        buf = state[2 * l]["momentum_buffer"]  # parameters are weight, bias per layer
+        assert torch.count_nonzero(buf[~torch.from_numpy(mask)]) == 0
+        assert torch.count_nonzero(buf) > 0
+
+
+def test_reset_optimizer_state_zeroes_absent_and_regrown_positions():
+    from netgraph import SparseMLP
+
+    net = SparseMLP([2, 2], masks=[torch.tensor([[True, False], [True, True]])])
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    opt.state[net.layers[0].weight]["momentum_buffer"] = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    _reset_optimizer_state(opt, net, [torch.tensor([3])])
+    assert opt.state[net.layers[0].weight]["momentum_buffer"].tolist() == [[1.0, 0.0], [3.0, 0.0]]
+
+
+def test_seeds_differ_and_repeat(tmp_path, data):
+    runs = [train_run(_config(epochs=1), tmp_path / n, seed=s, progress=False, data=data) for n, s in
+            (("a", 0), ("b", 0), ("c", 1))]
+    a, b, c = (load_checkpoint(tmp_path / n / f"seed-{s}" / "final.pt") for n, s in (("a", 0), ("b", 0), ("c", 1)))
+    _assert_same_network(a, b)
+    assert not np.array_equal(a.masks[0], c.masks[0])
+    assert runs[0].epochs[0]["loss"] == runs[1].epochs[0]["loss"]
+
+
+def test_keyboard_interrupt_leaves_only_complete_checkpoints(tmp_path, data, monkeypatch):
+    import netgraph.checkpoint
+
+    real_save, calls = torch.save, []
+
+    def save_then_interrupt(obj, f, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the second checkpoint: half written, then Ctrl-C
+            f.write(b"\x80partial")
+            raise KeyboardInterrupt
+        return real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(netgraph.checkpoint.torch, "save", save_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(_config(), tmp_path, seed=0, progress=False, data=data)
+    monkeypatch.setattr(netgraph.checkpoint.torch, "save", real_save)
+    run = tmp_path / "seed-0"
+    assert sorted(p.name for p in run.iterdir()) == ["epoch-001.pt", "metrics.json", "params.json"]
+    assert load_checkpoint(run / "epoch-001.pt").meta["epoch"] == 1
+    assert len(json.loads((run / "metrics.json").read_text())["epochs"]) == 1
+    resumed = train_run(_config(), tmp_path, seed=0, resume=True, progress=False, data=data)
+    train_run(_config(), tmp_path / "full", seed=0, progress=False, data=data)
+    assert resumed.resumed_from == 1
+    _assert_same_network(load_checkpoint(run / "final.pt"), load_checkpoint(tmp_path / "full" / "seed-0" / "final.pt"))
+
+
+def test_remove_dead_at_the_end_keeps_outputs(tmp_path, data):
+    config = _config(density=0.15, growth="none", remove_dead=True, epochs=2)
+    train_run(config, tmp_path, seed=0, progress=False, data=data)
+    last = load_checkpoint(tmp_path / "seed-0" / "epoch-002.pt")
+    final = load_checkpoint(tmp_path / "seed-0" / "final.pt")
+    assert final.n_connections() <= last.n_connections()
+    assert "remove_dead" in final.meta
+    assert "remove_dead" in json.loads((tmp_path / "seed-0" / "metrics.json").read_text())
+    with torch.no_grad():
+        torch.testing.assert_close(final.to_model()(data.x_test), last.to_model()(data.x_test), rtol=1e-5, atol=1e-5)
+
+
+def test_existing_run_needs_resume(tmp_path, data):
+    train_run(_config(epochs=1), tmp_path, seed=0, progress=False, data=data)
+    with pytest.raises(ParameterError, match="already holds a run; resume it"):
+        train_run(_config(epochs=1), tmp_path, seed=0, progress=False, data=data)
+    with pytest.raises(ParameterError, match=r"configuration differs from the checkpoint's \(lr: 0.05 -> 0.1\)"):
+        train_run(_config(epochs=1, lr=0.1), tmp_path, seed=0, resume=True, progress=False, data=data)
+    # resuming a finished run only rewrites final.pt with the same network
+    before = load_checkpoint(tmp_path / "seed-0" / "final.pt")
+    again = train_run(_config(epochs=1), tmp_path, seed=0, resume=True, progress=False, data=data)
+    assert again.resumed_from == 1
+    _assert_same_network(before, load_checkpoint(tmp_path / "seed-0" / "final.pt"))
+
+
+def test_layers_must_fit_the_data(tmp_path, data):
+    with pytest.raises(ParameterError, match=r"layers=\[8, 5, 4\]: synthetic has 8 features and 3 classes"):
+        train_run(_config(layers=(8, 5, 4)), tmp_path, seed=0, progress=False, data=data)
+
+
+def test_divergence_is_an_error(tmp_path, data):
+    with pytest.raises(NetgraphError, match="seed 0, epoch 1: the training loss is nan"):
+        train_run(_config(lr=1e30, density=None, growth="none"), tmp_path, seed=0, progress=False, data=data)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"epsilon": 10, "density": 0.1}, "give at most one of them"),
+        ({"density": 1.5}, r"density=1.5, must be a number > 0 and <= 1"),
+        ({"growth": "magic"}, "growth='magic' is not valid; expected one of 'random'"),
+        ({"zeta": -0.1}, r"zeta=-0.1, must be a number >= 0 and <= 1"),
+        ({"epochs": 0}, "epochs=0, must be an int >= 1"),
+        ({"batch_size": 2.5}, "batch_size=2.5, must be an int >= 1"),
+        ({"optimizer": "rmsprop"}, "optimizer='rmsprop' is not valid"),
+        ({"pruning": "gmp"}, "pruning='gmp' needs target_density"),
+        ({"target_density": 0.1, "epochs": 1}, "a pruning schedule needs at least 2 epochs"),
+        ({"target_density": 0.1, "epochs": 5, "prune_end": 5}, r"prune_end=5, must be an int >= 1 and <= 4"),
+        ({"device": "tpu"}, "device='tpu' is not valid; expected 'cpu' or 'cuda'"),
+        ({"growth_options": {"init_scale": 1.0}}, "set TrainConfig.init_scale instead"),
+        ({"grow_init": "ones"}, "grow_init='ones' is not valid"),
+        ({"layers": (8, 0, 3)}, "every size must be a positive int"),
+        ({"nesterov": True, "optimizer": "adam"}, "nesterov=True needs optimizer='sgd'"),
+    ],
+)
+def test_bad_config(kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        TrainConfig(**kwargs)
+
+
+def test_config_defaults_and_round_trip():
+    cfg = TrainConfig(epsilon=20, optimizer="adam", target_density=0.05, epochs=10)
+    assert (cfg.growth, cfg.lr, cfg.pruning, cfg.prune_start, cfg.prune_end) == ("random", 0.001, "gmp", 1, 9)
+    assert TrainConfig().growth == "none" and TrainConfig().lr == 0.05
+    assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    with pytest.raises(ParameterError, match=r"unknown TrainConfig keys \['colour'\]"):
+        TrainConfig.from_dict({"colour": "red"})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "label"),
+    [
+        ({}, "dense"),
+        ({"epsilon": 20}, "random"),
+        ({"density": 0.1, "growth": "none"}, "static"),
+        ({"epsilon": 20, "growth": "strategic", "target_density": 0.02}, "strategic+prune"),
+        ({"target_density": 0.1}, "dense+prune"),
+        ({"epsilon": 20, "growth": "gradient"}, "gradient"),
+    ],
+)
+def test_method_label(kwargs, label):
+    assert method_label(TrainConfig(**kwargs)) == label
+
+
+@pytest.mark.parametrize(
+    ("text", "seeds"), [("0-4", [0, 1, 2, 3, 4]), ("0,2,5", [0, 2, 5]), ("3", [3]), ("1-2, 2, 7", [1, 2, 7])]
+)
+def test_parse_seeds(text, seeds):
+    assert parse_seeds(text) == seeds
+
+
+@pytest.mark.parametrize("text", ["", "a", "4-2", "-1", "1.5", "0-"])
+def test_parse_seeds_rejects(text):
+    with pytest.raises(ParameterError, match="is not a seed or a range like 0-4"):
+        parse_seeds(text)
