@@ -659,8 +659,8 @@ def similarity_matrix(graphs, *, kind="edge", labels=None, layer=None, rng=None,
     For ``"edge"`` and ``"node"`` the chance level of a pair is :func:`chance_jaccard` of its
     densities. For ``"aligned"`` it is :func:`aligned_chance_jaccard` (random networks with the
     pair's per-block edge counts, aligned the same way), estimated once per distinct pair of
-    per-block densities (rounded to 3 decimals), since alignment lifts random networks above
-    the raw chance level too.
+    per-block densities (rounded to 2 significant digits), since alignment lifts random
+    networks above the raw chance level too.
 
     Parameters
     ----------
@@ -713,7 +713,9 @@ def similarity_matrix(graphs, *, kind="edge", labels=None, layer=None, rng=None,
         gen = check_random_state(rng)
         space = _edge_space(structs)
         possible = [np.array(st.layered.sizes[:-1]) * np.array(st.layered.sizes[1:]) for st in structs]
-        density_keys = [tuple(np.round(np.array(_block_counts(st)) / p, 3).tolist()) for st, p in zip(structs, possible)]
+        density_keys = [
+            tuple(float(f"{d:.2g}") for d in np.array(_block_counts(st)) / p) for st, p in zip(structs, possible)
+        ]
         nulls = {}
         for a in range(k):
             chance[a, a] = space.jaccard(a, a, kind="edge", layer=None).chance
