@@ -6,7 +6,11 @@ sets as ``(u, v)`` pairs, :func:`node_jaccard` the sets of surviving (non-isolat
 
 Every Jaccard comes with its *chance level*: the expected Jaccard of two independent random
 sets of densities :math:`d_1, d_2` in the same space,
-:math:`d_1 d_2 / (d_1 + d_2 - d_1 d_2)` (:func:`chance_jaccard`). A trained network is only
+:math:`d_1 d_2 / (d_1 + d_2 - d_1 d_2)` (:func:`chance_jaccard`). For the edges of layered
+graphs over all layers, the random sets keep each block's density:
+:math:`\\sum_l d_{1l} d_{2l} P_l / (n_1 + n_2 - \\sum_l d_{1l} d_{2l} P_l)` with :math:`P_l` the
+possible edges of block :math:`l` (a dense output layer beside sparse hidden layers would
+otherwise drag the chance level far below what random masks reach). A trained network is only
 "similar" to another in as far as it beats that number.
 
 Hidden neurons are interchangeable between training runs (permutation symmetry), so the raw
@@ -209,9 +213,24 @@ class _Space:
     unique int64 keys (mode "keys"); ``possible[k]`` is the size of graph k's space.
     """
 
-    def __init__(self, mode, sets, possible, decode, *, layered=False):
+    def __init__(self, mode, sets, possible, decode, *, layered=False, offsets=None):
         self.mode, self.sets, self.possible, self.decode = mode, sets, possible, decode
         self.layered = layered
+        # block boundaries of a layered edge space: the chance level is then taken block by block
+        self.offsets = None if offsets is None else np.asarray(offsets, dtype=np.int64)
+
+    def block_sizes(self, k):
+        s = self.sets[k]
+        if self.mode == "mask":
+            return np.array([np.count_nonzero(s[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:])])
+        return np.diff(np.searchsorted(s, self.offsets))
+
+    def chance(self, a, b, d1, d2):
+        """Expected Jaccard of independent random sets with the same (per-block) densities."""
+        if self.offsets is None or len(self.offsets) <= 2:
+            return chance_jaccard(d1, d2)
+        return _blockwise_chance(self.block_sizes(a), self.block_sizes(b), np.diff(self.offsets))
+
 
     def size(self, k):
         s = self.sets[k]
@@ -237,7 +256,7 @@ class _Space:
         d2 = n2 / self.possible[b] if self.possible[b] else 0.0
         return Jaccard(
             value=inter / union if union else 1.0,
-            chance=chance_jaccard(d1, d2),
+            chance=self.chance(a, b, d1, d2),
             intersection=inter,
             union=union,
             sizes=(n1, n2),
@@ -245,6 +264,14 @@ class _Space:
             kind=kind,
             layer=layer,
         )
+
+
+def _blockwise_chance(n1, n2, possible):
+    """Chance Jaccard of random edge sets keeping each block's edge count (see module docs)."""
+    n1, n2 = np.asarray(n1, dtype=float), np.asarray(n2, dtype=float)
+    inter = float(np.sum(n1 * n2 / np.asarray(possible, dtype=float)))  # sum of d1_l * d2_l * P_l
+    union = float(n1.sum() + n2.sum()) - inter
+    return 1.0 if union <= 0 else inter / union
 
 
 def _labels(graphs, labels):
@@ -320,7 +347,8 @@ def _edge_space(structs, *, layer=None, labels=None):
             i, j = np.divmod(keys - lay.offsets[l], widths)
             return [(lay.nodes[a][b], lay.nodes[a + 1][c]) for a, b, c in zip(l.tolist(), i.tolist(), j.tolist())]
 
-        return _Space(mode, sets, [hi - lo] * len(structs), decode, layered=True)
+        offsets = lay.offsets if layer is None else [0, hi - lo]
+        return _Space(mode, sets, [hi - lo] * len(structs), decode, layered=True, offsets=offsets)
     if layer is not None:
         for k, s in enumerate(structs):
             s.require_layered(name=f"graphs[{k}]")
@@ -563,11 +591,12 @@ def _aligned(s1, s2, raw=None):
     possible = s1.layered.possible
     union = n1 + n2 - inter_total
     d1, d2 = n1 / possible, n2 / possible
+    block_possible = np.array(sizes[:-1], dtype=np.int64) * np.array(sizes[1:], dtype=np.int64)
     if raw is None:
         raw = _edge_space([s1, s2]).jaccard(0, 1, kind="edge", layer=None).value
     return Jaccard(
         value=inter_total / union if union else 1.0,
-        chance=chance_jaccard(d1, d2),
+        chance=_blockwise_chance(_block_counts(s1), _block_counts(s2), block_possible),
         intersection=inter_total,
         union=union,
         sizes=(n1, n2),

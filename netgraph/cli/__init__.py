@@ -22,7 +22,7 @@ from ..errors import NetgraphError
 __all__ = ["main", "run", "COMMANDS"]
 
 #: Subcommand modules, in help order.
-COMMANDS = ["info", "export"]
+COMMANDS = ["demo", "train", "info", "export", "analyze", "similarity"]
 
 
 def build_parser():

@@ -259,3 +259,19 @@ def test_aligned_chance_bad_samples(bad):
     G = nx.DiGraph([((0, 0), (1, 0))])
     with pytest.raises(ParameterError, match="n_samples="):
         aligned_chance_jaccard(G, G, n_samples=bad)
+
+
+def test_chance_of_layered_edges_is_taken_block_by_block():
+    # block 0: 4x4 = 16 possible, each graph has 4 edges; block 1: 4x1 = 4 possible, both dense
+    def net(edges0):
+        G = nx.DiGraph()
+        G.add_nodes_from([(0, i) for i in range(4)] + [(1, j) for j in range(4)] + [(2, 0)])
+        G.add_edges_from(((0, i), (1, j)) for i, j in edges0)
+        G.add_edges_from(((1, j), (2, 0)) for j in range(4))
+        return G
+
+    j = edge_jaccard(net([(0, 0), (1, 1), (2, 2), (3, 3)]), net([(0, 1), (1, 0), (2, 3), (3, 2)]))
+    # expected intersection: 4*4/16 + 4*4/4 = 1 + 4 = 5; union: 8 + 8 - 5 = 11
+    assert j.chance == pytest.approx(5 / 11)
+    assert j.value == pytest.approx(4 / 12)
+    assert edge_jaccard(net([(0, 0)]), net([(0, 0)]), layer=0).chance == pytest.approx(chance_jaccard(1 / 16, 1 / 16))

@@ -1,0 +1,47 @@
+"""``netgraph demo``: the short seed study with its similarity report."""
+
+import json
+
+import pytest
+
+from netgraph.cli import main
+
+
+def test_demo_writes_runs_and_report(tmp_path, capsys):
+    out = tmp_path / "demo"
+    argv = ["demo", "--out", str(out), "--seeds", "0-1", "--epochs", "2", "--workers", "1"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert lines[-1] == f"report: {out / 'report' / 'report.html'}"
+    assert [line.split()[0] for line in lines[1:3]] == ["random+prune", "strategic+prune"]
+    assert "[4/4]" in captured.err  # progress on stderr
+    for method in ("random+prune", "strategic+prune"):
+        for seed in (0, 1):
+            assert (out / "runs" / method / f"seed-{seed}" / "final.pt").is_file()
+    report = json.loads((out / "report" / "report.json").read_text())
+    assert report["provenance"]["seeds"] == [0, 1, 0, 1]
+    assert report["provenance"]["methods"] == ["random+prune"] * 2 + ["strategic+prune"] * 2
+    assert "<html" in (out / "report" / "report.html").read_text()
+    assert list((out / "report").glob("*.png"))
+    # pruned to half the 10% density: 0.05 of 64*256 + 256*256 + 256*10 = 4224 connections
+    assert "4,224" in lines[1]
+
+    # a second call reuses the finished runs and rewrites the report
+    assert main(argv + ["--quiet"]) == 0
+    again = capsys.readouterr()
+    assert again.err == "" and again.out.strip().splitlines()[-1] == lines[-1]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--seeds", "3"], "give at least 2"),
+        (["--seeds", "x"], "not a seed"),
+        (["--epochs", "1"], "at least 2 epochs"),
+    ],
+)
+def test_demo_rejects_bad_options(tmp_path, capsys, extra, message):
+    assert main(["demo", "--out", str(tmp_path), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("netgraph demo: error:") and message in err
