@@ -39,7 +39,7 @@ import torch
 from ._validation import check_choice, check_random_state
 from .convert import graph_to_checkpoint
 from .errors import GraphContractError, ParameterError
-from .growth import DEFAULT_INIT, GROWTH_STRATEGIES, choose_growth, new_weight_values
+from .growth import DEFAULT_INIT, DEFAULT_INIT_SCALE, GROWTH_STRATEGIES, choose_growth, new_weight_values
 from .pruning import choose_prune, _remove_dead
 
 __all__ = [
@@ -236,7 +236,7 @@ def prune(G, amount, *, criterion="set", copy=True):
     return remove_edges(G, choose_prune_edges(G, amount, criterion=criterion), copy=copy)
 
 
-def grow(G, amount, *, strategy="random", rng=None, copy=True, grads=None, init=None, init_scale=1.0, **options):
+def grow(G, amount, *, strategy="random", rng=None, copy=True, grads=None, init=None, init_scale=DEFAULT_INIT_SCALE, **options):
     """Add edges chosen by a growth strategy, with new weights.
 
     The edges of every layer are chosen first (:func:`choose_growth_edges`), then the new

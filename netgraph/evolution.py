@@ -66,7 +66,8 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         required by ``growth="gradient"``.
     **growth_options
         ``init`` (``"normal"`` or ``"zero"``; default by strategy: ``"zero"`` for gradient,
-        ``"normal"`` otherwise), ``init_scale`` (default 1.0), and the strategy's own options
+        ``"normal"`` otherwise), ``init_scale`` (default
+        :data:`~netgraph.growth.DEFAULT_INIT_SCALE`, 0.3), and the strategy's own options
         (e.g. ``start_fraction`` for ``"strategic"``; options of other strategies are ignored).
 
     Returns

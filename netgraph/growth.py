@@ -57,6 +57,7 @@ from .errors import ParameterError
 __all__ = [
     "GROWTH_STRATEGIES",
     "DEFAULT_INIT",
+    "DEFAULT_INIT_SCALE",
     "choose_growth",
     "new_weight_values",
     "dense_gradients",
@@ -242,6 +243,11 @@ GROWTH_STRATEGIES = {
 #: The weight initialisation each strategy's new connections get by default.
 DEFAULT_INIT = {"random": "normal", "strategic": "normal", "gradient": "zero", "none": "zero"}
 
+#: Default ``init_scale`` of regrown weights. With 1.0 (the full spread of the surviving weights,
+#: which SET removal has already stripped of its smallest ones) weights grew every epoch and
+#: training on digits at 10% density diverged within 40 epochs; 0.3 trains stably.
+DEFAULT_INIT_SCALE = 0.3
+
 
 def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=None, **options):
     """Choose which absent connections of one layer to add.
@@ -291,7 +297,7 @@ def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=Non
     return fn(weight, mask, n, rng=check_random_state(rng), grad=grad, **own)
 
 
-def new_weight_values(weight, mask, n, *, init="normal", init_scale=1.0, rng=None):
+def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT_SCALE, rng=None):
     """Weights for ``n`` new connections of a layer.
 
     Parameters

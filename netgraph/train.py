@@ -57,6 +57,7 @@ from ._version import __version__
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .data import load
 from .errors import CheckpointError, NetgraphError, ParameterError
+from .growth import DEFAULT_INIT_SCALE
 from .model import ACTIVATIONS, SparseMLP
 
 __all__ = ["TrainConfig", "RunResult", "train_run", "parse_seeds", "method_label", "GROWTH_NAMES"]
@@ -161,7 +162,7 @@ class TrainConfig:
     zeta: float = 0.3
     criterion: str = "set"
     grow_init: str | None = None
-    init_scale: float = 0.3
+    init_scale: float = DEFAULT_INIT_SCALE
     growth_options: dict = field(default_factory=dict)
     pruning: str | None = None
     target_density: float | None = None
