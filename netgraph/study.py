@@ -95,15 +95,7 @@ def _data_key(config):
 def _load_data(config, cache):
     key = _data_key(config)
     if key not in cache:
-        from .data import load
-
-        cache[key] = load(
-            config.dataset,
-            data_dir=config.data_dir,
-            rng=config.data_seed,
-            test_size=config.test_size,
-            label_column=config.label_column,
-        )
+        cache[key] = config.load_data()
     return cache[key]
 
 

@@ -195,6 +195,21 @@ class TrainConfig:
         """str: the method label (see :func:`method_label`)."""
         return self.label or method_label(self)
 
+    def load_data(self):
+        """Load this configuration's dataset and split (:func:`netgraph.data.load`).
+
+        Returns
+        -------
+        netgraph.data.Dataset
+        """
+        return load(
+            self.dataset,
+            data_dir=self.data_dir,
+            rng=self.data_seed,
+            test_size=self.test_size,
+            label_column=self.label_column,
+        )
+
     def to_dict(self):
         """JSON-safe dict of every field (tuples as lists)."""
         out = dataclasses.asdict(self)
@@ -338,13 +353,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
         raise ParameterError(f"config is a {type(config).__name__}, expected a TrainConfig")
     seed = int(seed)
     if data is None:
-        data = load(
-            config.dataset,
-            data_dir=config.data_dir,
-            rng=config.data_seed,
-            test_size=config.test_size,
-            label_column=config.label_column,
-        )
+        data = config.load_data()
     config = _resolve_for_data(config, data)
     device = _check_device(config.device)
     run_dir = Path(out_dir) / f"seed-{seed}"

@@ -2,7 +2,8 @@
 
 Each benchmark owns one section of ``docs/BENCHMARKS.md``, delimited by
 ``<!-- bench:NAME:start -->`` / ``<!-- bench:NAME:end -->``, and rewrites only that section,
-so the benchmarks can be run one at a time.
+so the benchmarks can be run one at a time. The experiment scripts write their sections of
+``docs/RESULTS.md`` the same way (:func:`replace_marked`).
 """
 
 import platform
@@ -63,17 +64,28 @@ def machine_line():
     return ", ".join(parts)
 
 
-def write_section(name, body, *, path=BENCHMARKS_MD):
-    """Replace (or append) the section ``name`` of ``docs/BENCHMARKS.md`` with ``body``."""
-    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+def replace_marked(path, marker, body, *, header, title=None):
+    """Put ``body`` between ``<!-- MARKER:start -->`` and ``<!-- MARKER:end -->`` in ``path``.
+
+    The text outside the markers is kept. Without the markers the block is appended (after
+    ``title``, if given); a missing file starts with ``header``. The write is atomic.
+    """
+    from netgraph._io import atomic_write
+
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     block = f"{start}\n{body.strip()}\n{end}"
-    text = path.read_text() if path.exists() else _HEADER
+    text = path.read_text(encoding="utf-8") if path.exists() else header
     if start in text and end in text:
         before, rest = text.split(start, 1)
-        after = rest.split(end, 1)[1]
-        text = before + block + after
+        text = before + block + rest.split(end, 1)[1]
     else:
-        text = text.rstrip() + "\n\n" + block + "\n"
+        text = text.rstrip() + "\n\n" + (f"{title}\n\n" if title else "") + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    with atomic_write(path, "w", encoding="utf-8") as f:
+        f.write(text)
     return path
+
+
+def write_section(name, body, *, path=BENCHMARKS_MD):
+    """Replace (or append) the section ``name`` of ``docs/BENCHMARKS.md`` with ``body``."""
+    return replace_marked(path, f"bench:{name}", body, header=_HEADER)

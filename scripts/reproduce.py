@@ -38,10 +38,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+from _benchlib import replace_marked  # noqa: E402
 
 RESULTS_MD = ROOT / "docs" / "RESULTS.md"
 FIGURES = ROOT / "docs" / "figures"
-START, END = "<!-- results:study:start -->", "<!-- results:study:end -->"
 GROWTHS = ("random", "strategic", "gradient")
 
 DIGITS = {
@@ -551,7 +552,6 @@ def claims(studies):
 
 def render_section(studies, figure_files, command, results_md):
     parts = [
-        START,
         "## Seed study",
         "",
         "Written by `scripts/reproduce.py` (do not edit by hand between the markers). Question: do the "
@@ -567,23 +567,11 @@ def render_section(studies, figure_files, command, results_md):
     for st in studies:
         parts.append(render_part(st, figure_files[st["dataset"]], command, results_md.parent))
         parts.append("")
-    parts.append(END)
     return "\n".join(parts)
 
 
 def write_results_md(section, path):
-    from netgraph._io import atomic_write
-
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Results\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    replace_marked(path, "results:study", section, header="# Results\n")
 
 
 # --------------------------------------------------------------------------- main

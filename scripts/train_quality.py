@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _benchlib import machine_line  # noqa: E402
+from _benchlib import machine_line, replace_marked  # noqa: E402
 
 from netgraph.data import load  # noqa: E402
 from netgraph.train import TrainConfig, parse_seeds, train_run  # noqa: E402
@@ -163,17 +163,7 @@ def report(out):
 
 def write_section(name, body, *, path=RESULTS_MD):
     """Replace (or append) the section ``name`` of docs/RESULTS.md with ``body``."""
-    start, end = f"<!-- results:{name}:start -->", f"<!-- results:{name}:end -->"
-    block = f"{start}\n{body.strip()}\n{end}"
-    text = path.read_text() if path.exists() else _HEADER
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip() + f"\n\n## Training quality\n\n{block}\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
+    return replace_marked(path, f"results:{name}", body, header=_HEADER, title="## Training quality")
 
 
 if __name__ == "__main__":

@@ -98,7 +98,6 @@ def register(subparsers):
 
 
 def _run(args):
-    from ..data import load
     from ..errors import ParameterError
     from ..train import TrainConfig, parse_seeds, train_run
 
@@ -115,13 +114,7 @@ def _run(args):
             kwargs[flag] = True
     config = TrainConfig(**kwargs)
     seeds = parse_seeds(args.seeds)
-    data = load(
-        config.dataset,
-        data_dir=config.data_dir,
-        rng=config.data_seed,
-        test_size=config.test_size,
-        label_column=config.label_column,
-    )
+    data = config.load_data()
     accuracies = []
     for seed in seeds:
         try:
