@@ -94,7 +94,7 @@ def _run(args):
     for note in report.notes:
         print(f"note: {note}")
     for c in report.comparisons:
-        aligned = "" if c.aligned is None else f", aligned {c.aligned.mean:.4f}"
+        aligned = "" if c.aligned is None else f", aligned {c.aligned.mean:.4f} (chance {c.aligned.mean_chance:.4f})"
         print(
             f"{c.name}: {len(c.labels)} networks, edge Jaccard {c.edge.mean:.4f} (chance {c.edge.mean_chance:.4f})"
             f"{aligned}, node Jaccard {c.node.mean:.4f}"
