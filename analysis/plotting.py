@@ -95,11 +95,13 @@ def plot_similarity_matrix(matrix, ax=None, *, annotate=None, vmax=None):
     ax = _axes(ax, figsize=(5.5, 4.5))
     k = len(matrix.labels)
     im = ax.imshow(matrix.values, vmin=0.0, vmax=1.0 if vmax is None else vmax, cmap="viridis")
-    cbar = ax.figure.colorbar(im, ax=ax, label=f"{matrix.kind} Jaccard")
+    cbar = ax.figure.colorbar(im, ax=ax)
     chance = matrix.mean_chance if k > 1 else float(matrix.chance[0, 0])
-    if math.isfinite(chance):
+    if math.isfinite(chance):  # a red line on the colour bar; named in the bar's label, clear of the ticks
         cbar.ax.axhline(chance, color="red", linewidth=2)
-        cbar.ax.text(1.05, chance, " chance", color="red", va="center", transform=cbar.ax.get_yaxis_transform())
+        cbar.set_label(f"{matrix.kind} Jaccard (red line: chance level)")
+    else:
+        cbar.set_label(f"{matrix.kind} Jaccard")
     ax.set_xticks(range(k), matrix.labels, rotation=90, fontsize=7)
     ax.set_yticks(range(k), matrix.labels, fontsize=7)
     title = f"{matrix.kind} Jaccard (mean {matrix.mean:.3f}, chance {chance:.3f})" if k > 1 else matrix.kind
