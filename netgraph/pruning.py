@@ -206,8 +206,8 @@ def prune_to_density_(model, density, *, criterion="magnitude"):
     Parameters
     ----------
     model : SparseMLP
-    density : float
-        In ``[0, 1]``.
+    density : float or sequence of float
+        In ``[0, 1]``: one density for every layer, or one per layer.
     criterion : str, optional
         A name in :data:`PRUNING_CRITERIA` (``"set"`` is given the count to remove).
 
@@ -223,13 +223,20 @@ def prune_to_density_(model, density, *, criterion="magnitude"):
     >>> net = SparseMLP([4, 2, 1])
     >>> prune_to_density_(net, 0.5), net.n_connections()
     ([4, 1], 5)
+    >>> prune_to_density_(net, [0.25, 0.5]), net.n_connections()
+    ([2, 0], 3)
     """
     check_choice(criterion, tuple(PRUNING_CRITERIA), name="criterion")
-    if isinstance(density, bool) or not isinstance(density, numbers.Real) or not 0 <= density <= 1:
-        raise ParameterError(f"density={density!r}, must be a number in [0, 1]")
+    n_layers = len(model.layers)
+    densities = list(density) if isinstance(density, (list, tuple)) else [density] * n_layers
+    if len(densities) != n_layers:
+        raise ParameterError(f"density has {len(densities)} entries, expected {n_layers} (one per layer)")
+    for d in densities:
+        if isinstance(d, bool) or not isinstance(d, numbers.Real) or not 0 <= d <= 1:
+            raise ParameterError(f"density={density!r}, must be a number in [0, 1] or one per layer")
     removed = []
-    for layer in model.layers:
-        keep = check_amount(float(density), layer.mask.numel())
+    for layer, d in zip(model.layers, densities):
+        keep = check_amount(float(d), layer.mask.numel())
         k = max(0, int(layer.mask.sum()) - keep)
         idx = choose_prune(layer.weight, layer.mask, k, criterion=criterion) if k else None
         if idx is not None:

@@ -66,6 +66,7 @@ __all__ = ["TrainConfig", "RunResult", "train_run", "parse_seeds", "method_label
 GROWTH_NAMES = ("random", "strategic", "gradient", "none")
 _CRITERIA = ("set", "magnitude")
 _OPTIMIZERS = ("sgd", "adam")
+_PRUNE_SCOPES = ("proportional", "uniform")
 _WEIGHT_INITS = ("he", "torch")
 _DEFAULT_LR = {"sgd": 0.05, "adam": 0.001}
 _EPOCH_FILE = re.compile(r"^epoch-(\d{3,})\.pt$")
@@ -120,7 +121,12 @@ class TrainConfig:
         ``"gmp"`` (gradual magnitude pruning) or None. Setting ``target_density`` implies
         ``"gmp"``.
     target_density : float or None
-        Density each layer is pruned down to by the end of the schedule.
+        Overall density the schedule prunes down to.
+    prune_scope : str
+        ``"proportional"`` (default): every layer keeps the same fraction of its initial
+        connections, so the overall density follows the schedule and a dense output layer (SET's
+        ε leaves small layers dense) is thinned as much as the sparse ones, not cut to their
+        density. ``"uniform"``: every layer is brought to the scheduled density itself.
     prune_start, prune_end : int or None
         Epochs (1-based) after which the schedule prunes, cubic in between (Zhu & Gupta 2017).
         Default: from epoch 1 to ``epochs - 1``, so the last epoch trains the pruned network.
@@ -169,6 +175,7 @@ class TrainConfig:
     prune_start: int = 1
     prune_end: int | None = None
     prune_criterion: str = "magnitude"
+    prune_scope: str = "proportional"
     remove_dead: bool = False
     optimizer: str = "sgd"
     lr: float | None = None
@@ -371,7 +378,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
         model = _init_model(config, torch_gen, np_gen).to(device)
         optimizer = _make_optimizer(config, model)
         rows, start, resumed_from = [], 0, None
-        initial_density = model.density()
+        initial_density = {"overall": model.density(), "layers": [model.density(layer=l) for l in range(len(model.layers))]}
     else:
         ckpt, start = found
         _check_resume(ckpt, config, run_dir)
@@ -382,7 +389,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
         np_gen.bit_generator.state = json.loads(ts["numpy_rng"])
         torch_gen.set_state(ts["torch_rng"])
         rows = json.loads(ts["rows_json"])
-        initial_density = float(ts["initial_density"])
+        initial_density = json.loads(ts["initial_density"])
         resumed_from = start
         if start < config.epochs:  # redo the topology evolution that followed the checkpoint
             _evolve_topology(model, optimizer, config, start, np_gen, torch_gen, x_train, y_train, initial_density)
@@ -416,7 +423,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
                 "optimizer": copy.deepcopy(optimizer.state_dict()),
                 "numpy_rng": json.dumps(np_gen.bit_generator.state),
                 "torch_rng": torch_gen.get_state().clone(),
-                "initial_density": initial_density,
+                "initial_density": json.dumps(initial_density),
             }
             removed = added = [0] * len(connections)
             if epoch < config.epochs:
@@ -530,6 +537,7 @@ def _check_config(cfg):
         number("prune_end", start, epochs - 1, integer=True, value=end)
     out["pruning"] = pruning
     check_choice(cfg.prune_criterion, _CRITERIA, name="prune_criterion")
+    check_choice(cfg.prune_scope, _PRUNE_SCOPES, name="prune_scope")
     check_choice(cfg.optimizer, _OPTIMIZERS, name="optimizer")
     if cfg.lr is None:
         out["lr"] = _DEFAULT_LR[cfg.optimizer]
@@ -703,9 +711,12 @@ def _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, i
             epoch,
             start_epoch=config.prune_start,
             end_epoch=config.prune_end,
-            initial_density=initial_density,
+            initial_density=initial_density["overall"],
             target_density=config.target_density,
         )
+        if config.prune_scope == "proportional":  # each layer keeps the same share of its initial connections
+            d0 = initial_density["overall"]
+            density = [min(1.0, dl * density / d0) if d0 else density for dl in initial_density["layers"]]
         pruned = prune_to_density_(model, density, criterion=config.prune_criterion)
         removed = [r + int(p) for r, p in zip(removed, pruned)]
     _reset_optimizer_state(optimizer, model, added_index)

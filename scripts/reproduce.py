@@ -58,9 +58,9 @@ MNIST = {
     "dataset": "mnist",
     "layers": (784, 1000, 1000, 1000, 10),
     "topology": {"epsilon": 20.0},
-    "lr": 0.01,
+    "lr": 0.05,
     "batch_size": 128,
-    "epochs": 3,
+    "epochs": 10,
     "seeds": "0-2",
 }
 
@@ -331,8 +331,16 @@ def _dense_layer_note(study, prune_config):
     if not dense:
         return ""
     names = ", ".join(f"{layers[l]}→{layers[l + 1]}" for l in dense)
+    if _prune_scope(prune_config) == "proportional":
+        return (f" Note: ε = {topo['epsilon']:g} leaves layer {names} dense (p clipped to 1); pruning thins it by "
+                "the same share as the sparse layers.")
     return (f" Note: ε = {topo['epsilon']:g} leaves layer {names} dense (p clipped to 1); the pruning schedule "
             f"brings every layer to the same target density {prune_config['target_density']:g}, that layer included.")
+
+
+def _prune_scope(prune_config):
+    # configurations recorded before the prune_scope option existed pruned every layer to one density
+    return prune_config.get("prune_scope", "uniform")
 
 
 def _training_text(study):
@@ -369,8 +377,10 @@ def render_part(study, figure_files, command, md_dir):
         f"What ran: {len(rows)} configurations × seeds {study['seeds']} ({len(study['seeds'])} each), "
         f"{study['epochs']} epochs, SGD lr {cfg['lr']:g} momentum {cfg['momentum']:g}, batch {cfg['batch_size']}, "
         f"ζ = {cfg['zeta']:g} ({cfg['criterion']} removal), initial density {study['initial_density']:.4f}"
-        + (f"; pruning: GMP to target density {pr['target_density']:g} per layer between epochs "
-           f"{pr['prune_start']} and {pr['prune_end']}" if pr else "")
+        + (f"; pruning: GMP to target density {pr['target_density']:g} "
+           + ("overall, every layer keeping the same share of its connections,"
+              if _prune_scope(pr) == "proportional" else "per layer")
+           + f" between epochs {pr['prune_start']} and {pr['prune_end']}" if pr else "")
         + f". {study['workers']} worker process(es) on {study['machine']}: training {_training_text(study)}, "
         f"summaries {sec['summaries']:.0f} s, similarity report {sec['report']:.0f} s. "
         f"Report: `{_rel(Path(study['report_html']), ROOT)}` (not committed)." + _dense_layer_note(study, pr),

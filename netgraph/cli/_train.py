@@ -24,6 +24,7 @@ _FIELDS = {
     "prune_start": "prune_start",
     "prune_end": "prune_end",
     "prune_criterion": "prune_criterion",
+    "prune_scope": "prune_scope",
     "optimizer": "optimizer",
     "lr": "lr",
     "momentum": "momentum",
@@ -76,6 +77,12 @@ def register(subparsers):
     prune.add_argument("--prune-start", type=int, help="first epoch after which to prune (default 1)")
     prune.add_argument("--prune-end", type=int, help="epoch after which the target is reached (default EPOCHS-1)")
     prune.add_argument("--prune-criterion", choices=("magnitude", "set"), help="pruning criterion (magnitude)")
+    prune.add_argument(
+        "--prune-scope",
+        choices=("proportional", "uniform"),
+        help="proportional: each layer keeps the same share of its initial connections (default); "
+        "uniform: every layer to the scheduled density",
+    )
     prune.add_argument("--remove-dead", action="store_true", help="remove neurons without effect at the end")
 
     opt = p.add_argument_group("optimisation")

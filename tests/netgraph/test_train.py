@@ -134,6 +134,21 @@ def test_gradual_pruning_reaches_target_density(tmp_path, data):
     assert rows[1]["added"] == [0, 0, 0]
 
 
+@pytest.mark.parametrize("scope", ["proportional", "uniform"])
+def test_pruning_scope_with_a_dense_output_layer(tmp_path, data, scope):
+    # epsilon 6: layer 0 (8x24) at p = 6*32/192 = 1.0, layer 1 (24x16) at p = 6*40/384 = 0.625, layer 2 dense
+    config = _config(density=None, epsilon=6, growth="none", target_density=0.3, epochs=3, prune_start=1, prune_end=2, prune_scope=scope)
+    rows = train_run(config, tmp_path, seed=0, progress=False, data=data).epochs
+    sizes = np.array([8 * 24, 24 * 16, 16 * 3])
+    initial, final = np.array(rows[0]["connections"]), np.array(rows[-1]["connections"])
+    d0 = initial.sum() / sizes.sum()
+    if scope == "proportional":  # every layer keeps the same share of its connections; overall density = target
+        assert final == pytest.approx(initial * 0.3 / d0, abs=1)
+        assert final.sum() / sizes.sum() == pytest.approx(0.3, abs=0.01)
+    else:  # every layer at the target density itself
+        assert final == pytest.approx(sizes * 0.3, abs=1)
+
+
 def test_momentum_is_zero_where_connections_are_absent(tmp_path, data):
     train_run(_config(growth="random", epochs=3), tmp_path, seed=1, progress=False, data=data)
     ckpt = load_checkpoint(tmp_path / "seed-1" / "epoch-003.pt")
