@@ -25,3 +25,11 @@ def test_readme_documents_every_cli_command():
     text = (ROOT / "README.md").read_text()
     for name in COMMANDS:
         assert f"### `netgraph {name}" in text, name
+
+
+def test_readme_contract_example_runs(tmp_path, monkeypatch):
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    example = next(b for b in blocks if "from_graph" in b)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md", "exec"), {})
+    assert (tmp_path / "net.pt").is_file()
