@@ -560,7 +560,7 @@ def claims(studies):
     return "\n".join(out)
 
 
-def render_section(studies, figure_files, command, results_md):
+def render_section(studies, figure_files, results_md):
     parts = [
         "## Seed study",
         "",
@@ -570,12 +570,12 @@ def render_section(studies, figure_files, command, results_md):
         "with this toolkit? Every number below is from the runs described; `OUT/<dataset>/study.json` holds "
         "them all, with configurations and seeds.",
         "",
-        f"Command: `{command}`.",
+        "Commands: " + "; ".join(f"{st['dataset']}: `{st['command']}`" for st in studies) + ".",
         "",
     ]
     parts.append(claims(studies))
     for st in studies:
-        parts.append(render_part(st, figure_files[st["dataset"]], command, results_md.parent))
+        parts.append(render_part(st, figure_files[st["dataset"]], st["command"], results_md.parent))
         parts.append("")
     return "\n".join(parts)
 
@@ -645,8 +645,7 @@ def main(argv=None):
             return 1
         results_md, figures = Path(args.results).resolve(), Path(args.figures).resolve()
         figure_files = {st["dataset"]: write_figures(st, out, figures) for st in studies}
-        commands = sorted({st["command"] for st in studies})
-        write_results_md(render_section(studies, figure_files, " ; ".join(commands), results_md), results_md)
+        write_results_md(render_section(studies, figure_files, results_md), results_md)
         log(f"wrote {results_md} and {sum(len(f) for f in figure_files.values())} figures in {figures}")
     log(f"total {time.perf_counter() - t0:.0f} s")
     return 0
