@@ -48,7 +48,7 @@ import networkx as nx
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from netgraph._validation import check_choice, check_random_state
+from netgraph._validation import check_choice, check_positive_int, check_random_state
 from netgraph.errors import ArchitectureMismatchError, ParameterError
 
 from ._arrays import MASK_LIMIT, structure
@@ -651,8 +651,7 @@ def aligned_chance_jaccard(G1, G2, *, n_samples=3, rng=None):
     >>> aligned_chance_jaccard(G, G, n_samples=5, rng=0) > chance_jaccard(0.5, 0.5)
     True
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        raise ParameterError(f"n_samples={n_samples!r}, expected a positive int")
+    check_positive_int(n_samples, name="n_samples")
     structs = _check_graphs([G1, G2])
     for k, st in enumerate(structs):
         st.require_layered(name=f"G{k + 1}")
@@ -737,8 +736,7 @@ def similarity_matrix(graphs, *, kind="edge", labels=None, layer=None, rng=None,
         for i, s in enumerate(structs):
             s.require_layered(name=f"graphs[{i}]")
         _check_comparable(structs, labels)
-        if isinstance(chance_samples, bool) or not isinstance(chance_samples, numbers.Integral) or chance_samples < 1:
-            raise ParameterError(f"chance_samples={chance_samples!r}, expected a positive int")
+        check_positive_int(chance_samples, name="chance_samples")
         gen = check_random_state(rng)
         space = _edge_space(structs)
         possible = [np.array(st.layered.sizes[:-1]) * np.array(st.layered.sizes[1:]) for st in structs]

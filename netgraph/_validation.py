@@ -6,7 +6,7 @@ import numpy as np
 
 from .errors import ParameterError
 
-__all__ = ["check_amount", "check_choice", "check_layer_sizes", "check_random_state"]
+__all__ = ["check_amount", "check_choice", "check_layer_sizes", "check_positive_int", "check_random_state"]
 
 
 def check_amount(amount, total, *, name="amount"):
@@ -63,6 +63,19 @@ def check_choice(value, choices, *, name):
         valid = ", ".join(repr(c) for c in choices)
         raise ParameterError(f"{name}={value!r} is not valid; expected one of {valid}")
     return value
+
+
+def check_positive_int(value, *, name):
+    """Return ``value`` as an int if it is an int >= 1 (bools refused); else raise ``ParameterError``.
+
+    Examples
+    --------
+    >>> check_positive_int(3, name="n_samples")
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ParameterError(f"{name}={value!r}, must be an int >= 1")
+    return int(value)
 
 
 def check_layer_sizes(layer_sizes, *, name="layer_sizes"):

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_random_state
+from ._validation import check_positive_int, check_random_state
 from ._version import __version__
 from .errors import ParameterError
 
@@ -69,8 +69,7 @@ def spawn_seeds(n, *, entropy=None):
     >>> len(seeds), entropy, seeds == spawn_seeds(3, entropy=42)[0]
     (3, 42, True)
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ParameterError(f"n={n!r}, must be an int >= 1")
+    check_positive_int(n, name="n")
     root = np.random.SeedSequence(entropy)
     seeds = [int(child.generate_state(1, np.uint32)[0]) for child in root.spawn(int(n))]
     return seeds, int(root.entropy)
@@ -135,9 +134,7 @@ def _check_grid(configs, seeds, workers):
             raise ParameterError(f"seeds={list(seeds)!r}: {s!r} is not a non-negative int")
     if len(set(seeds)) != len(seeds):
         raise ParameterError(f"seeds={list(seeds)!r}: seeds must be distinct")
-    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1:
-        raise ParameterError(f"workers={workers!r}, must be an int >= 1")
-    return [int(s) for s in seeds], int(workers)
+    return [int(s) for s in seeds], check_positive_int(workers, name="workers")
 
 
 def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None):

@@ -34,7 +34,7 @@ import numbers
 
 import torch
 
-from ._validation import check_layer_sizes, check_random_state
+from ._validation import check_layer_sizes, check_positive_int, check_random_state
 from .errors import ParameterError
 
 __all__ = ["set_density", "erdos_renyi_mask", "init_masks"]
@@ -162,8 +162,7 @@ def init_masks(layer_sizes, *, epsilon=None, density=None, rng=None):
 
 def _check_set_args(n_in, n_out, epsilon):
     for name, n in (("n_in", n_in), ("n_out", n_out)):
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ParameterError(f"{name}={n!r}, must be a positive int")
+        check_positive_int(n, name=name)
     if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon > 0:
         raise ParameterError(f"epsilon={epsilon!r}, must be a positive number")
     return int(n_in), int(n_out), float(epsilon)
