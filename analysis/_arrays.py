@@ -17,8 +17,10 @@ Node attributes are read when the view is built; after editing ``"layer"`` or ``
 attributes in place, call ``G.__networkx_cache__.clear()``.
 """
 
+import ctypes
 import itertools
 import numbers
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -247,6 +249,20 @@ def _build(G):
     return s
 
 
+def _object_ids(objects, m):
+    """``id()`` of ``m`` objects as a uint64 array.
+
+    In CPython ``id(x)`` is the object's address, which is exactly what an object array
+    stores; reading the array's pointers is three times faster than calling ``id`` per object
+    (9 ms instead of 25 ms for 560k edges). Other interpreters call ``id``.
+    """
+    if sys.implementation.name != "cpython":
+        return np.fromiter(map(id, objects), dtype=np.uint64, count=m)
+    arr = np.fromiter(objects, dtype=object, count=m)  # keeps every object alive while read
+    pointers = (ctypes.c_uint64 * m).from_address(arr.ctypes.data)
+    return np.ctypeslib.as_array(pointers).copy()
+
+
 def _targets_by_identity(items, nodes, m):
     """Target ids found by object identity, or None if some target is not the node object itself.
 
@@ -258,7 +274,7 @@ def _targets_by_identity(items, nodes, m):
     """
     if m == 0:
         return np.zeros(0, dtype=np.int64)
-    ids = np.fromiter(map(id, itertools.chain.from_iterable(nbrs for _, nbrs in items)), dtype=np.uint64, count=m)
+    ids = _object_ids(itertools.chain.from_iterable(nbrs for _, nbrs in items), m)
     node_ids = np.fromiter(map(id, nodes), dtype=np.uint64, count=len(nodes))
     # open hash of the addresses: slot -> node id, -2 where two nodes collide
     size = _ID_TABLE_SIZE
