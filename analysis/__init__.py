@@ -40,6 +40,7 @@ from .similarity import (
     common_subnetwork_curve,
     edge_jaccard,
     node_jaccard,
+    random_like,
     similarity_matrix,
 )
 
@@ -61,6 +62,7 @@ __all__ = [
     "node_jaccard",
     "aligned_jaccard",
     "aligned_chance_jaccard",
+    "random_like",
     "similarity_matrix",
     "common_subnetwork",
     "common_subnetwork_curve",

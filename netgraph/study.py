@@ -293,31 +293,6 @@ def _binom_tail(k, t, p):
     return sum(math.comb(k, i) * p**i * (1 - p) ** (k - i) for i in range(t, k + 1))
 
 
-def _random_like(struct, rng):
-    """Random masks (one per block) with the same edge count per block as ``struct``."""
-    sizes = struct.layered.sizes
-    masks = []
-    for l in range(len(sizes) - 1):
-        m = struct.block_mask(l)
-        flat = np.zeros(m.size, dtype=bool)
-        flat[rng.choice(m.size, size=int(np.count_nonzero(m)), replace=False)] = True
-        masks.append(flat.reshape(m.shape))
-    return masks
-
-
-def _graph_from_masks(masks):
-    import networkx as nx
-
-    G = nx.DiGraph()
-    sizes = [masks[0].shape[0]] + [m.shape[1] for m in masks]
-    for l, n in enumerate(sizes):
-        G.add_nodes_from((l, i) for i in range(n))
-    for l, m in enumerate(masks):
-        src, dst = np.nonzero(m)
-        G.add_edges_from(zip(zip([l] * len(src), src.tolist()), zip([l + 1] * len(dst), dst.tolist())))
-    return G
-
-
 def summarize_group(graphs, *, method=None, rng=None):
     """Cross-seed similarity, controllability and degree statistics of one configuration.
 
@@ -348,6 +323,7 @@ def summarize_group(graphs, *, method=None, rng=None):
         degree_distribution,
         driver_nodes,
         layer_summary,
+        random_like,
         similarity_matrix,
     )
     from analysis._arrays import structure
@@ -368,7 +344,7 @@ def summarize_group(graphs, *, method=None, rng=None):
     for l in range(n_blocks):
         m = similarity_matrix(graphs, kind="edge", layer=l)
         edge[str(l)], chance[str(l)] = m.mean, m.mean_chance
-    randoms = [_graph_from_masks(_random_like(s, rng)) for s in structs]
+    randoms = [random_like(G, rng=rng) for G in graphs]
     aligned_vals, null_vals = [], []
     for a in range(k):
         for b in range(a + 1, k):

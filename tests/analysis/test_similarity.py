@@ -275,3 +275,18 @@ def test_chance_of_layered_edges_is_taken_block_by_block():
     assert j.chance == pytest.approx(5 / 11)
     assert j.value == pytest.approx(4 / 12)
     assert edge_jaccard(net([(0, 0)]), net([(0, 0)]), layer=0).chance == pytest.approx(chance_jaccard(1 / 16, 1 / 16))
+
+
+def test_random_like_keeps_nodes_and_block_counts():
+    from analysis import random_like
+
+    G = nx.DiGraph()
+    G.add_nodes_from([(0, i) for i in range(5)] + [(1, j) for j in range(4)] + [(2, 0), (2, 1)])
+    G.add_edges_from([((0, 0), (1, 0)), ((0, 1), (1, 0)), ((0, 4), (1, 3)), ((1, 2), (2, 1))])
+    R = random_like(G, rng=3)
+    assert set(R.nodes) == set(G.nodes)
+    assert sorted(u[0] for u, _ in R.edges) == [0, 0, 0, 1]
+    assert all(v[0] == u[0] + 1 for u, v in R.edges)
+    assert sorted(random_like(G, rng=3).edges) == sorted(R.edges)
+    with pytest.raises(GraphContractError, match="not a layered graph"):
+        random_like(nx.DiGraph([("a", "b")]))
