@@ -15,7 +15,22 @@ Built-in names:
 - ``"csv:PATH"`` — a table with a header row; ``label_column`` names the class column.
   Numeric columns are features as they are; a column with any non-numeric entry (a protocol
   name, say) is one-hot encoded. Class labels may be strings; they are numbered in sorted
-  order.
+  order. The rules, each broken one an error naming the file (and the line and column):
+
+  * the file is a regular file of UTF-8 text (a UTF-8 byte-order mark is allowed);
+  * every header cell names its column and no name repeats (a second ``label`` column
+    would leak the answer into the features); blank lines are skipped, and line numbers in
+    messages count every line of the file;
+  * every row has as many fields as the header and no empty (or blank) cell: missing values
+    are never imputed; a quoted field is closed before the end of the file;
+  * a column is numeric when all its values are numbers; they must be finite (no ``nan`` or
+    ``inf``) and fit float32. A column whose values are mostly numbers but not all (a typo,
+    or a missing-value marker such as ``NA`` or ``?``) is an error, not a one-hot column; a
+    column of mostly text (``tcp``, ``udp``, ``-``) is one-hot encoded in sorted order;
+  * labels are not empty, and there are at least 2 classes. A label that is a number is
+    normalised to its value, so ``1``, ``1.0``, ``" 1 "`` and ``1e0`` are one class, named
+    by its canonical form ``"1"`` (``0.50`` becomes ``"0.5"``); a non-finite number
+    (``nan``, ``inf``) is not a label. Numeric classes sort by value, before text ones.
 - ``"synthetic"`` — :func:`sklearn.datasets.make_classification`, for fast tests.
 
 Examples
@@ -29,9 +44,16 @@ Examples
 0.0
 """
 
+import codecs
 import csv
+import decimal
 import gzip
+import io
+import math
 import numbers
+import os
+import stat
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,7 +86,18 @@ _IDX_DTYPES = {
     0x0D: np.dtype(">f4"),
     0x0E: np.dtype(">f8"),
 }
+_IDX_MAX_NDIM = 8
+_IDX_N_CLASSES = 10
 _DEFAULT_TEST_SIZE = 0.2
+#: Cells that mean "missing" in a column of numbers (compared lower-case).
+_MISSING_MARKERS = frozenset({"?", "-", "na", "n/a", "null", "none"})
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 _IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
 
 
@@ -88,7 +121,8 @@ class Dataset:
     source : str
         Where the data came from (a directory, a file or a library function).
     class_names : tuple of str
-        Original label of each class index (e.g. ``"normal"`` for a CSV).
+        Original label of each class index (e.g. ``"normal"`` for a CSV); a numeric CSV label
+        in its canonical form (``"1"`` for ``1.0``).
     standardize : str
         ``"feature"`` or ``"global"`` (see :func:`load`).
     """
@@ -132,7 +166,7 @@ def load(
     n_classes=4,
     standardize=None,
 ):
-    """Load a dataset, split it with a seeded shuffle and standardise it.
+    r"""Load a dataset, split it with a seeded shuffle and standardise it.
 
     Parameters
     ----------
@@ -169,7 +203,29 @@ def load(
         If the name is unknown or an option is out of range.
     NetgraphError
         If the MNIST files are missing (the message lists the expected names and where to put
-        them) or a file cannot be parsed.
+        them), a path is not a regular file (a directory, a FIFO, a device: refused without
+        opening it), or a file breaks its format's rules (see :func:`read_idx` and, for CSV,
+        the module docstring); MNIST labels must be integers 0..9. The one-line message names
+        the file and what is wrong, and for a CSV the line and column.
+
+    Examples
+    --------
+    Numeric CSV labels are normalised to their value (``1`` and ``1.0`` are one class):
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "flows.csv"
+    >>> _ = p.write_text("bytes,proto,label\n10,tcp,1\n20,udp,2.0\n30,tcp,1.0\n40,icmp,2\n")
+    >>> ds = load(f"csv:{p}", rng=0, test_size=0.5)
+    >>> ds.n_features, ds.n_classes, ds.class_names
+    (4, 2, ('1', '2'))
+
+    A missing value is an error naming its line and column, never imputed:
+
+    >>> _ = p.write_text("bytes,proto,label\n10,tcp,1\n,udp,2\n")
+    >>> load(f"csv:{p}")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    netgraph.errors.NetgraphError: ...flows.csv: line 3, column 'bytes': empty value; fill or drop the row
     """
     name, test_size = _check_load(name, test_size)
     if standardize is None:
@@ -212,11 +268,14 @@ def read_idx(path):
     """Read one IDX file (raw or gzip-compressed) into a numpy array.
 
     IDX is the MNIST format: two zero bytes, a type code (``0x08`` = unsigned byte, ...), the
-    number of dimensions, one big-endian int32 per dimension, then the data in C order.
+    number of dimensions (1 to 8 here), one big-endian signed int32 per dimension, then the
+    data in C order; the data must be exactly as long as the dimensions say.
 
     Parameters
     ----------
     path : str or Path
+        A regular file; ``.gz`` is decompressed. A directory, FIFO or device is refused
+        without being opened (reading a FIFO would block).
 
     Returns
     -------
@@ -234,27 +293,75 @@ def read_idx(path):
     >>> _ = p.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]))
     >>> read_idx(p)
     array([7, 2, 1], dtype=uint8)
+    >>> read_idx(p.parent)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    netgraph.errors.NetgraphError: ...: is a directory, not a regular file; name an IDX file
     """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as f:
-            data = f.read()
-    except (OSError, EOFError) as exc:
-        raise NetgraphError(f"{path}: cannot be read as an IDX file: {exc}") from None
+        with _open_regular(path, "an IDX") as raw:
+            if path.suffix == ".gz":
+                with gzip.GzipFile(fileobj=raw) as f:
+                    data = f.read()
+            else:
+                data = raw.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise NetgraphError(f"{path}: cannot be read as an IDX file: {_one_line(exc)}") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise NetgraphError(f"{path}: not an IDX file (bad magic number {data[:4].hex() or 'empty'})")
     dtype, ndim = _IDX_DTYPES[data[2]], data[3]
+    if not 1 <= ndim <= _IDX_MAX_NDIM:
+        raise NetgraphError(f"{path}: IDX header declares {ndim} dimensions, expected 1 to {_IDX_MAX_NDIM}")
     header = 4 + 4 * ndim
     if len(data) < header:
         raise NetgraphError(f"{path}: IDX header is truncated")
-    shape = tuple(int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    shape = tuple(int.from_bytes(data[4 + 4 * k : 8 + 4 * k], "big", signed=True) for k in range(ndim))
+    for k, size in enumerate(shape, start=1):
+        if size < 0:
+            raise NetgraphError(f"{path}: IDX dimension {k} is negative ({size})")
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow, however large
     if len(data) - header != expected:
+        hint = "truncated?" if len(data) - header < expected else "trailing bytes?"
         raise NetgraphError(
-            f"{path}: IDX data has {len(data) - header} bytes, expected {expected} for shape {shape} (truncated?)"
+            f"{path}: IDX data has {len(data) - header} bytes, expected {expected} for shape {shape} ({hint})"
         )
     return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _refuse_non_regular(path, mode, what):
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a plain file")
+        raise NetgraphError(f"{path}: is {kind}, not a regular file; name {what} file")
+
+
+def _open_regular(path, what):
+    """Open a regular file for binary reading; refuse anything else before opening it.
+
+    ``os.stat`` first (opening a FIFO blocks, opening a device can have effects), then a
+    non-blocking open and ``fstat`` of what was opened, in case the path changed in between.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise NetgraphError(f"{path}: no such {what.split()[-1]} file") from None
+    except OSError as exc:
+        raise NetgraphError(f"{path}: cannot be read: {exc.strerror or _one_line(exc)}") from None
+    _refuse_non_regular(path, mode, what)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise NetgraphError(f"{path}: cannot be read: {exc.strerror or _one_line(exc)}") from None
+    try:
+        _refuse_non_regular(path, os.fstat(fd).st_mode, what)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
 
 
 def _check_load(name, test_size):
@@ -271,14 +378,16 @@ def _check_load(name, test_size):
 
 
 def _find_idx(directory, stem):
-    for candidate in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
-        if (directory / candidate).is_file():
-            return directory / candidate
-    return None
+    dotted = stem.replace("-idx", ".idx")
+    candidates = [directory / c for c in (stem, stem + ".gz", dotted, dotted + ".gz")]
+    # a regular file first; else whatever exists there, so read_idx can say what it is (a FIFO, ...)
+    return next((c for c in candidates if c.is_file()), None) or next((c for c in candidates if c.exists()), None)
 
 
 def _load_idx_dataset(name, data_dir):
     directory = Path(data_dir) if data_dir is not None else Path("data") / name
+    if directory.exists() and not directory.is_dir():
+        raise NetgraphError(f"{name}: data_dir {directory} is not a directory; name the directory holding the IDX files")
     found = {key: _find_idx(directory, stem) for key, stem in _IDX_FILES.items()}
     missing = [_IDX_FILES[key] for key, path in found.items() if path is None]
     if missing:
@@ -292,11 +401,29 @@ def _load_idx_dataset(name, data_dir):
     arrays = {key: read_idx(path) for key, path in found.items()}
     for part in ("train", "test"):
         images, labels = arrays[f"{part}_images"], arrays[f"{part}_labels"]
-        if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
+        image_path, label_path = found[f"{part}_images"], found[f"{part}_labels"]
+        mismatch = NetgraphError(
+            f"{image_path}: images {images.shape} do not match labels {labels.shape} (expected (n, rows, cols) and (n,))"
+        )
+        if images.ndim != 3 or labels.ndim != 1:
+            raise mismatch
+        if images.shape[0] == 0:
+            raise NetgraphError(f"{image_path}: holds no images (shape {images.shape})")
+        if images.shape[0] != labels.shape[0]:
+            raise mismatch
+        if images.shape[1] == 0 or images.shape[2] == 0:
+            raise NetgraphError(f"{image_path}: images have no pixels (shape {images.shape})")
+        train_shape = arrays["train_images"].shape[1:]
+        if images.shape[1:] != train_shape:
             raise NetgraphError(
-                f"{found[f'{part}_images']}: images {images.shape} do not match labels {labels.shape} "
-                f"(expected (n, rows, cols) and (n,))"
+                f"{image_path}: images are {images.shape[1]}x{images.shape[2]} pixels, "
+                f"the training images are {train_shape[0]}x{train_shape[1]}"
             )
+        if images.dtype.kind == "f":
+            n_bad = int(np.count_nonzero(~np.isfinite(images)))
+            if n_bad:
+                raise NetgraphError(f"{image_path}: {n_bad} pixel values are not finite (NaN or infinity)")
+        _check_idx_labels(label_path, labels, name)
     flat = lambda a: a.reshape(a.shape[0], -1).astype(np.float32) / 255.0  # noqa: E731
     return (
         flat(arrays["train_images"]),
@@ -305,6 +432,22 @@ def _load_idx_dataset(name, data_dir):
         arrays["test_labels"].astype(np.int64),
         str(directory),
     )
+
+
+def _check_idx_labels(path, labels, name):
+    """Labels of an MNIST-style file are integers 0..9 (checked now, not as an IndexError mid-training)."""
+    if labels.dtype.kind not in "iu":
+        raise NetgraphError(f"{path}: labels have type {labels.dtype.name}, expected integers (IDX type 0x08)")
+    bad = (labels < 0) | (labels >= _IDX_N_CLASSES)
+    if bad.any():
+        where = np.flatnonzero(bad)
+        values = np.unique(labels[where]).tolist()
+        shown = "; values " + ", ".join(map(str, values[:5])) + (", ..." if len(values) > 5 else "")
+        shown = shown if len(values) > 1 else ""
+        raise NetgraphError(
+            f"{path}: {len(where)} of {labels.size} labels are outside the classes 0..{_IDX_N_CLASSES - 1} "
+            f"(label {labels[where[0]]} at index {where[0]}{shown}); {name} has the classes 0..{_IDX_N_CLASSES - 1}"
+        )
 
 
 def _synthetic(gen, n_samples, n_features, n_classes):
@@ -328,48 +471,170 @@ def _synthetic(gen, n_samples, n_features, n_classes):
 
 
 def _read_csv(path, label_column):
-    if not path.is_file():
-        raise NetgraphError(f"{path}: no such CSV file")
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    rows = [r for r in rows if r]
+    """Parse a CSV file by the rules of the module docstring: features, labels, class names."""
+    text = _read_utf8(path)
+    rows, lines = _csv_rows(path, text)
     if len(rows) < 2:
         raise NetgraphError(f"{path}: needs a header row and at least one data row")
-    header, body = [h.strip() for h in rows[0]], rows[1:]
+    header, body, body_lines = [h.strip() for h in rows[0]], rows[1:], lines[1:]
+    _check_header(path, header)
     if label_column not in header:
         raise ParameterError(f"label_column={label_column!r} is not a column of {path}; columns: {', '.join(header)}")
-    for k, row in enumerate(body, start=2):
+    for line, row in zip(body_lines, body):
         if len(row) != len(header):
-            raise NetgraphError(f"{path}: line {k} has {len(row)} fields, the header has {len(header)}")
-    columns = list(zip(*body))
+            raise NetgraphError(f"{path}: line {line} has {len(row)} fields, the header has {len(header)}")
     li = header.index(label_column)
-    labels = [v.strip() for v in columns[li]]
+    labels = [_csv_label(path, line, label_column, row[li]) for line, row in zip(body_lines, body)]
     class_names = tuple(sorted(set(labels), key=_natural_key))
+    if len(class_names) < 2:
+        raise NetgraphError(
+            f"{path}: column {label_column!r} needs at least 2 classes, found 1 ({class_names[0]!r}); "
+            f"there is nothing to learn"
+        )
     code = {c: i for i, c in enumerate(class_names)}
     y = np.array([code[v] for v in labels], dtype=np.int64)
-    features = []
-    for j, col in enumerate(columns):
-        if j == li:
-            continue
-        values = [v.strip() for v in col]
-        try:
-            features.append(np.array([float(v) for v in values], dtype=np.float32)[:, None])
-        except ValueError:  # categorical column: one-hot in sorted order
-            cats = sorted(set(values))
-            features.append((np.array(values)[:, None] == np.array(cats)[None, :]).astype(np.float32))
+    features = [
+        _csv_feature(path, body_lines, name, [row[j].strip() for row in body])
+        for j, name in enumerate(header)
+        if j != li
+    ]
     if not features:
         raise NetgraphError(f"{path}: has no feature columns besides {label_column!r}")
-    x = np.concatenate(features, axis=1)
-    if not np.isfinite(x).all():
-        raise NetgraphError(f"{path}: has missing or non-finite numeric values")
-    return x, y, class_names
+    return np.concatenate(features, axis=1), y, class_names
+
+
+def _read_utf8(path):
+    with _open_regular(path, "a CSV") as f:
+        try:
+            data = f.read()
+        except OSError as exc:
+            raise NetgraphError(f"{path}: cannot be read: {exc.strerror or _one_line(exc)}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise NetgraphError(f"{path}: is UTF-16 text; save it as UTF-8")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise NetgraphError(f"{path}: is not a text/CSV file (NUL byte at byte offset {nul})")
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = bom + exc.start
+        line = data.count(b"\n", 0, offset) + 1
+        raise NetgraphError(
+            f"{path}: is not UTF-8 text (byte 0x{data[offset]:02x} at line {line}, byte offset {offset}); save it as UTF-8"
+        ) from None
+
+
+def _csv_rows(path, text, strict=True):
+    """Non-blank rows and the line of the file each starts on.
+
+    Strict parsing first, to catch a quote that is never closed (it would swallow the rest of
+    the file into one field); other strict complaints (``"x" ,1``) are read leniently as before.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=strict)
+    rows, lines, start = [], [], 1
+    try:
+        for row in reader:
+            if row:
+                rows.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise NetgraphError(f"{path}: line {start}: a quoted field is not closed before the end of the file") from None
+        if strict:
+            return _csv_rows(path, text, strict=False)
+        raise NetgraphError(f"{path}: line {start}: not valid CSV ({_one_line(exc)})") from None
+    return rows, lines
+
+
+def _check_header(path, header):
+    for j, name in enumerate(header, start=1):
+        if not name:
+            hint = " (a trailing comma?)" if j == len(header) > 1 else ""
+            raise NetgraphError(f"{path}: column {j} of the header has no name{hint}; name every column")
+    positions = {}
+    for j, name in enumerate(header, start=1):
+        positions.setdefault(name, []).append(j)
+    repeated = [(name, js) for name, js in positions.items() if len(js) > 1]
+    if repeated:
+        listed = ", ".join(f"{name!r} (columns {', '.join(map(str, js[:-1]))} and {js[-1]})" for name, js in repeated)
+        raise NetgraphError(f"{path}: duplicate column names in the header: {listed}; name each column once")
+
+
+def _csv_label(path, line, column, cell):
+    """A label's class name: the text, or for a number its canonical form ("1.0" -> "1")."""
+    value = cell.strip()
+    if not value:
+        raise NetgraphError(f"{path}: line {line}, column {column!r}: empty label; fill or drop the row")
+    try:
+        number = decimal.Decimal(value)
+    except decimal.InvalidOperation:
+        return value
+    if not number.is_finite():
+        raise NetgraphError(
+            f"{path}: line {line}, column {column!r}: label {value!r} is not a finite number; fix or drop the row"
+        )
+    return _canonical_number(number)
+
+
+def _canonical_number(number):
+    if number == number.to_integral_value() and number.adjusted() < 30:
+        return str(int(number))  # "1.0", "1e0", "-0" -> "1", "1", "0"
+    exact = decimal.Context(prec=max(28, len(number.as_tuple().digits)))
+    return str(number.normalize(exact))  # "0.50" -> "0.5"
+
+
+def _csv_feature(path, lines, name, values):
+    """One column as a float32 block: the numbers, or a one-hot encoding in sorted order."""
+    numbers, empty, text = [], [], []  # text: (line, value) of the non-empty non-numbers
+    for line, value in zip(lines, values):
+        if not value:
+            empty.append(line)
+            numbers.append(math.nan)
+            continue
+        try:
+            numbers.append(float(value))
+        except ValueError:
+            text.append((line, value))
+            numbers.append(math.nan)
+    n_numbers = len(values) - len(empty) - len(text)
+    real_text = [(line, v) for line, v in text if v.lower() not in _MISSING_MARKERS]
+    where = lambda line: f"{path}: line {line}, column {name!r}"  # noqa: E731
+    if text and n_numbers and (not real_text or n_numbers > len(text)):  # numbers with gaps or typos
+        missing = [(line, "") for line in empty] + text
+        line, value = min(missing)
+        if not value:
+            raise NetgraphError(f"{where(line)}: empty value; fill or drop the row")
+        if value.lower() in _MISSING_MARKERS:
+            raise NetgraphError(f"{where(line)}: missing value {value!r}; fill or drop the row")
+        raise NetgraphError(
+            f"{where(line)}: {value!r} is not a number, but {n_numbers} of the {len(values) - len(empty)} values in the "
+            f"column are; fix it (only a column of mostly text is one-hot encoded)"
+        )
+    if empty:
+        raise NetgraphError(f"{where(empty[0])}: empty value; fill or drop the row")
+    if text:  # categorical column: one-hot in sorted order
+        cats = sorted(set(values))
+        return (np.array(values)[:, None] == np.array(cats)[None, :]).astype(np.float32)
+    column = np.array(numbers, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        column32 = column.astype(np.float32)
+    bad = np.flatnonzero(~np.isfinite(column32))
+    if len(bad):
+        k = bad[0]
+        if math.isfinite(column[k]):
+            raise NetgraphError(f"{where(lines[k])}: value {values[k]!r} is too large for float32 (at most 3.4e38)")
+        raise NetgraphError(f"{where(lines[k])}: non-finite value {values[k]!r}; use a finite number or drop the row")
+    return column32[:, None]
 
 
 def _natural_key(value):
+    """Sort key of class names: numbers by value first, then text in sorted order."""
     try:
-        return (0, float(value), value)
-    except ValueError:
-        return (1, 0.0, value)
+        return (0, decimal.Decimal(value), value)
+    except decimal.InvalidOperation:
+        return (1, 0, value)
 
 
 def _stratified_split(y, test_size, gen):
