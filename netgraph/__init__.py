@@ -24,6 +24,7 @@ from .errors import (
     CheckpointError,
     GraphContractError,
     NetgraphError,
+    OutputError,
     ParameterError,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "CheckpointError",
     "GraphContractError",
     "ArchitectureMismatchError",
+    "OutputError",
     "SparseMLP",
     "Checkpoint",
     "save_checkpoint",

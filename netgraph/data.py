@@ -60,6 +60,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ._io import file_kind
 from ._validation import check_choice, check_random_state
 from .errors import NetgraphError, ParameterError
 
@@ -91,13 +92,6 @@ _IDX_N_CLASSES = 10
 _DEFAULT_TEST_SIZE = 0.2
 #: Cells that mean "missing" in a column of numbers (compared lower-case).
 _MISSING_MARKERS = frozenset({"?", "-", "na", "n/a", "null", "none"})
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
 _IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
 
 
@@ -335,7 +329,7 @@ def _one_line(exc):
 
 def _refuse_non_regular(path, mode, what):
     if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a plain file")
+        kind = file_kind(mode)
         raise NetgraphError(f"{path}: is {kind}, not a regular file; name {what} file")
 
 

@@ -11,6 +11,7 @@ __all__ = [
     "CheckpointError",
     "GraphContractError",
     "ArchitectureMismatchError",
+    "OutputError",
 ]
 
 
@@ -39,3 +40,11 @@ class GraphContractError(NetgraphError, ValueError):
 
 class ArchitectureMismatchError(NetgraphError, ValueError):
     """Two networks cannot be compared edge by edge because their layer sizes differ."""
+
+
+class OutputError(NetgraphError, OSError):
+    """An output path cannot be written safely: it is not a regular file, or it is an input.
+
+    netgraph never replaces a FIFO, a device or a directory with a file, and never writes over
+    the file it is reading from.
+    """
