@@ -23,8 +23,13 @@ pickle that would run code is refused before anything in it runs.
 """
 
 import json
+import os
 import pickle
+import pickletools
 import re
+import stat
+import warnings
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +38,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._io import atomic_write
+from ._io import atomic_write, file_kind
 from ._version import __version__
 from .errors import CheckpointError, ParameterError
 from .model import ACTIVATIONS, SparseMLP
@@ -44,6 +49,8 @@ FORMAT = "netgraph-checkpoint"
 FORMAT_VERSION = 1
 _JSON_HEADER_KEYS = ("format_version", "layer_sizes", "has_bias")
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
+# largest tensor (elements) netgraph turns from sparse into dense: 2^28 float32 = 1 GiB
+_MAX_DENSE = 1 << 28
 _ACTIVATION_MODULES = {
     nn.ReLU: "relu",
     nn.Tanh: "tanh",
@@ -84,6 +91,17 @@ class Checkpoint:
         in front.
     train_state : dict or None
         Optimizer and random-generator state saved by the trainer for ``--resume``.
+
+    Raises
+    ------
+    CheckpointError
+        On construction, if the fields do not describe a network: fewer than two layers or a
+        layer of width 0, arrays of the wrong number, shape or dtype (weights and biases real
+        floating point, masks bool), non-finite weights or biases, a weight that is not zero
+        where its mask is False, non-zero biases with ``has_bias=False``, an unknown
+        activation, ``has_bias`` that is not a bool or ``meta`` that is not a dict. Every
+        loader and :func:`save_checkpoint` go through this check, so what one refuses the
+        other refuses too.
     """
 
     layer_sizes: tuple
@@ -96,6 +114,9 @@ class Checkpoint:
     source: str | None = None
     source_format: str = "netgraph"
     train_state: dict | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        _check_checkpoint(self, self.source or "network")
 
     def n_connections(self, *, layer=None):
         """Number of present connections, in total or of layer ``layer``."""
@@ -198,6 +219,11 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
     ------
     ParameterError
         If ``meta`` is not JSON-serialisable or ``model`` is not a network.
+    CheckpointError
+        If the network is one :func:`load_checkpoint` would refuse (e.g. non-finite weights;
+        see :class:`Checkpoint`); nothing is written then.
+    OutputError
+        If ``path`` (or the target of a link there) exists and is not a regular file.
 
     Examples
     --------
@@ -209,7 +235,10 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
     ((2, 3, 1), 0, 9)
     """
     if isinstance(model, SparseMLP):
-        ckpt = Checkpoint.from_model(model)
+        try:
+            ckpt = Checkpoint.from_model(model)
+        except CheckpointError as exc:  # e.g. weights that diverged to nan
+            raise CheckpointError(f"{path}: not saved: {str(exc).removeprefix('network: ')}") from None
     elif isinstance(model, Checkpoint):
         ckpt = model
     else:
@@ -260,8 +289,10 @@ def load_checkpoint(path, *, activation=None):
     ----------
     path : str or Path
         A netgraph checkpoint, a ``state_dict`` saved with ``torch.save`` (plain, wrapped in
-        ``{"state_dict": ...}``, or pruned with ``torch.nn.utils.prune``), or a
-        ``.safetensors`` file with the same keys.
+        ``{"state_dict": ...}``, or pruned with ``torch.nn.utils.prune``), a
+        ``.safetensors`` file with the same keys, or a file written by
+        :func:`netgraph.export.export` (GraphML, GEXF, edge list or npz), recognised by its
+        content.
     activation : str, optional
         Activation to use where the file does not record one (foreign state_dicts);
         default ``"relu"``.
@@ -273,9 +304,11 @@ def load_checkpoint(path, *, activation=None):
     Raises
     ------
     CheckpointError
-        If the file is missing, a directory, empty, truncated or corrupt, text, a pickled
-        module (``torch.save(model)``) or other pickled code, or does not describe a chain of
-        Linear layers. The message names the file and the problem.
+        If the file is missing, a directory or another non-regular file (a FIFO is refused at
+        once, never opened), empty, truncated or corrupt, text, a pickled module
+        (``torch.save(model)``), a pickled scikit-learn estimator or other pickled code, or
+        does not describe a chain of Linear layers (see :class:`Checkpoint` for the checks).
+        The message names the file and the problem.
 
     See Also
     --------
@@ -294,23 +327,17 @@ def load_checkpoint(path, *, activation=None):
     path = Path(path)
     if activation is not None:
         _check_activation(activation)
-    if not path.exists():
-        raise CheckpointError(f"{path}: no such file")
-    if path.is_dir():
-        raise CheckpointError(f"{path}: is a directory, expected a checkpoint file")
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(64)
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if size == 0:
-        raise CheckpointError(f"{path}: is empty (0 bytes)")
-    if _looks_like_safetensors(head, size):
+    size, head = _check_readable(path)
+    kind = _sniff(path, head, size)
+    if kind == "safetensors":
         return _load_safetensors(path, activation)
-    if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):
-        if _looks_like_text(head):
-            raise CheckpointError(f"{path}: is a text file, not a checkpoint")
+    if kind in ("graphml", "gexf", "npz", "edgelist"):
+        from .export import read_export
+
+        return read_export(path, kind)
+    if kind == "text":
+        raise CheckpointError(f"{path}: is a text file, not a checkpoint")
+    if kind is None:
         raise CheckpointError(f"{path}: is not a PyTorch or safetensors checkpoint (unrecognised header)")
     obj = _torch_load(path)
     return _from_object(obj, source=str(path), activation=activation, path_label=str(path))
@@ -321,9 +348,10 @@ def as_checkpoint(source, *, activation=None):
 
     Parameters
     ----------
-    source : str, Path, Checkpoint, SparseMLP, torch.nn.Module or Mapping
+    source : str, Path, Checkpoint, SparseMLP, torch.nn.Module, Mapping or sklearn MLP
         A file, a checkpoint, a model (an ``nn.Sequential`` of Linear and activation layers,
-        or any module whose state_dict is a chain of Linear layers) or a state_dict.
+        or any module whose state_dict is a chain of Linear layers), a state_dict, or a
+        fitted :class:`sklearn.neural_network.MLPClassifier` / ``MLPRegressor``.
     activation : str, optional
         Activation to assume where ``source`` does not tell.
 
@@ -335,6 +363,27 @@ def as_checkpoint(source, *, activation=None):
     ------
     CheckpointError
         If ``source`` is not a layered feedforward network.
+
+    Notes
+    -----
+    A scikit-learn MLP becomes the network of its ``coefs_`` (in x out, transposed to
+    out x in) and ``intercepts_``, with a connection wherever a weight is non-zero (as for
+    other foreign networks without masks). Its hidden activation maps to netgraph's
+    (``"logistic"`` is ``"sigmoid"``); the output activation (``out_activation_``, softmax for
+    a classifier) is not part of the network's logits and is recorded in
+    ``meta["sklearn_out_activation"]``.
+
+    Examples
+    --------
+    >>> from sklearn.neural_network import MLPClassifier
+    >>> clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    >>> import warnings
+    >>> with warnings.catch_warnings():  # 5 iterations do not converge: silence that warning
+    ...     warnings.simplefilter("ignore")
+    ...     clf = clf.fit([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1])
+    >>> ckpt = as_checkpoint(clf)
+    >>> ckpt.layer_sizes, ckpt.activation, ckpt.source_format
+    ((2, 5, 1), 'relu', 'sklearn')
     """
     if isinstance(source, Checkpoint):
         return source
@@ -342,6 +391,8 @@ def as_checkpoint(source, *, activation=None):
         return load_checkpoint(source, activation=activation)
     if isinstance(source, SparseMLP):
         return Checkpoint.from_model(source)
+    if _is_sklearn_mlp(source):
+        return _from_sklearn(source, activation)
     if isinstance(source, nn.Module):
         found = activation or _module_activation(source)
         ckpt = _from_state_dict(
@@ -381,6 +432,57 @@ def _module_activation(module):
     return names.pop() if len(names) == 1 else None
 
 
+def _check_readable(path):
+    """Size and first bytes of a regular file; refuse anything else without opening it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise CheckpointError(f"{path}: is a directory, expected a checkpoint file")
+    if not stat.S_ISREG(st.st_mode):  # opening a FIFO would block until someone writes to it
+        raise CheckpointError(f"{path}: is {file_kind(st.st_mode)}, expected a checkpoint file")
+    if st.st_size == 0:
+        raise CheckpointError(f"{path}: is empty (0 bytes)")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return st.st_size, head
+
+
+def _sniff(path, head, size):
+    """The format of a file from its content: "safetensors", "torch", "npz", "graphml",
+    "gexf", "edgelist", "text" or None (unknown)."""
+    if _looks_like_safetensors(head, size):
+        return "safetensors"
+    if head.startswith(b"PK\x03\x04"):  # a zip: torch.save's archive or numpy's npz
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "torch"  # let torch report the damage
+        if names and all(n.endswith(".npy") for n in names):
+            return "npz"
+        return "torch"
+    if head[:1] == b"\x80":
+        return "torch"
+    if not _looks_like_text(head):
+        return None
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("<?xml") or text.startswith("<"):
+        if "<graphml" in text:
+            return "graphml"
+        if "<gexf" in text:
+            return "gexf"
+    if text.startswith("# netgraph edge list"):
+        return "edgelist"
+    return "text"
+
+
 def _looks_like_safetensors(head, size):
     if len(head) < 10:
         return False
@@ -391,28 +493,176 @@ def _looks_like_safetensors(head, size):
 def _looks_like_text(head):
     try:
         head.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return False
     return all(c >= 32 or c in (9, 10, 13) for c in head)
 
 
 def _torch_load(path):
+    # sparse tensors are checked on load (indices within bounds), so nothing malformed reaches
+    # to_dense(); torch's own warnings (beta sparse layouts, pickle protocols) are not ours to show
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        msg = str(exc)
-        found = re.search(r"GLOBAL ([\w.]+)", msg) or re.search(r"global[:\s]+'?([\w.]+)", msg)
-        what = f" ({found.group(1)})" if found else ""
-        raise CheckpointError(
-            f"{path}: holds pickled Python objects{what}, e.g. a whole model saved with "
-            "torch.save(model); netgraph never runs code from a file. Save the weights instead: "
-            "torch.save(model.state_dict(), path)"
-        ) from None
+        with torch.sparse.check_sparse_tensor_invariants(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise CheckpointError(f"{path}: {_pickle_advice(path)}") from None
     except Exception as exc:  # torch raises RuntimeError, EOFError, ValueError... on damage
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(
             f"{path}: cannot be read as a PyTorch checkpoint (truncated or corrupt?): {reason}"
         ) from None
+
+
+def _pickle_globals(path, limit=1 << 26):
+    """Names (``module.qualname``) of the Python objects a pickle would import, found by reading
+    its opcodes with :mod:`pickletools` (which never runs them). Empty if it cannot be read."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                member = next((n for n in z.namelist() if n.endswith("data.pkl")), None)
+                if member is None or z.getinfo(member).file_size > limit:
+                    return []
+                data = z.read(member)
+        else:
+            with open(path, "rb") as f:
+                data = f.read(limit)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return []
+    found, strings = [], []
+    try:
+        for op, arg, _ in pickletools.genops(data):
+            if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8"):
+                strings = (strings + [arg])[-2:]
+            elif op.name == "GLOBAL":
+                found.append(str(arg).replace(" ", "."))
+            elif op.name == "STACK_GLOBAL" and len(strings) == 2:
+                found.append(".".join(strings))
+    except Exception:  # a damaged pickle: keep what was read so far
+        pass
+    return list(dict.fromkeys(found))
+
+
+def _pickle_advice(path):
+    """Why a pickle is refused and what to do instead, by what it would import."""
+    names = [n for n in _pickle_globals(path) if not n.startswith(("torch._utils.", "collections.OrderedDict"))]
+    sklearn = [n for n in names if n.startswith("sklearn.")]
+    if sklearn:
+        return (
+            f"holds a pickled scikit-learn object ({sklearn[0]}); netgraph never unpickles code from a "
+            "file. If you trust the file, load it in Python (joblib.load or pickle.load) and convert the "
+            "fitted MLPClassifier/MLPRegressor: netgraph.save_checkpoint(netgraph.as_checkpoint(clf), "
+            "'net.pt') writes a checkpoint every netgraph command reads (netgraph.to_graph(clf) gives "
+            "its graph directly)"
+        )
+    what = f" ({names[0]})" if names else ""
+    return (
+        f"holds pickled Python objects{what}, e.g. a whole model saved with "
+        "torch.save(model); netgraph never runs code from a file. Save the weights instead: "
+        "torch.save(model.state_dict(), path)"
+    )
+
+
+def _dense(t, key, label):
+    """A strided (dense) float tensor for ``t``; sparse layouts are checked and densified."""
+    if t.layout == torch.strided:
+        return t
+    if t.numel() > _MAX_DENSE:
+        raise CheckpointError(
+            f"{label}: {key} is a sparse tensor of shape {tuple(t.shape)}, too large to use as a dense layer"
+        )
+    try:
+        with torch.sparse.check_sparse_tensor_invariants(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if t.layout == torch.sparse_coo:
+                t = torch.sparse_coo_tensor(t._indices(), t._values(), t.shape)
+            else:  # compressed layouts: rebuilt with the invariants checked
+                row = t.layout in (torch.sparse_csr, torch.sparse_bsr)
+                compressed = t.crow_indices() if row else t.ccol_indices()
+                plain = t.col_indices() if row else t.row_indices()
+                t = torch.sparse_compressed_tensor(compressed, plain, t.values(), t.shape, layout=t.layout)
+            return t.to_dense()
+    except (RuntimeError, ValueError, TypeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{label}: {key} is a damaged sparse tensor ({reason})") from None
+
+
+def _check_checkpoint(ckpt, label):
+    """Raise CheckpointError unless the fields of ``ckpt`` describe a network (see Checkpoint)."""
+    sizes = ckpt.layer_sizes
+    if (
+        not isinstance(sizes, tuple)
+        or len(sizes) < 2
+        or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes)
+    ):
+        raise CheckpointError(f"{label}: layer_sizes {sizes!r}: expected a tuple of at least two ints")
+    if min(sizes) < 1:
+        l = sizes.index(min(sizes))
+        raise CheckpointError(f"{label}: layer {l} has width {sizes[l]} in {list(sizes)}; every layer needs a unit")
+    n = len(sizes) - 1
+    for name in ("weights", "biases", "masks"):
+        value = getattr(ckpt, name)
+        if not isinstance(value, tuple) or len(value) != n:
+            count = len(value) if isinstance(value, (tuple, list)) else type(value).__name__
+            raise CheckpointError(f"{label}: {count} {name} for {n} layers of {list(sizes)}")
+    if ckpt.activation not in ACTIVATIONS:
+        valid = ", ".join(ACTIVATIONS)
+        raise CheckpointError(f"{label}: activation {ckpt.activation!r} is not one of {valid}")
+    if not isinstance(ckpt.has_bias, (bool, np.bool_)):
+        raise CheckpointError(f"{label}: has_bias is {ckpt.has_bias!r}, expected True or False")
+    if not isinstance(ckpt.meta, dict):
+        raise CheckpointError(f"{label}: meta is {type(ckpt.meta).__name__}, expected a JSON object (dict)")
+    for l in range(n):
+        w, b, m = ckpt.weights[l], ckpt.biases[l], ckpt.masks[l]
+        expect = (sizes[l + 1], sizes[l])
+        for what, arr, shape, kind in (("weight", w, expect, "f"), ("bias", b, expect[:1], "f"), ("mask", m, expect, "b")):
+            if not isinstance(arr, np.ndarray):
+                raise CheckpointError(f"{label}: layer {l} {what} is a {type(arr).__name__}, expected a numpy array")
+            if arr.dtype.kind != kind:
+                need = "real floating point" if kind == "f" else "bool"
+                raise CheckpointError(f"{label}: layer {l} {what} has dtype {arr.dtype}, expected {need}")
+            if arr.shape != shape:
+                raise CheckpointError(f"{label}: layer {l} {what} has shape {arr.shape}, expected {shape}")
+        bad = np.size(w) - np.count_nonzero(np.isfinite(w))
+        if bad:
+            raise CheckpointError(f"{label}: layer {l} has {bad} non-finite weights (nan or inf)")
+        if not np.isfinite(b).all():
+            raise CheckpointError(f"{label}: layer {l} has non-finite biases (nan or inf)")
+        outside = np.count_nonzero(w[~m])
+        if outside:
+            raise CheckpointError(
+                f"{label}: layer {l} has {outside} non-zero weights where its mask has no connection "
+                "(weights must be zero outside the mask)"
+            )
+        if not ckpt.has_bias and np.any(b):
+            raise CheckpointError(f"{label}: layer {l} has non-zero biases but has_bias is False")
+
+
+def _is_sklearn_mlp(obj):
+    module = type(obj).__module__ or ""
+    return module.startswith("sklearn.neural_network") and hasattr(type(obj), "predict")
+
+
+_SKLEARN_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "logistic": "sigmoid", "identity": "identity"}
+
+
+def _from_sklearn(model, activation):
+    name = type(model).__name__
+    coefs, intercepts = getattr(model, "coefs_", None), getattr(model, "intercepts_", None)
+    if coefs is None or intercepts is None:
+        raise CheckpointError(f"{name} is not fitted (no coefs_): call fit() first")
+    act = activation or _SKLEARN_ACTIVATIONS.get(getattr(model, "activation", None))
+    if act is None:
+        raise CheckpointError(f"{name}: activation {model.activation!r} has no netgraph equivalent; pass activation=")
+    sd = {}
+    for l, (w, b) in enumerate(zip(coefs, intercepts)):
+        sd[f"coefs_{l}.weight"] = torch.as_tensor(np.asarray(w, dtype=np.float32).T.copy())
+        sd[f"coefs_{l}.bias"] = torch.as_tensor(np.asarray(b, dtype=np.float32))
+    ckpt = _from_state_dict(sd, source=None, activation=act, label=name)
+    meta = {"activation_assumed": False, "sklearn_class": f"{type(model).__module__}.{name}",
+            "sklearn_out_activation": getattr(model, "out_activation_", None)}
+    return Checkpoint(**{**ckpt.__dict__, "meta": meta, "source_format": "sklearn"})
 
 
 def _load_safetensors(path, activation):
@@ -424,7 +674,7 @@ def _load_safetensors(path, activation):
         tensors = st_load(data)
         n = int.from_bytes(data[:8], "little")
         metadata = json.loads(data[8 : 8 + n]).get("__metadata__") or {}
-    except (SafetensorError, ValueError, RuntimeError) as exc:
+    except (SafetensorError, ValueError, RuntimeError, AttributeError) as exc:
         raise CheckpointError(f"{path}: cannot be read as safetensors (truncated or corrupt?): {exc}") from None
     if metadata.get("format") == FORMAT:
         try:
@@ -436,8 +686,10 @@ def _load_safetensors(path, activation):
                 "biases": [tensors[f"layers.{l}.bias"] for l in range(n_layers)],
                 "masks": [tensors[f"layers.{l}.mask"] for l in range(n_layers)],
             }
-        except (KeyError, ValueError, TypeError) as exc:
+        except KeyError as exc:
             raise CheckpointError(f"{path}: netgraph safetensors file is incomplete: missing {exc}") from None
+        except (ValueError, TypeError) as exc:
+            raise CheckpointError(f"{path}: netgraph safetensors header is damaged ({exc})") from None
         ckpt = _from_native(obj, source=str(path), label=str(path))
     else:
         # safetensors stores keys sorted as strings: restore layer order with a natural sort
@@ -469,43 +721,54 @@ def _from_object(obj, *, source, activation, path_label):
 
 
 def _from_native(obj, *, source, label):
+    def need(key, types, what):
+        if key not in obj:
+            raise CheckpointError(f"{label}: netgraph checkpoint lacks {key!r} (damaged file?)")
+        value = obj[key]
+        if not isinstance(value, types) or isinstance(value, bool) and bool not in types:
+            raise CheckpointError(f"{label}: {key!r} is {value!r:.60}, expected {what}")
+        return value
+
+    version = need("format_version", (int,), "an int")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{label}: checkpoint format version {version} is newer than this netgraph "
+            f"understands ({FORMAT_VERSION}); upgrade netgraph"
+        )
+    sizes = need("layer_sizes", (list, tuple), "a list of ints")
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in sizes):
+        raise CheckpointError(f"{label}: 'layer_sizes' is {sizes!r:.60}, expected a list of ints")
     try:
-        version = int(obj["format_version"])
-        if version > FORMAT_VERSION:
-            raise CheckpointError(
-                f"{label}: checkpoint format version {version} is newer than this netgraph "
-                f"understands ({FORMAT_VERSION}); upgrade netgraph"
-            )
-        sizes = tuple(int(s) for s in obj["layer_sizes"])
-        meta = json.loads(obj["meta_json"])
-        weights = tuple(t.to(torch.float32).numpy() for t in obj["weights"])
-        biases = tuple(t.to(torch.float32).numpy() for t in obj["biases"])
-        masks = tuple(t.to(torch.bool).numpy() for t in obj["masks"])
-        activation = obj["activation"]
-        has_bias = bool(obj["has_bias"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise CheckpointError(f"{label}: netgraph checkpoint is incomplete or damaged: {exc!r}") from None
-    n = len(sizes) - 1
-    if not (len(weights) == len(biases) == len(masks) == n):
-        raise CheckpointError(f"{label}: netgraph checkpoint has {len(weights)} weight tensors for {n} layers")
-    for l in range(n):
-        expect = (sizes[l + 1], sizes[l])
-        if weights[l].shape != expect or masks[l].shape != expect or biases[l].shape != expect[:1]:
-            raise CheckpointError(
-                f"{label}: layer {l} has weight {weights[l].shape}, mask {masks[l].shape}, "
-                f"bias {biases[l].shape}; expected {expect}"
-            )
+        meta = json.loads(need("meta_json", (str,), "a JSON string"))
+    except ValueError as exc:
+        raise CheckpointError(f"{label}: 'meta_json' is not valid JSON ({exc})") from None
+    activation = need("activation", (str,), "an activation name")
+    has_bias = need("has_bias", (bool,), "True or False")
+    arrays = {}
+    for key, kind in (("weights", "float"), ("biases", "float"), ("masks", "bool")):
+        tensors = need(key, (list, tuple), "a list of tensors")
+        out = []
+        for l, t in enumerate(tensors):
+            name = f"{key}[{l}]"
+            if not isinstance(t, torch.Tensor):
+                raise CheckpointError(f"{label}: {name} is a {type(t).__name__}, expected a tensor")
+            if t.layout != torch.strided:
+                raise CheckpointError(f"{label}: {name} is a {t.layout} tensor; netgraph checkpoints store dense tensors")
+            if kind == "bool" and t.dtype != torch.bool:
+                raise CheckpointError(f"{label}: {name} has dtype {t.dtype}, expected torch.bool")
+            if kind == "float" and not t.is_floating_point():  # complex, int: nothing is silently dropped
+                raise CheckpointError(f"{label}: {name} has dtype {t.dtype}, expected real floating point")
+            out.append(t.numpy() if kind == "bool" else t.to(torch.float32).numpy())
+        arrays[key] = tuple(out)
     return Checkpoint(
-        layer_sizes=sizes,
-        weights=weights,
-        biases=biases,
-        masks=masks,
+        layer_sizes=tuple(sizes),
         activation=activation,
         has_bias=has_bias,
         meta=meta,
         source=source,
         source_format="netgraph",
         train_state=obj.get("train_state"),
+        **arrays,
     )
 
 
@@ -525,6 +788,7 @@ def _from_state_dict(sd, *, source, activation, label):
             continue
         if not isinstance(value, torch.Tensor):
             raise CheckpointError(f"{label}: {key} is a {type(value).__name__}, expected a tensor")
+        value = _dense(value, key, label)
         if suffix in ("weight", "weight_orig") and prefix not in order:
             order.append(prefix)
         layers.setdefault(prefix, {})[suffix] = value
@@ -538,7 +802,7 @@ def _from_state_dict(sd, *, source, activation, label):
             f"{label}: not a feedforward MLP state_dict: keys that belong to no Linear layer: {shown}{more}"
         )
     weights, biases, masks = [], [], []
-    pruned = False
+    pruned = has_bias = False
     for prefix in order:
         parts = layers[prefix]
         name = f"{prefix}." if prefix else ""
@@ -556,8 +820,8 @@ def _from_state_dict(sd, *, source, activation, label):
             raise CheckpointError(
                 f"{label}: {key} has shape {tuple(w.shape)}{kind}; netgraph reads 2-D Linear weights (out x in) only"
             )
-        if not torch.is_floating_point(w):
-            raise CheckpointError(f"{label}: {key} has dtype {w.dtype}, expected floating point")
+        if not torch.is_floating_point(w):  # complex or int: nothing is silently dropped or rounded
+            raise CheckpointError(f"{label}: {key} has dtype {w.dtype}, expected real floating point")
         if m is not None and tuple(m.shape) != tuple(w.shape):
             raise CheckpointError(f"{label}: mask of {key} has shape {tuple(m.shape)}, expected {tuple(w.shape)}")
         w = w.detach().to(torch.float32)
@@ -570,8 +834,12 @@ def _from_state_dict(sd, *, source, activation, label):
             b = parts.get("bias")
         if b is None:
             b = torch.zeros(w.shape[0])
+        else:
+            has_bias = True
         if tuple(b.shape) != (w.shape[0],):
             raise CheckpointError(f"{label}: {name}bias has shape {tuple(b.shape)}, expected ({w.shape[0]},)")
+        if not torch.is_floating_point(b):
+            raise CheckpointError(f"{label}: {name}bias has dtype {b.dtype}, expected real floating point")
         biases.append(b.detach().to(torch.float32).numpy())
     for l in range(1, len(weights)):
         if weights[l].shape[1] != weights[l - 1].shape[0]:
@@ -588,7 +856,7 @@ def _from_state_dict(sd, *, source, activation, label):
         biases=tuple(biases),
         masks=tuple(masks),
         activation=activation or "relu",
-        has_bias=True,
+        has_bias=has_bias,
         meta=meta,
         source=source,
         source_format="torch-prune" if pruned else "state_dict",

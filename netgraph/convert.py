@@ -32,11 +32,13 @@ Examples
 ('hidden', 6)
 """
 
+import numbers
+
 import networkx as nx
 import numpy as np
 
 from .checkpoint import Checkpoint, as_checkpoint
-from .errors import GraphContractError
+from .errors import CheckpointError, GraphContractError
 
 __all__ = ["to_graph", "from_graph", "graph_to_checkpoint", "layer_nodes"]
 
@@ -124,9 +126,14 @@ def graph_to_checkpoint(G, *, meta=None):
     Raises
     ------
     GraphContractError
-        If a node is not a ``(layer, index)`` pair of ints within the layer sizes, an edge does
-        not go from layer ``l`` to ``l + 1``, or an edge has no numeric ``weight``.
+        If ``G`` is not a ``networkx.DiGraph`` (a MultiDiGraph could hold several weights for
+        one connection, an undirected graph no direction), a node is not a ``(layer, index)``
+        pair of ints within the layer sizes, ``G.graph["layer_sizes"]`` is not a list of ints
+        (or the ``"784,1000,10"`` string of an export), an edge does not go from layer ``l``
+        to ``l + 1``, an edge has no real ``weight``, a ``bias`` is not a real number, or the
+        graph attributes (``activation``, ``has_bias``, ``meta``) are invalid.
     """
+    _check_graph(G)
     sizes = _layer_sizes(G)
     n_layers = len(sizes) - 1
     weights = [np.zeros((sizes[l + 1], sizes[l]), dtype=np.float32) for l in range(n_layers)]
@@ -151,17 +158,22 @@ def graph_to_checkpoint(G, *, meta=None):
             weights[l][jv[sel], iu[sel]] = w[sel]
             masks[l][jv[sel], iu[sel]] = True
     for node, b in G.nodes(data="bias", default=0.0):
+        if not _is_real(b):
+            raise GraphContractError(f"node {node} has bias {b!r}, expected a real number")
         if node[0] > 0 and b:
             biases[node[0] - 1][node[1]] = b
-    return Checkpoint(
-        layer_sizes=tuple(sizes),
-        weights=tuple(weights),
-        biases=tuple(biases),
-        masks=tuple(masks),
-        activation=G.graph.get("activation", "relu"),
-        has_bias=bool(G.graph.get("has_bias", True)),
-        meta=dict(G.graph.get("meta", {}) if meta is None else meta),
-    )
+    try:
+        return Checkpoint(
+            layer_sizes=tuple(sizes),
+            weights=tuple(weights),
+            biases=tuple(biases),
+            masks=tuple(masks),
+            activation=G.graph.get("activation", "relu"),
+            has_bias=G.graph.get("has_bias", True),
+            meta=_graph_meta(G) if meta is None else meta,
+        )
+    except (CheckpointError, TypeError, ValueError) as exc:  # e.g. an unknown activation, has_bias "yes"
+        raise GraphContractError(f"the graph does not describe a network: {str(exc).removeprefix('network: ')}") from None
 
 
 def from_graph(G):
@@ -196,11 +208,50 @@ def from_graph(G):
     return graph_to_checkpoint(G).to_model()
 
 
+def _is_real(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
 def _edge_weights(G):
     for u, v, w in G.edges(data="weight"):
         if w is None:
             raise GraphContractError(f"edge {u} -> {v} has no 'weight' attribute")
+        if not _is_real(w):
+            raise GraphContractError(f"edge {u} -> {v} has weight {w!r}, expected a real number")
         yield w
+
+
+def _graph_meta(G):
+    meta = G.graph.get("meta", {})
+    return dict(meta) if isinstance(meta, dict) else meta  # anything else is refused by Checkpoint
+
+
+def _check_graph(G):
+    if not isinstance(G, nx.Graph):
+        raise GraphContractError(f"G is a {type(G).__name__}, expected a networkx.DiGraph")
+    if G.is_multigraph():
+        raise GraphContractError(
+            f"G is a {type(G).__name__}: parallel edges would give one connection several weights; "
+            "convert it to a networkx.DiGraph, deciding which weight each connection keeps"
+        )
+    if not G.is_directed():
+        raise GraphContractError(f"G is an undirected {type(G).__name__}; a network needs a networkx.DiGraph")
+
+
+def _graph_layer_sizes(value):
+    """``G.graph["layer_sizes"]``: a sequence of ints, or the comma-separated string of an export."""
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")]
+        if all(p.isdigit() for p in parts):
+            return [int(p) for p in parts]
+    elif isinstance(value, (list, tuple, np.ndarray)) and all(
+        isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in value
+    ):
+        return [int(x) for x in value]
+    raise GraphContractError(
+        f"G.graph['layer_sizes'] is {value!r}, expected a list of ints such as [784, 1000, 10] "
+        "(or the string '784,1000,10')"
+    )
 
 
 def _layer_sizes(G):
@@ -214,7 +265,7 @@ def _layer_sizes(G):
         ):
             raise GraphContractError(f"node {node!r} is not a (layer, index) pair of non-negative ints")
     if "layer_sizes" in G.graph:
-        sizes = [int(s) for s in G.graph["layer_sizes"]]
+        sizes = _graph_layer_sizes(G.graph["layer_sizes"])
         for node in G.nodes:
             if node[0] >= len(sizes) or node[1] >= sizes[node[0]]:
                 raise GraphContractError(f"node {node!r} lies outside layer_sizes {sizes}")

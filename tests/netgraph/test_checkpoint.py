@@ -240,3 +240,136 @@ def test_missing_and_directory(tmp_path):
         load_checkpoint(tmp_path / "nope.pt")
     with pytest.raises(CheckpointError, match="is a directory"):
         load_checkpoint(tmp_path)
+
+
+# ----------------------------------------------------------------- damaged fields (issue 8)
+
+
+def _native(tmp_path, net_231, name, change):
+    """A netgraph checkpoint of net_231 with one field changed by ``change(obj)``."""
+    path = save_checkpoint(net_231, tmp_path / "ok.pt")
+    obj = torch.load(path, weights_only=True)
+    change(obj)
+    torch.save(obj, tmp_path / name)
+    return tmp_path / name
+
+
+def _set(key, value):
+    return lambda obj: obj.__setitem__(key, value)
+
+
+def _layer(key, fn, l=0):
+    def change(obj):
+        obj[key] = list(obj[key])
+        obj[key][l] = fn(obj[key][l])
+
+    return change
+
+
+def _width_zero(obj):
+    obj["layer_sizes"] = [2, 0, 1]
+    obj["weights"] = [torch.zeros(0, 2), torch.zeros(1, 0)]
+    obj["biases"] = [torch.zeros(0), torch.zeros(1)]
+    obj["masks"] = [torch.zeros(0, 2, dtype=torch.bool), torch.zeros(1, 0, dtype=torch.bool)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set("meta_json", "null"), "meta is NoneType, expected a JSON object"),
+        (_set("meta_json", "[1, 2]"), "meta is list, expected a JSON object"),
+        (_set("meta_json", "{oops"), "'meta_json' is not valid JSON"),
+        (_width_zero, r"layer 1 has width 0 in \[2, 0, 1\]; every layer needs a unit"),
+        (_set("has_bias", "yes"), "'has_bias' is 'yes', expected True or False"),
+        (_set("has_bias", 1), "'has_bias' is 1, expected True or False"),
+        (_set("activation", "swish9"), "activation 'swish9' is not one of relu"),
+        (_set("layer_sizes", ["2", "3", "1"]), "'layer_sizes' is .*expected a list of ints"),
+        (_set("format_version", "1"), "'format_version' is '1', expected an int"),
+        (lambda obj: obj.pop("masks"), "netgraph checkpoint lacks 'masks'"),
+        (_layer("weights", lambda w: w.to(torch.complex64) + 1j), r"weights\[0\] has dtype torch.complex64, expected real floating point"),
+        (_layer("weights", lambda w: w.to_sparse()), r"weights\[0\] is a torch.sparse_coo tensor"),
+        (_layer("masks", lambda m: m.to(torch.uint8)), r"masks\[0\] has dtype torch.uint8, expected torch.bool"),
+        (_layer("masks", torch.zeros_like), "layer 0 has 3 non-zero weights where its mask has no connection"),
+        (_layer("weights", lambda w: w.fill_(float("nan"))), "layer 0 has 6 non-finite weights"),
+        (_layer("biases", lambda b: b[:2]), r"layer 0 bias has shape \(2,\), expected \(3,\)"),
+        (lambda obj: obj.__setitem__("weights", obj["weights"][:1]), "1 weights for 2 layers"),
+    ],
+)
+def test_damaged_native_fields_are_refused(tmp_path, net_231, change, message):
+    path = _native(tmp_path, net_231, "bad.pt", change)
+    with pytest.raises(CheckpointError, match=f"bad.pt: {message}"):
+        load_checkpoint(path)
+
+
+def test_bias_free_checkpoint_with_biases_is_refused(tmp_path, net_231):
+    path = _native(tmp_path, net_231, "bad.pt", _set("has_bias", False))
+    with pytest.raises(CheckpointError, match="layer 0 has non-zero biases but has_bias is False"):
+        load_checkpoint(path)
+
+
+def test_save_refuses_what_load_refuses(tmp_path, net_231):
+    ckpt = Checkpoint.from_model(net_231)
+    with pytest.raises(CheckpointError, match=r"layer 1 has width 0"):
+        Checkpoint(**{**ckpt.__dict__, "layer_sizes": (2, 0, 1)})
+    with pytest.raises(CheckpointError, match="meta is list"):
+        Checkpoint(**{**ckpt.__dict__, "meta": [1]})
+    with torch.no_grad():
+        net_231.layers[1].weight[0, 0] = float("inf")
+    with pytest.raises(CheckpointError, match="net.pt: not saved: layer 1 has 1 non-finite weights"):
+        save_checkpoint(net_231, tmp_path / "net.pt")
+    assert not (tmp_path / "net.pt").exists()
+
+
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+def test_sparse_tensors_in_a_state_dict_are_read_as_dense(tmp_path, layout):
+    seq = _sequential()
+    sd = seq.state_dict()
+    with torch.no_grad():
+        sd["0.weight"][0, :3] = 0.0
+    dense = sd["0.weight"].clone()
+    sd["0.weight"] = dense.to_sparse() if layout == "coo" else dense.to_sparse_csr()
+    torch.save(sd, tmp_path / "s.pt")
+    ckpt = load_checkpoint(tmp_path / "s.pt")
+    np.testing.assert_array_equal(ckpt.weights[0], dense.numpy())
+    assert ckpt.masks[0].sum() == dense.numel() - 3
+
+
+def test_damaged_sparse_tensor_is_refused(tmp_path):
+    bad = torch.sparse_coo_tensor(torch.tensor([[0, 5], [0, 9]]), torch.tensor([1.0, 2.0]), (3, 4), check_invariants=False)
+    torch.save({"0.weight": bad}, tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match="bad.pt: cannot be read as a PyTorch checkpoint.*size is inconsistent"):
+        load_checkpoint(tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match=r"0.weight is a damaged sparse tensor"):
+        as_checkpoint({"0.weight": bad})
+
+
+def test_bias_free_sequential_has_no_bias(tmp_path):
+    seq = nn.Sequential(nn.Linear(4, 3, bias=False), nn.ReLU(), nn.Linear(3, 2, bias=False))
+    torch.save(seq.state_dict(), tmp_path / "nb.pt")
+    ckpt = load_checkpoint(tmp_path / "nb.pt")
+    assert ckpt.has_bias is False
+    assert to_graph(ckpt).graph["has_bias"] is False
+    assert as_checkpoint(_sequential().state_dict()).has_bias is True
+
+
+def test_fifo_is_refused_without_opening_it(tmp_path):
+    fifo = tmp_path / "net.pt"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match=r"net.pt: is a FIFO \(named pipe\), expected a checkpoint file"):
+        load_checkpoint(fifo)  # would block forever if it opened the FIFO
+
+
+def test_pickled_sklearn_model_gets_sklearn_advice(tmp_path):
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(3,))
+    for name, write in (("clf.pkl", lambda p: p.write_bytes(pickle.dumps(clf))), ("clf.pt", lambda p: torch.save(clf, p))):
+        path = tmp_path / name
+        write(path)
+        with pytest.raises(CheckpointError) as info:
+            load_checkpoint(path)
+        msg = str(info.value)
+        assert f"{name}: holds a pickled scikit-learn object (sklearn.neural_network." in msg
+        assert "as_checkpoint(clf)" in msg and "state_dict" not in msg
+        assert "\n" not in msg

@@ -116,3 +116,89 @@ def test_checkpoint_counts(net_231):
     assert ckpt.n_connections() == 6 and ckpt.n_connections(layer=0) == 4
     assert ckpt.density() == pytest.approx(6 / 9)
     assert np.all(ckpt.weights[0][~ckpt.masks[0]] == 0)
+
+
+def _multi():
+    G = nx.MultiDiGraph(layer_sizes=[1, 1])
+    G.add_edge((0, 0), (1, 0), weight=1.0)
+    G.add_edge((0, 0), (1, 0), weight=2.0)
+    return G
+
+
+def _with(attr, value):
+    G = _graph([((0, 0), (1, 0), {"weight": 1.0})], layer_sizes=[1, 1])
+    G.graph[attr] = value
+    return G
+
+
+@pytest.mark.parametrize(
+    ("G", "message"),
+    [
+        (_multi(), "G is a MultiDiGraph: parallel edges would give one connection several weights"),
+        (nx.Graph([((0, 0), (1, 0))]), "G is an undirected Graph"),
+        ("not a graph", "G is a str, expected a networkx.DiGraph"),
+        (_with("layer_sizes", "342"), r"node \(1, 0\) lies outside layer_sizes \[342\]"),
+        (_with("layer_sizes", "3;4"), r"G.graph\['layer_sizes'\] is '3;4', expected a list of ints"),
+        (_with("layer_sizes", ["1", "1"]), r"G.graph\['layer_sizes'\] is \['1', '1'\]"),
+        (_graph([], layer_sizes=[1, 0, 1]), "layer 1 has width 0"),
+        (_with("has_bias", "False"), "has_bias is 'False', expected True or False"),
+        (_with("activation", "softmax"), "activation 'softmax' is not one of"),
+        (_with("meta", [1, 2]), "meta is list, expected a JSON object"),
+        (_graph([((0, 0), (1, 0), {"weight": "1.5"})]), r"edge \(0, 0\) -> \(1, 0\) has weight '1.5', expected a real number"),
+        (_graph([((0, 0), (1, 0), {"weight": 1j})]), "has weight 1j, expected a real number"),
+    ],
+)
+def test_bad_graphs_are_refused_not_misread(G, message):
+    with pytest.raises(GraphContractError, match=message):
+        from_graph(G)
+
+
+def test_non_numeric_bias_is_refused():
+    G = _graph([((0, 0), (1, 0), {"weight": 1.0})], layer_sizes=[1, 1])
+    G.nodes[(1, 0)]["bias"] = "0.5"
+    with pytest.raises(GraphContractError, match=r"node \(1, 0\) has bias '0.5', expected a real number"):
+        from_graph(G)
+
+
+def test_export_string_layer_sizes_are_read():
+    G = _graph([((0, 0), (1, 2), {"weight": 1.0})], layer_sizes="1,3")
+    assert graph_to_checkpoint(G).layer_sizes == (1, 3)
+
+
+@pytest.mark.parametrize(("kind", "activation", "expected"), [("classifier", "logistic", "sigmoid"), ("regressor", "tanh", "tanh")])
+def test_fitted_sklearn_mlp_becomes_a_graph(kind, activation, expected):
+    import warnings
+
+    import torch
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 4))
+    est = (MLPClassifier if kind == "classifier" else MLPRegressor)(
+        hidden_layer_sizes=(6, 5), activation=activation, max_iter=30, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not converged after 30 iterations
+        est.fit(X, rng.integers(0, 3, 40) if kind == "classifier" else rng.standard_normal((40, 2)))
+    G = to_graph(est)
+    assert G.graph["layer_sizes"] == [4, 6, 5, 3 if kind == "classifier" else 2]
+    assert G.graph["activation"] == expected and G.graph["meta"]["sklearn_class"].endswith(type(est).__name__)
+    assert G.edges[(0, 1), (1, 2)]["weight"] == pytest.approx(est.coefs_[0][1, 2])
+    assert G.nodes[(2, 4)]["bias"] == pytest.approx(est.intercepts_[1][4])
+    net = from_graph(G)
+    x = torch.as_tensor(X[:5], dtype=torch.float32)
+    logits = net(x).detach().numpy()
+    if kind == "classifier":  # softmax of the logits is sklearn's predict_proba
+        proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(proba, est.predict_proba(X[:5]), atol=1e-5)
+    else:
+        np.testing.assert_allclose(logits, est.predict(X[:5]), atol=1e-5)
+
+
+def test_unfitted_sklearn_mlp_is_refused():
+    from sklearn.neural_network import MLPClassifier
+
+    from netgraph import CheckpointError
+
+    with pytest.raises(CheckpointError, match="MLPClassifier is not fitted"):
+        to_graph(MLPClassifier())
