@@ -1,32 +1,54 @@
-"""Write a network's graph to files other tools open: GraphML, GEXF, edge lists, npz.
+"""Write a network to files other tools open, and read those files back: GraphML, GEXF, edge lists, npz.
 
 Graph files (GraphML, GEXF, edge list) use string node ids ``"L{layer}:{index}"`` such as
 ``"L1:17"`` — Gephi and most readers cannot use tuples — and keep ``layer``, ``index``,
 ``role`` and ``bias`` as node attributes and ``weight`` as the edge attribute. Graph-level
-attributes are flattened to strings: ``layer_sizes`` as ``"784,1000,10"``, ``meta`` as
-JSON in ``meta_json``. The npz file holds the arrays themselves: ``layer_sizes``,
-``weight_{l}`` (out x in), ``mask_{l}``, ``bias_{l}``, ``activation`` and ``meta_json``.
+attributes are flattened to strings: ``layer_sizes`` as ``"784,1000,10"``, ``activation``,
+``has_bias`` and ``meta`` as JSON in ``meta_json``. GraphML stores them as graph attributes;
+GEXF, whose graphs have no attributes, as a JSON object in the file's
+``<meta><description>``; an edge list in ``#`` comment lines at its top (with the biases,
+which an edge list has no column for), which edge-list readers skip. The npz file holds the
+arrays themselves: ``layer_sizes``, ``weight_{l}`` (out x in), ``mask_{l}``, ``bias_{l}``,
+``activation``, ``has_bias`` and ``meta_json``.
 
+Every format reads back exactly (:func:`read_export`, and so :func:`netgraph.load_checkpoint`,
+:func:`netgraph.to_graph` and every command): the same weights, biases, masks and metadata.
 Every file is written atomically (temporary file, then rename).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from netgraph import SparseMLP, load_checkpoint
+>>> p = export(SparseMLP([3, 2]), pathlib.Path(tempfile.mkdtemp()) / "net.gexf")
+>>> ckpt = load_checkpoint(p)
+>>> ckpt.layer_sizes, ckpt.source_format, ckpt.n_connections()
+((3, 2), 'gexf', 6)
 """
 
 import io
 import json
+import re
 from pathlib import Path
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 import networkx as nx
 import numpy as np
 
-from ._io import atomic_write
+from ._io import atomic_write, check_not_input
 from ._validation import check_choice
-from .checkpoint import as_checkpoint
-from .convert import to_graph
+from .checkpoint import Checkpoint, as_checkpoint
+from .convert import graph_to_checkpoint, to_graph
+from .errors import CheckpointError, GraphContractError
 
-__all__ = ["FORMATS", "export", "node_id", "to_string_graph"]
+__all__ = ["FORMATS", "export", "read_export", "node_id", "parse_node_id", "to_string_graph"]
 
 #: Formats :func:`export` writes, by name; the name is also the usual file suffix.
 FORMATS = ("graphml", "gexf", "edgelist", "npz")
 _SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".edgelist": "edgelist", ".txt": "edgelist", ".npz": "npz"}
+_NODE_ID = re.compile(r"L(\d+):(\d+)")
+_EDGELIST_TITLE = "# netgraph edge list: source target weight (ids L{layer}:{index})"
+_GEXF_TAG = "netgraph"
 
 
 def node_id(node):
@@ -38,6 +60,27 @@ def node_id(node):
     'L1:17'
     """
     return f"L{node[0]}:{node[1]}"
+
+
+def parse_node_id(text):
+    """The ``(layer, index)`` node of a string id ``"L{layer}:{index}"``; None if it is not one.
+
+    Examples
+    --------
+    >>> parse_node_id("L1:17"), parse_node_id("a")
+    ((1, 17), None)
+    """
+    m = _NODE_ID.fullmatch(str(text))
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _flat_attributes(G):
+    return {
+        "layer_sizes": ",".join(str(s) for s in G.graph.get("layer_sizes", [])),
+        "activation": str(G.graph.get("activation", "")),
+        "has_bias": bool(G.graph.get("has_bias", True)),
+        "meta_json": json.dumps(G.graph.get("meta", {}), sort_keys=True),
+    }
 
 
 def to_string_graph(G):
@@ -61,12 +104,7 @@ def to_string_graph(G):
     (['L0:0', 'L0:1', 'L1:0'], '2,1')
     """
     H = nx.relabel_nodes(G, {n: node_id(n) for n in G}, copy=True)
-    H.graph = {
-        "layer_sizes": ",".join(str(s) for s in G.graph.get("layer_sizes", [])),
-        "activation": str(G.graph.get("activation", "")),
-        "has_bias": bool(G.graph.get("has_bias", True)),
-        "meta_json": json.dumps(G.graph.get("meta", {}), sort_keys=True),
-    }
+    H.graph = _flat_attributes(G)
     return H
 
 
@@ -78,7 +116,8 @@ def export(source, path, *, format=None):
     source : str, Path, Checkpoint, SparseMLP, nn.Module or state_dict
         Anything :func:`~netgraph.to_graph` accepts.
     path : str or Path
-        The file to write (replaced atomically if it exists).
+        The file to write (replaced atomically if it exists; a link is followed). Missing
+        parent folders are created.
     format : {"graphml", "gexf", "edgelist", "npz"}, optional
         Default: from the suffix of ``path``.
 
@@ -93,6 +132,8 @@ def export(source, path, *, format=None):
         If the format is unknown or cannot be inferred from ``path``.
     CheckpointError
         If ``source`` cannot be read.
+    OutputError
+        If ``path`` is the source file itself, or exists and is not a regular file.
 
     Examples
     --------
@@ -109,7 +150,9 @@ def export(source, path, *, format=None):
         if format is None:
             check_choice(path.suffix, tuple(_SUFFIXES), name="suffix of path (or pass format)")
     check_choice(format, FORMATS, name="format")
+    check_not_input(path, [source], name="output")
     ckpt = as_checkpoint(source)
+    path.parent.mkdir(parents=True, exist_ok=True)
     if format == "npz":
         arrays = {
             "layer_sizes": np.asarray(ckpt.layer_sizes, dtype=np.int64),
@@ -124,19 +167,209 @@ def export(source, path, *, format=None):
         return path
     H = to_string_graph(to_graph(ckpt))
     if format == "graphml":
-        with atomic_write(path) as f:
-            nx.write_graphml(H, f)
+        data = _write_bytes(nx.write_graphml, H)
     elif format == "gexf":
-        with atomic_write(path) as f:
-            nx.write_gexf(H, f)
+        data = _gexf_bytes(H)
     else:
-        buf = io.BytesIO()
-        nx.write_weighted_edgelist(H, buf)
-        with atomic_write(path) as f:
-            header = (
-                "# netgraph edge list: source target weight (ids L{layer}:{index})\n"
-                f"# layer_sizes={H.graph['layer_sizes']} activation={H.graph['activation']}\n"
-            )
-            f.write(header.encode())
-            f.write(buf.getvalue())
+        data = _edgelist_bytes(H, ckpt)
+    with atomic_write(path) as f:
+        f.write(data)
     return path
+
+
+def _write_bytes(writer, H):
+    buf = io.BytesIO()
+    writer(H, buf)
+    return buf.getvalue()
+
+
+def _gexf_bytes(H):
+    """GEXF from networkx, with the graph attributes as JSON in ``<meta><description>``."""
+    text = _write_bytes(nx.write_gexf, H).decode("utf-8")
+    description = json.dumps({"format": _GEXF_TAG, **H.graph}, sort_keys=True)
+    head, sep, tail = text.partition("</meta>")
+    if not sep:  # networkx always writes <meta>; keep the file valid if that ever changes
+        raise RuntimeError("networkx wrote GEXF without a <meta> element")
+    return f"{head}  <description>{escape(description)}</description>\n  {sep}{tail}".encode("utf-8")
+
+
+def _edgelist_bytes(H, ckpt):
+    header = [
+        _EDGELIST_TITLE,
+        f"# layer_sizes={H.graph['layer_sizes']} activation={H.graph['activation']}",
+        f"# has_bias={json.dumps(H.graph['has_bias'])}",
+        f"# meta_json={H.graph['meta_json']}",
+        f"# biases_json={json.dumps([np.asarray(b, dtype=np.float64).tolist() for b in ckpt.biases])}",
+    ]
+    return ("\n".join(header) + "\n").encode("utf-8") + _write_bytes(nx.write_weighted_edgelist, H)
+
+
+# --------------------------------------------------------------------------- reading back
+
+
+def read_export(path, format=None):
+    """Read a file written by :func:`export` back into a :class:`~netgraph.Checkpoint`.
+
+    :func:`netgraph.load_checkpoint` calls this for such files (it recognises them by their
+    content), so every command reads them too.
+
+    Parameters
+    ----------
+    path : str or Path
+    format : {"graphml", "gexf", "edgelist", "npz"}, optional
+        Default: from the suffix of ``path``.
+
+    Returns
+    -------
+    Checkpoint
+        The same layer sizes, weights, biases, masks, activation and metadata as the network
+        that was exported; ``source_format`` is the format.
+
+    Raises
+    ------
+    CheckpointError
+        If the file is not a netgraph export of that format, or it is damaged; the message
+        names the file and what is wrong.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from netgraph import SparseMLP
+    >>> net = SparseMLP([3, 2])
+    >>> p = export(net, pathlib.Path(tempfile.mkdtemp()) / "net.npz")
+    >>> back = read_export(p)
+    >>> bool((back.weights[0] == net.layers[0].weight.detach().numpy()).all()), back.source_format
+    (True, 'npz')
+    """
+    path = Path(path)
+    if format is None:
+        format = _SUFFIXES.get(path.suffix.lower())
+    check_choice(format, FORMATS, name="format")
+    reader = {"graphml": _read_graphml, "gexf": _read_gexf, "edgelist": _read_edgelist, "npz": _read_npz}[format]
+    try:
+        ckpt = reader(path)
+    except CheckpointError as exc:
+        msg = str(exc)
+        raise CheckpointError(msg if msg.startswith(f"{path}:") else f"{path}: {msg.removeprefix('network: ')}") from None
+    except GraphContractError as exc:
+        raise CheckpointError(f"{path}: {exc}") from None
+    except (OSError, ValueError, KeyError, TypeError, ElementTree.ParseError, nx.NetworkXError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path}: cannot be read as a netgraph {format} export (damaged?): {reason}") from None
+    return Checkpoint(**{**ckpt.__dict__, "source": str(path), "source_format": format})
+
+
+def _graph_attributes(flat):
+    """Graph attributes of the contract from the flattened ones (missing ones are left out)."""
+    out = {}
+    if flat.get("layer_sizes") not in (None, ""):
+        out["layer_sizes"] = str(flat["layer_sizes"])
+    if flat.get("activation") not in (None, ""):
+        out["activation"] = flat["activation"]
+    if "has_bias" in flat:
+        out["has_bias"] = flat["has_bias"]
+    if flat.get("meta_json") is not None:
+        out["meta"] = json.loads(flat["meta_json"])
+    return out
+
+
+def _contract_graph(H, flat):
+    """The :func:`~netgraph.to_graph` graph of a string-id graph read from a file."""
+    if H.is_multigraph():
+        raise CheckpointError("holds parallel edges (several weights for one connection)")
+    nodes = {}
+    for n, data in H.nodes(data=True):
+        node = parse_node_id(n)
+        if node is None:
+            raise CheckpointError(f"node id {n!r} is not of the form L{{layer}}:{{index}}; not a netgraph export")
+        nodes[n] = node
+    G = nx.DiGraph(**_graph_attributes(flat))
+    G.add_nodes_from((node, {"bias": H.nodes[n].get("bias", 0.0)}) for n, node in nodes.items())
+    G.add_edges_from((nodes[u], nodes[v], {"weight": w}) for u, v, w in H.edges(data="weight"))
+    return graph_to_checkpoint(G)
+
+
+def _read_graphml(path):
+    H = nx.read_graphml(path)
+    return _contract_graph(H, H.graph)
+
+
+def _read_gexf(path):
+    description = None
+    for _, elem in ElementTree.iterparse(path, events=("end",)):
+        if elem.tag.rsplit("}", 1)[-1] == "description":
+            description = elem.text
+            break
+        if elem.tag.rsplit("}", 1)[-1] in ("graph", "nodes"):  # the description comes before the graph
+            break
+    flat = {}
+    if description:
+        try:
+            flat = json.loads(description)
+        except ValueError:
+            flat = {}
+        if not isinstance(flat, dict) or flat.get("format") != _GEXF_TAG:
+            flat = {}
+    return _contract_graph(nx.read_gexf(path), flat)
+
+
+def _read_edgelist(path):
+    flat, edges = {}, []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith("#"):
+                body = line[1:].strip()
+                for key in ("meta_json", "biases_json", "has_bias"):
+                    if body.startswith(f"{key}="):
+                        flat[key] = json.loads(body[len(key) + 1 :])
+                        break
+                else:
+                    flat.update(re.findall(r"(layer_sizes|activation)=(\S+)", body))
+                continue
+            parts = line.split()
+            if len(parts) != 3:
+                raise CheckpointError(f"line {lineno}: expected 'source target weight', got {line[:60]!r}")
+            edges.append((parts[0], parts[1], float(parts[2])))
+    H = nx.DiGraph()
+    if "layer_sizes" in flat:
+        sizes = [int(s) for s in str(flat["layer_sizes"]).split(",")]
+        H.add_nodes_from(node_id((l, i)) for l, n in enumerate(sizes) for i in range(n))
+    H.add_weighted_edges_from(edges)
+    if "meta_json" in flat:  # the header holds the object itself; _graph_attributes expects its JSON
+        flat["meta_json"] = json.dumps(flat["meta_json"])
+    biases = flat.pop("biases_json", None)
+    if biases is not None:
+        if not isinstance(biases, list) or not all(isinstance(b, list) for b in biases):
+            raise CheckpointError("biases_json is not a list of lists of numbers")
+        for l, layer in enumerate(biases, start=1):
+            for i, b in enumerate(layer):
+                H.add_node(node_id((l, i)), bias=b)
+    return _contract_graph(H, flat)
+
+
+def _read_npz(path):
+    with np.load(path, allow_pickle=False) as z:
+        files = set(z.files)
+        missing = [k for k in ("layer_sizes", "activation", "has_bias", "meta_json") if k not in files]
+        if missing:
+            raise CheckpointError(f"npz file without {', '.join(missing)}; not a netgraph export")
+        sizes = tuple(int(s) for s in z["layer_sizes"].tolist())
+        n = len(sizes) - 1
+        arrays = {}
+        for key, stem in (("weights", "weight"), ("biases", "bias"), ("masks", "mask")):
+            names = [f"{stem}_{l}" for l in range(n)]
+            absent = [k for k in names if k not in files]
+            if absent:
+                raise CheckpointError(f"npz file lacks {', '.join(absent)} for layer sizes {list(sizes)}")
+            arrays[key] = tuple(z[k] for k in names)
+        has_bias = z["has_bias"].item() if z["has_bias"].shape == () else z["has_bias"]
+        return Checkpoint(
+            layer_sizes=sizes,
+            activation=str(z["activation"]),
+            has_bias=has_bias,
+            meta=json.loads(str(z["meta_json"])),
+            **arrays,
+        )

@@ -1,8 +1,10 @@
 import json
+import re
 
 import networkx as nx
 import numpy as np
 import pytest
+import torch
 
 from netgraph import ParameterError, save_checkpoint
 from netgraph.export import export
@@ -48,3 +50,69 @@ def test_npz_holds_arrays(ckpt_path, tmp_path):
 def test_bad_format(ckpt_path, tmp_path, name, fmt, message):
     with pytest.raises(ParameterError, match=message):
         export(ckpt_path, tmp_path / name, format=fmt)
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "edgelist", "npz"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_every_export_loads_back_exactly(tmp_path, make_net, fmt, bias):
+    from netgraph import load_checkpoint, to_graph
+    from netgraph.checkpoint import Checkpoint
+
+    net = make_net([5, 4, 3], 0.5, seed=2, activation="tanh", bias=bias)
+    with torch.no_grad():  # a present connection of weight exactly 0 survives every format
+        net.layers[0].mask[0, 0] = True
+        net.layers[0].weight[0, 0] = 0.0
+    src = save_checkpoint(net, tmp_path / "net.pt", meta={"seed": 3, "method": "strategic", "metrics": {"acc": 0.25}})
+    path = export(src, tmp_path / f"net.{fmt}", format=fmt)
+    back, ref = load_checkpoint(path), load_checkpoint(src)
+    assert back.source_format == fmt and back.source == str(path)
+    assert back.layer_sizes == ref.layer_sizes and back.activation == "tanh" and back.has_bias is bias
+    assert back.meta == ref.meta
+    for x, y in zip(back.weights + back.biases + back.masks, ref.weights + ref.biases + ref.masks):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
+    G1, G2 = to_graph(path), to_graph(src)
+    assert sorted(G1.edges(data="weight")) == sorted(G2.edges(data="weight")) and G1.graph == G2.graph
+    assert isinstance(back, Checkpoint)
+
+
+def test_gexf_keeps_graph_attributes(ckpt_path, tmp_path):
+    text = export(ckpt_path, tmp_path / "g.gexf").read_text()
+    assert "<description>" in text and "layer_sizes" in text
+    assert nx.read_gexf(tmp_path / "g.gexf").number_of_nodes() == 6  # still plain GEXF for other readers
+
+
+def test_export_refuses_to_overwrite_its_source(ckpt_path):
+    from netgraph.errors import OutputError
+
+    before = ckpt_path.read_bytes()
+    with pytest.raises(OutputError, match="net.pt is the input file itself"):
+        export(ckpt_path, ckpt_path, format="npz")
+    assert ckpt_path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("g.graphml", '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph edgedefault="directed">'
+         '<node id="a"/></graph></graphml>', "node id 'a' is not of the form L{layer}:{index}"),
+        ("g.graphml", '<?xml version="1.0"?><graphml><graph', "cannot be read as a netgraph graphml export"),
+        ("g.txt", "# netgraph edge list: x\nL0:0 L1:0\n", "line 2: expected 'source target weight'"),
+        ("g.txt", "# netgraph edge list: x\n# layer_sizes=1,1,1\nL0:0 L2:0 1.0\n", "does not go from layer l to layer l"),
+        ("g.txt", "# netgraph edge list: x\nL0:0 L2:0 1.0\n", "layer 1 has no nodes"),
+    ],
+)
+def test_damaged_exports_are_refused(tmp_path, name, content, message):
+    from netgraph import CheckpointError, load_checkpoint
+
+    (tmp_path / name).write_text(content)
+    with pytest.raises(CheckpointError, match=f"{name}: .*{re.escape(message)}"):
+        load_checkpoint(tmp_path / name)
+
+
+def test_foreign_npz_is_refused(tmp_path):
+    from netgraph import CheckpointError, load_checkpoint
+
+    np.savez(tmp_path / "x.npz", a=np.zeros(3))
+    with pytest.raises(CheckpointError, match="x.npz: npz file without layer_sizes"):
+        load_checkpoint(tmp_path / "x.npz")
