@@ -3,7 +3,7 @@
 Each subcommand lives in its own module ``netgraph/cli/_<name>.py`` that defines
 ``register(subparsers)``; :data:`COMMANDS` lists them in the order ``--help`` shows.
 Errors the library raises on purpose (:class:`~netgraph.NetgraphError`) and OS errors
-become one line on stderr and exit code 2, never a traceback.
+become one line on stderr and exit code 2, never a traceback (see :func:`main`).
 
 Examples
 --------
@@ -14,7 +14,9 @@ netgraph ...
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 
 from .._version import __version__
 from ..errors import NetgraphError
@@ -41,6 +43,12 @@ def build_parser():
 def main(argv=None):
     """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
 
+    Errors never show a traceback: bad input (any :class:`~netgraph.NetgraphError`, OS errors)
+    is one line on stderr and exit code 2; an unexpected exception is one line naming it as a
+    bug and exit code 1 (set ``NETGRAPH_DEBUG=1`` for the traceback). Warnings raised while a
+    command runs (torch's, say) are shown as one line each after it succeeds, never beside an
+    error. A closed output pipe (``netgraph info ... | head -1``) ends the command quietly.
+
     Parameters
     ----------
     argv : list of str, optional
@@ -49,7 +57,7 @@ def main(argv=None):
     -------
     int
         0 on success, 2 on bad input (usage errors, unreadable files, invalid options),
-        130 when interrupted.
+        1 on an internal error, 130 when interrupted, 141 when stdout was closed early.
     """
     parser = build_parser()
     try:
@@ -62,18 +70,62 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    prefix = f"netgraph {args.command}"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            code = int(args.func(args) or 0)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return _closed_pipe()
+        except NetgraphError as exc:
+            return _error(f"{prefix}: error: {exc}", 2)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            return _error(f"{prefix}: error: {where}{exc.strerror or exc}", 2)
+        except MemoryError:
+            return _error(f"{prefix}: error: out of memory", 2)
+        except KeyboardInterrupt:
+            return _error(f"{prefix}: interrupted", 130)
+        except Exception as exc:
+            if os.environ.get("NETGRAPH_DEBUG"):
+                raise
+            what = " ".join(str(exc).split())[:300]
+            return _error(
+                f"{prefix}: error: internal error ({type(exc).__name__}: {what}); this is a bug in netgraph, "
+                "please report it (NETGRAPH_DEBUG=1 shows the traceback)",
+                1,
+            )
+    _show_warnings(prefix, caught)
+    return code
+
+
+def _error(line, code):
     try:
-        return int(args.func(args) or 0)
-    except NetgraphError as exc:
-        print(f"netgraph {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"netgraph {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"netgraph {args.command}: interrupted", file=sys.stderr)
-        return 130
+        print(" ".join(line.split()), file=sys.stderr)
+    except OSError:  # stderr closed too: nothing left to tell
+        pass
+    return code
+
+
+def _closed_pipe():
+    """Stdout was closed by its reader: stop quietly, and keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor (tests)
+        pass
+    return 141
+
+
+def _show_warnings(prefix, caught):
+    seen = set()
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        if text in seen:
+            continue
+        seen.add(text)
+        _error(f"{prefix}: warning: {text}", 0)
 
 
 def run():

@@ -1,4 +1,4 @@
-"""``netgraph analyze CKPT... [--json FILE]``: structure of each checkpoint as a table.
+"""``netgraph analyze PATH... [--json FILE]``: structure of each checkpoint as a table.
 
 Per layer: units, incoming connections and their density, in- and out-degree statistics,
 isolated units, driver nodes, the width bound and the shortfall above it.
@@ -7,6 +7,8 @@ isolated units, driver nodes, the width bound and the shortfall above it.
 import json
 import math
 import sys
+
+from ._paths import PATH_HELP
 
 __all__ = ["register"]
 
@@ -19,7 +21,7 @@ def register(subparsers):
         "driver nodes N_D (structural controllability), the width bound on N_D and the shortfall "
         "above it.",
     )
-    p.add_argument("checkpoints", nargs="+", metavar="CKPT", help="checkpoint files")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=PATH_HELP)
     p.add_argument("--json", metavar="FILE", help="also write every number to FILE as JSON")
     p.set_defaults(func=_run)
 
@@ -81,11 +83,16 @@ def _print_table(r, out):
 
 def _run(args):
     from netgraph import to_graph
-    from netgraph._io import atomic_write
+    from netgraph._io import atomic_write, check_not_input
     from analysis._results import jsonable
 
+    from ._paths import resolve_checkpoints
+
+    files = resolve_checkpoints(args.paths, unique=False)
+    if args.json:
+        check_not_input(args.json, files, name="--json")
     results = []
-    for k, path in enumerate(args.checkpoints):
+    for k, path in enumerate(files):
         r = analyze_graph(to_graph(path), source=str(path))
         results.append(r)
         if k:

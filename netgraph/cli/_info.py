@@ -1,6 +1,8 @@
-"""``netgraph info CKPT``: layer sizes, connections, density, compression and metadata."""
+"""``netgraph info PATH...``: layer sizes, connections, density, compression and metadata."""
 
 import json
+
+from ._paths import PATH_HELP
 
 __all__ = ["register"]
 
@@ -9,12 +11,12 @@ def register(subparsers):
     p = subparsers.add_parser(
         "info",
         help="summarise a checkpoint: layers, connections, density, compression, metadata",
-        description="Summarise a checkpoint (netgraph, nn.Sequential/custom state_dict, "
-        "torch.nn.utils.prune or safetensors): layer sizes, connections per layer, density, "
-        "compression vs. dense, and metadata.",
+        description="Summarise checkpoints (netgraph, nn.Sequential/custom state_dict, "
+        "torch.nn.utils.prune, safetensors or a netgraph export): layer sizes, connections per layer, "
+        "density, compression vs. dense, and metadata.",
     )
-    p.add_argument("checkpoint", help="checkpoint file")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=PATH_HELP)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON (a list for several checkpoints)")
     p.set_defaults(func=_run)
 
 
@@ -43,11 +45,20 @@ def summarize(ckpt):
 
 def _run(args):
     from ..checkpoint import load_checkpoint
+    from ._paths import resolve_checkpoints
 
-    s = summarize(load_checkpoint(args.checkpoint))
+    summaries = [summarize(load_checkpoint(p)) for p in resolve_checkpoints(args.paths, unique=False)]
     if args.json:
-        print(json.dumps(s, indent=2, sort_keys=True))
+        print(json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=2, sort_keys=True))
         return 0
+    for k, s in enumerate(summaries):
+        if k:
+            print()
+        _print(s)
+    return 0
+
+
+def _print(s):
     print(f"{s['file']}  ({s['format']})")
     print(f"layers      {'-'.join(map(str, s['layer_sizes']))}  activation={s['activation']}")
     for row in s["layers"]:
@@ -61,4 +72,3 @@ def _run(args):
         if len(text) > 100:
             text = text[:97] + "..."
         print(f"meta.{key:<12} {text}")
-    return 0

@@ -69,7 +69,7 @@ def _bad(tmp_path, kind):
     ("kind", "message"),
     [
         ("missing", "no such file"),
-        ("directory", "is a directory"),
+        ("directory", None),
         ("empty", "is empty"),
         ("text", "is a text file"),
         ("corrupt", "cannot be read as a PyTorch checkpoint"),
@@ -80,6 +80,8 @@ def _bad(tmp_path, kind):
 @pytest.mark.parametrize("command", ["info", "export"])
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, kind, message, command):
     path = _bad(tmp_path, kind)
+    if message is None:  # info reads folders of runs; export needs one checkpoint file
+        message = "no checkpoint found" if command == "info" else "is a directory"
     argv = [command, str(path)] + (["-o", str(tmp_path / "x.npz")] if command == "export" else [])
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -107,3 +109,131 @@ def test_building_the_parser_does_not_import_torch():
     code = "import sys; from netgraph.cli import build_parser; build_parser(); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ----------------------------------------------------------------- hardening (issue 8)
+
+
+def test_closed_output_pipe_exits_quietly(ckpt_path, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    code = "import sys; from netgraph.cli import main; sys.exit(main(sys.argv[1:]))"
+    paths = [str(shutil.copy(ckpt_path, tmp_path / f"n{k}.pt")) for k in range(300)]  # more output than a pipe holds
+    proc = subprocess.Popen([sys.executable, "-c", code, "info", *paths], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what `| head -1` does
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert first.startswith(paths[0].encode())
+    assert err == "" and proc.returncode == 141
+
+
+def test_warnings_never_join_an_error(ckpt_path, capsys, monkeypatch):
+    import warnings
+
+    from netgraph.cli import _info
+    from netgraph.errors import CheckpointError
+
+    def noisy(ckpt):
+        warnings.warn("TypedStorage is deprecated", UserWarning)
+        raise CheckpointError("x.pt: broken")
+
+    monkeypatch.setattr(_info, "summarize", noisy)
+    assert main(["info", str(ckpt_path)]) == 2
+    assert capsys.readouterr().err == "netgraph info: error: x.pt: broken\n"
+
+
+def test_warnings_of_a_successful_command_are_one_line_each(ckpt_path, capsys, monkeypatch):
+    import warnings
+
+    from netgraph.cli import _info
+
+    real = _info.summarize
+
+    def noisy(ckpt):
+        warnings.warn("something torch says\nover two lines", UserWarning)
+        warnings.warn("something torch says\nover two lines", UserWarning)
+        return real(ckpt)
+
+    monkeypatch.setattr(_info, "summarize", noisy)
+    assert main(["info", str(ckpt_path), str(ckpt_path)]) == 0
+    assert capsys.readouterr().err == "netgraph info: warning: something torch says over two lines\n"
+
+
+def test_unexpected_exception_is_one_line_not_a_traceback(ckpt_path, capsys, monkeypatch):
+    from netgraph.cli import _info
+
+    def broken(ckpt):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(_info, "summarize", broken)
+    monkeypatch.delenv("NETGRAPH_DEBUG", raising=False)
+    assert main(["info", str(ckpt_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "internal error (TypeError: unsupported operand)" in err and "NETGRAPH_DEBUG=1" in err
+    monkeypatch.setenv("NETGRAPH_DEBUG", "1")
+    with pytest.raises(TypeError):
+        main(["info", str(ckpt_path)])
+
+
+def test_fifo_input_is_refused_at_once(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "net.pt"
+    os.mkfifo(fifo)
+    for argv in (["info", str(fifo)], ["analyze", str(fifo)], ["similarity", str(fifo), "--out", str(tmp_path / "r")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is a FIFO" in err, err
+
+
+def test_export_never_replaces_its_source_or_a_special_file(ckpt_path, tmp_path, capsys):
+    import os
+    import stat
+
+    before = ckpt_path.read_bytes()
+    assert main(["export", str(ckpt_path), "--format", "npz", "-o", str(ckpt_path)]) == 2
+    assert "is the input file itself" in capsys.readouterr().err
+    assert ckpt_path.read_bytes() == before
+    fifo = tmp_path / "out.npz"
+    os.mkfifo(fifo)
+    assert main(["export", str(ckpt_path), "-o", str(fifo)]) == 2
+    assert "is a FIFO (named pipe); netgraph writes and replaces only regular files" in capsys.readouterr().err
+    link = tmp_path / "null.npz"
+    link.symlink_to(os.devnull)
+    assert main(["export", str(ckpt_path), "-o", str(link)]) == 2
+    assert "a character device" in capsys.readouterr().err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and link.is_symlink() and stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_export_through_a_symlink_writes_its_target(ckpt_path, tmp_path):
+    target = tmp_path / "real.graphml"
+    target.write_text("old")
+    link = tmp_path / "link.graphml"
+    link.symlink_to(target)
+    assert main(["export", str(ckpt_path), "-o", str(link)]) == 0
+    assert link.is_symlink() and nx.read_graphml(target).number_of_edges() == 6
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "edgelist", "npz"])
+def test_commands_read_the_exports(ckpt_path, tmp_path, capsys, fmt):
+    out = tmp_path / f"g.{fmt}"
+    assert main(["export", str(ckpt_path), "--format", fmt, "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["info", str(out), "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["connections"] == 6 and s["format"] == fmt and s["meta"]["method"] == "strategic"
+    assert main(["analyze", str(out)]) == 0
+
+
+def test_info_accepts_run_folders(tmp_path, net_231, capsys):
+    for seed in (0, 1):
+        save_checkpoint(net_231, tmp_path / "run" / f"seed-{seed}" / "final.pt", meta={"seed": seed})
+    assert main(["info", str(tmp_path / "run"), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["meta"]["seed"] for r in rows] == [0, 1]
+    assert main(["info", str(tmp_path / "run")]) == 0
+    assert capsys.readouterr().out.count("layers      2-3-1") == 2
