@@ -17,6 +17,7 @@ Examples
 """
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -329,53 +330,114 @@ def input_connectivity(G, *, shape=None):
     return out.reshape(shape)
 
 
+_MIN_FIT_NODES = 10
+_FIT_KEYS = ("alpha", "xmin", "loglikelihood_ratio", "p_value", "preferred")
+
+
+def _skipped(reason):
+    return {**dict.fromkeys(_FIT_KEYS), "skipped": reason}
+
+
+def _why_not_fittable(data, xmin):
+    """Why the positive degrees ``data`` cannot be fitted (None when they can)."""
+    distinct = np.unique(data)
+    if data.size < _MIN_FIT_NODES:
+        return f"fewer than {_MIN_FIT_NODES} nodes have a positive degree"
+    if distinct.size == 1:
+        return "all positive degrees are equal"
+    if xmin is None and distinct.size < 3:
+        # powerlaw never tries the largest value as xmin and needs two candidates
+        return "fewer than 3 distinct positive degrees"
+    if xmin is not None and np.unique(data[data >= xmin]).size < 2:
+        return "fewer than 2 distinct degrees are >= xmin"
+    return None
+
+
 def compare_power_law(dist, *, xmin=None):
     """Compare power-law and lognormal fits of a degree distribution (optional ``powerlaw`` package).
+
+    A degree distribution too narrow to fit (every unit of a dense network has nearly the same
+    degree) gets no fit but the reason why: the result's ``"skipped"`` says it, and every other
+    value is None. Nothing raised inside ``powerlaw`` escapes; it becomes the reason.
 
     Parameters
     ----------
     dist : DegreeDistribution
+        Only the positive degrees are fitted.
     xmin : int, optional
         Smallest degree fitted; default: chosen by ``powerlaw`` (Clauset et al. 2009).
 
     Returns
     -------
     dict or None
-        ``{"alpha", "xmin", "loglikelihood_ratio", "p_value", "preferred"}`` where a positive
-        ratio favours the power law; ``preferred`` is ``"power_law"``, ``"lognormal"`` or
-        ``"undecided"`` (p >= 0.1). None when ``powerlaw`` is not installed or fewer than 10
-        nodes have a positive degree.
+        ``{"alpha", "xmin", "loglikelihood_ratio", "p_value", "preferred", "skipped"}`` where a
+        positive ratio favours the power law; ``preferred`` is ``"power_law"``, ``"lognormal"``
+        or ``"undecided"`` (p >= 0.1). ``skipped`` is None for a fit, else the reason there is
+        none (then the other values are None): fewer than 10 nodes have a positive degree, all
+        positive degrees are equal, fewer than 3 distinct positive degrees (``powerlaw``'s
+        search for ``xmin`` needs three), fewer than 2 distinct degrees are >= ``xmin``,
+        ``powerlaw``'s xmin search left no degrees to fit, ``powerlaw`` failed (the exception),
+        or ``powerlaw`` returned no finite fit. None when ``powerlaw`` is not installed and the
+        degrees could be fitted.
+
+    Raises
+    ------
+    ParameterError
+        If ``dist`` is not a :class:`DegreeDistribution` or ``xmin`` not a positive int.
 
     References
     ----------
     Alstott, Bullmore & Plenz, "powerlaw: a Python package for analysis of heavy-tailed
     distributions", PLoS ONE 9 (2014). Clauset, Shalizi & Newman, SIAM Review 51 (2009).
+
+    Examples
+    --------
+    Every unit of a directed cycle has degree 2: there is nothing to fit.
+
+    >>> import networkx as nx
+    >>> ring = nx.DiGraph([(i, (i + 1) % 12) for i in range(12)])
+    >>> compare_power_law(degree_distribution(ring, direction="total"))["skipped"]
+    'all positive degrees are equal'
     """
     if not isinstance(dist, DegreeDistribution):
         raise ParameterError(f"dist is a {type(dist).__name__}, expected a DegreeDistribution")
+    if xmin is not None and (isinstance(xmin, bool) or not isinstance(xmin, (int, np.integer)) or xmin < 1):
+        raise ParameterError(f"xmin={xmin!r}, expected None or a positive int")
+    data = dist.degrees[dist.degrees > 0]
+    reason = _why_not_fittable(data, xmin)
+    if reason is not None:
+        return _skipped(reason)
     try:
         import powerlaw
     except ImportError:
         return None
-    data = dist.degrees[dist.degrees > 0]
-    if data.size < 10 or np.unique(data).size < 2:
-        return None
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        kwargs = {"discrete": True, "verbose": False}
-        if xmin is not None:
-            kwargs["xmin"] = xmin
-        fit = powerlaw.Fit(data, **kwargs)
-        ratio, p = fit.distribution_compare("power_law", "lognormal", normalized_ratio=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kwargs = {"discrete": True, "verbose": False}
+            if xmin is not None:
+                kwargs["xmin"] = int(xmin)
+            fit = powerlaw.Fit(data, **kwargs)
+            ratio, p = fit.distribution_compare("power_law", "lognormal", normalized_ratio=True)
+            alpha, fitted_xmin = fit.power_law.alpha, fit.power_law.xmin
+    except Exception as exc:  # noqa: BLE001 - whatever powerlaw raises becomes the reason
+        if "No data points in defined range" in str(exc):
+            return _skipped("powerlaw's xmin search left no degrees to fit")
+        return _skipped(f"powerlaw failed ({type(exc).__name__}: {exc})")
+    try:
+        finite = all(math.isfinite(float(x)) for x in (alpha, fitted_xmin, ratio, p))
+    except (TypeError, ValueError):
+        finite = False
+    if not finite:
+        return _skipped("powerlaw returned no finite fit")
     preferred = "undecided" if not p < 0.1 else ("power_law" if ratio > 0 else "lognormal")
     return jsonable(
         {
-            "alpha": fit.power_law.alpha,
-            "xmin": fit.power_law.xmin,
+            "alpha": alpha,
+            "xmin": fitted_xmin,
             "loglikelihood_ratio": ratio,
             "p_value": p,
             "preferred": preferred,
+            "skipped": None,
         }
     )

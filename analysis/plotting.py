@@ -15,6 +15,7 @@ Examples
 """
 
 import math
+import numbers
 
 import numpy as np
 
@@ -151,15 +152,32 @@ def plot_degree_distribution(dists, ax=None, *, labels=None, title=None):
     return ax
 
 
-def plot_input_connectivity(image, ax=None, *, title="input out-degree"):
+def plot_input_connectivity(image, ax=None, *, title="input out-degree", vmin=None, vmax=None):
     """Each input unit's out-degree as an image (from :func:`~analysis.input_connectivity`).
+
+    Parameters
+    ----------
+    image : array_like, 2-D
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    vmin, vmax : float, optional
+        Ends of the colour scale (default: the image's own range). Give every panel of a
+        comparison the same ``vmin`` and ``vmax`` so that one colour means one out-degree.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = plot_input_connectivity([[0, 1], [2, 3]], vmin=0, vmax=10)
+    >>> ax.images[0].get_clim()
+    (0.0, 10.0)
+    >>> close(ax)
     """
     ax = _axes(ax, figsize=(4, 3.5))
-    im = ax.imshow(np.asarray(image), cmap="magma", aspect="auto" if np.asarray(image).shape[0] == 1 else "equal")
+    image = np.asarray(image)
+    im = ax.imshow(image, cmap="magma", aspect="auto" if image.shape[0] == 1 else "equal", vmin=vmin, vmax=vmax)
     ax.figure.colorbar(im, ax=ax, label="out-degree")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -170,6 +188,8 @@ def plot_input_connectivity(image, ax=None, *, title="input out-degree"):
 
 def plot_driver_nodes(drivers, ax=None, *, labels=None):
     """Driver nodes of several networks as bars, the width bound as a black tick on each.
+
+    The legend sits above the axes, clear of the bars.
 
     Parameters
     ----------
@@ -189,7 +209,8 @@ def plot_driver_nodes(drivers, ax=None, *, labels=None):
         ax.scatter(x, [np.nan if b is None else b for b in bounds], marker="_", s=400, color="black", label="width bound")
     ax.set_xticks(x, labels if labels is not None else [str(i) for i in x], rotation=90, fontsize=7)
     ax.set_ylabel("driver nodes")
-    ax.legend(fontsize=7)
+    # above the axes: bars may reach the top anywhere (constrained layout makes room for it)
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=2, borderaxespad=0.0, frameon=False)
     return ax
 
 
@@ -199,7 +220,8 @@ def plot_training_curves(metrics, ax=None, *, key="test_accuracy", labels=None):
     Parameters
     ----------
     metrics : dict or sequence of dict
-        Each ``{"epochs": [{"epoch": 1, key: value, ...}, ...], ...}``.
+        Each ``{"epochs": [{"epoch": 1, key: value, ...}, ...], ...}``. Rows whose ``epoch`` or
+        ``key`` is not a number (missing, None, a string, a list, a bool) are skipped.
     ax : matplotlib.axes.Axes, optional
     key : str, optional
         Row key to plot, e.g. ``"test_accuracy"`` or ``"total_connections"``.
@@ -213,7 +235,10 @@ def plot_training_curves(metrics, ax=None, *, key="test_accuracy", labels=None):
     if isinstance(metrics, dict):
         metrics = [metrics]
     for n, m in enumerate(metrics):
-        rows = [r for r in m.get("epochs", []) if r.get(key) is not None]
+        rows = m.get("epochs") if isinstance(m, dict) else None
+        if not isinstance(rows, list):
+            continue
+        rows = [r for r in rows if isinstance(r, dict) and _number(r.get("epoch")) and _number(r.get(key))]
         if not rows:
             continue
         label = labels[n] if labels is not None else None
@@ -223,6 +248,10 @@ def plot_training_curves(metrics, ax=None, *, key="test_accuracy", labels=None):
     if labels is not None and 1 < len(metrics) <= 12:
         ax.legend(fontsize=6)
     return ax
+
+
+def _number(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
 def plot_common_subnetwork(curves, ax=None, *, labels=None):

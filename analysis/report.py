@@ -3,10 +3,12 @@
 :func:`build_report` analyses a list of layered graphs (usually checkpoints of several seeds
 and methods): per network its layer summary, degree distributions, input connectivity map,
 driver nodes against the width bound and, when a ``metrics.json`` sits beside its checkpoint,
-the training curves; per group of networks (one group per ``meta["method"]``) the raw, node and
-aligned Jaccard matrices with chance levels and the common-subnetwork size against
-``min_share``. Networks of different architectures are never compared edge by edge: the report
-lists which cannot be.
+the training curves; per group of networks (one group per ``meta["method"]`` unless ``groups``
+names them) the raw, node and aligned Jaccard matrices with chance levels and the
+common-subnetwork size against ``min_share``. Networks of different architectures are never
+compared edge by edge: the report lists which cannot be. What cannot be computed (a degree
+distribution too narrow for a power-law fit, a ``metrics.json`` of the wrong shape) becomes a
+note, not an error.
 
 :func:`write_report` writes ``report.json`` (every number, with provenance), the PNG figures
 and ``report.html``, a single self-contained page (figures embedded) that opens offline.
@@ -30,6 +32,7 @@ import datetime
 import html
 import json
 import math
+import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,6 +64,7 @@ class NetworkAnalysis:
     """Everything the report computes about one network."""
 
     label: str
+    group: str
     source: str | None
     meta: dict
     summary: object
@@ -71,14 +75,11 @@ class NetworkAnalysis:
     metrics: dict | None
     power_law: dict | None
 
-    @property
-    def method(self):
-        return self.meta.get("method") or _NO_METHOD
-
     def to_dict(self):
         return jsonable(
             {
                 "label": self.label,
+                "group": self.group,
                 "source": self.source,
                 "method": self.meta.get("method"),
                 "seed": self.meta.get("seed"),
@@ -101,28 +102,38 @@ class NetworkAnalysis:
 
 @dataclass(frozen=True, eq=False)
 class Comparison:
-    """Similarity of a group of networks of one architecture."""
+    """Similarity of a group of networks of one architecture.
+
+    ``groups[i]`` is the group of ``labels[i]``. ``seed_pairs`` is None unless two networks of
+    different groups record the same seed; then ``{"same_seed": {"n_pairs", "edge_mean",
+    "chance_mean", "pairs"}, "different_seed": {"n_pairs", "edge_mean", "chance_mean"}}`` over
+    the pairs of networks of different groups (both seeds known), ``pairs`` listing label pairs.
+    """
 
     name: str
     labels: tuple
+    groups: tuple
     layer_sizes: tuple
     edge: object
     node: object
     aligned: object
     edge_by_layer: tuple
     curve: object
+    seed_pairs: dict | None = None
 
     def to_dict(self):
         return jsonable(
             {
                 "name": self.name,
                 "labels": list(self.labels),
+                "groups": list(self.groups),
                 "layer_sizes": self.layer_sizes,
                 "edge": self.edge.to_dict(),
                 "node": self.node.to_dict(),
                 "aligned": None if self.aligned is None else self.aligned.to_dict(),
                 "edge_by_layer": [m.to_dict() for m in self.edge_by_layer],
                 "common_subnetwork": self.curve.to_dict(),
+                "seed_pairs": self.seed_pairs,
             }
         )
 
@@ -136,13 +147,14 @@ class SimilarityReport:
     networks : tuple of NetworkAnalysis
         Per-network results, in input order.
     comparisons : tuple of Comparison
-        One per method group (and architecture) with at least two networks, plus one across
-        methods per architecture when there are several methods.
+        One per group (and architecture) with at least two networks, plus one across groups
+        per architecture when there are several groups.
     incomparable : tuple of dict
         When the networks have several architectures: ``{"layer_sizes", "labels"}`` per
         architecture; networks of different entries cannot be compared edge by edge.
     notes : tuple of str
-        Human-readable remarks (incomparable architectures, missing optional packages).
+        Human-readable remarks (incomparable architectures, missing optional packages,
+        networks without a power-law fit, ignored ``metrics.json`` files).
     provenance : dict
     """
 
@@ -189,17 +201,27 @@ def load_metrics(path):
     Returns
     -------
     dict or None
-        ``{"seed", "method", "epochs": [row, ...]}``; None when there is no such file.
+        ``{"seed", "method", "epochs": [row, ...]}``, each row a dict with an int ``"epoch"``;
+        None when there is no such file.
 
     Raises
     ------
     ParameterError
-        If the file exists but is not valid JSON with an ``"epochs"`` list.
+        If the file exists but is not UTF-8 JSON of that shape (the message names the file and
+        what is wrong).
 
     Examples
     --------
     >>> load_metrics("/nonexistent/final.pt") is None
     True
+    >>> import tempfile, pathlib
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "metrics.json"
+    >>> _ = bad.write_text('{"epochs": [{"epoch": "x"}]}')
+    >>> try:
+    ...     load_metrics(bad)
+    ... except ParameterError as exc:
+    ...     print(str(exc).removeprefix(f"{bad}: "))
+    epochs[0]['epoch'] == 'x', expected an int
     """
     path = Path(path)
     if path.name != "metrics.json":
@@ -207,12 +229,28 @@ def load_metrics(path):
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         raise ParameterError(f"{path}: cannot be read as metrics JSON ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("epochs"), list):
-        raise ParameterError(f"{path}: expected a JSON object with an 'epochs' list")
+    problem = _metrics_problem(data)
+    if problem is not None:
+        raise ParameterError(f"{path}: {problem}")
     return data
+
+
+def _metrics_problem(data):
+    """What keeps ``data`` from being metrics (None when it is: rows are dicts with an int epoch)."""
+    if not isinstance(data, dict) or not isinstance(data.get("epochs"), list):
+        return "expected a JSON object with an 'epochs' list"
+    for i, row in enumerate(data["epochs"]):
+        if not isinstance(row, dict):
+            return f"epochs[{i}] is a {type(row).__name__}, expected an object with an int 'epoch'"
+        if "epoch" not in row:
+            return f"epochs[{i}] has no 'epoch'"
+        epoch = row["epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, int):
+            return f"epochs[{i}]['epoch'] == {epoch!r}, expected an int"
+    return None
 
 
 def _default_labels(graphs, sources):
@@ -235,23 +273,40 @@ def _default_labels(graphs, sources):
     return out
 
 
-def _check_report_args(graphs, labels, sources, metrics):
+def _check_report_args(graphs, groups, labels, sources, metrics):
+    """Validate the arguments of :func:`build_report`; returns ``(groups, labels)`` cleaned."""
     if isinstance(graphs, nx.Graph) or not isinstance(graphs, Sequence) or not graphs:
         raise ParameterError(f"graphs={graphs!r}: expected a non-empty sequence of networkx.DiGraph")
     k = len(graphs)
-    for name, value in (("labels", labels), ("sources", sources), ("metrics", metrics)):
+    if groups is not None and (isinstance(groups, str) or not isinstance(groups, (Sequence, np.ndarray))):
+        raise ParameterError(f"groups={groups!r}: expected a sequence of str, one per graph")
+    for name, value in (("groups", groups), ("labels", labels), ("sources", sources), ("metrics", metrics)):
         if value is not None and len(value) != k:
             raise ParameterError(f"{name} has {len(value)} entries, expected {k} (one per graph)")
+    if groups is not None:
+        for i, g in enumerate(groups):
+            if g is not None and (not isinstance(g, str) or not g.strip()):
+                raise ParameterError(f"groups[{i}]={g!r}: expected a non-empty string or None")
+        groups = [None if g is None else str(g) for g in groups]
+    for i, m in enumerate(metrics or ()):
+        problem = None if m is None else _metrics_problem(m)
+        if problem is not None:
+            raise ParameterError(f"metrics[{i}]: {problem}")
     for i, G in enumerate(graphs):
         structure(G, name=f"graphs[{i}]").require_layered(name=f"graphs[{i}]")
     if labels is not None:
         labels = [str(x) for x in labels]
         if len(set(labels)) != k:
             raise ParameterError(f"labels={labels!r}: labels must be unique")
-    return labels
+    return groups, labels
 
 
-def _analyse_network(G, label, source, metrics, *, power_law):
+def _default_group(G):
+    method = (G.graph.get("meta") or {}).get("method")
+    return _NO_METHOD if method is None or method == "" else str(method)
+
+
+def _analyse_network(G, label, group, source, metrics, *, power_law):
     summary = layer_summary(G)
     n_layers = len(summary.layer_sizes)
     meta = dict(G.graph.get("meta") or {})
@@ -261,6 +316,7 @@ def _analyse_network(G, label, source, metrics, *, power_law):
         pl = compare_power_law(hidden)
     return NetworkAnalysis(
         label=label,
+        group=group,
         source=source,
         meta=meta,
         summary=summary,
@@ -302,18 +358,55 @@ def _sub(m, ids):
     )
 
 
-def _compare(name, graphs, full, ids):
-    """The comparison of ``graphs`` (positions ``ids`` within the matrices ``full``)."""
+def _seed_pairs(edge, groups, seeds):
+    """Edge Jaccard of the pairs of different groups that share a seed, and of those that do not.
+
+    None when no two networks of different groups share a seed. Pairs with an unknown seed
+    (None) count in neither.
+    """
+    same, other = [], []
+    for a in range(len(groups)):
+        for b in range(a + 1, len(groups)):
+            if groups[a] == groups[b] or seeds[a] is None or seeds[b] is None:
+                continue
+            (same if seeds[a] == seeds[b] else other).append((a, b))
+    if not same:
+        return None
+
+    def stats(pairs):
+        values = [edge.values[a, b] for a, b in pairs]
+        chance = [edge.chance[a, b] for a, b in pairs]
+        return {
+            "n_pairs": len(pairs),
+            "edge_mean": float(np.mean(values)) if pairs else math.nan,
+            "chance_mean": float(np.mean(chance)) if pairs else math.nan,
+        }
+
+    return {
+        "same_seed": {**stats(same), "pairs": [[edge.labels[a], edge.labels[b]] for a, b in same]},
+        "different_seed": stats(other),
+    }
+
+
+def _compare(name, graphs, full, ids, groups, seeds):
+    """The comparison of ``graphs`` (positions ``ids`` within the matrices ``full``).
+
+    ``groups`` and ``seeds`` are per member of ``full``, like ``graphs``.
+    """
     sub = [graphs[i] for i in ids]
+    edge = _sub(full["edge"], ids)
+    sub_groups = tuple(groups[i] for i in ids)
     return Comparison(
         name=name,
         labels=tuple(full["edge"].labels[i] for i in ids),
+        groups=sub_groups,
         layer_sizes=structure(sub[0]).layered.sizes,
-        edge=_sub(full["edge"], ids),
+        edge=edge,
         node=_sub(full["node"], ids),
         aligned=_sub(full["aligned"], ids),
         edge_by_layer=tuple(_sub(m, ids) for m in full["layers"]),
         curve=common_subnetwork_curve(sub, labels=[full["edge"].labels[i] for i in ids]),
+        seed_pairs=_seed_pairs(edge, sub_groups, [seeds[i] for i in ids]),
     )
 
 
@@ -321,24 +414,44 @@ def _arch(sizes):
     return "-".join(str(s) for s in sizes)
 
 
-def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=True, power_law=True, progress=None, rng=None):
-    """Analyse several layered networks and compare them within and across methods.
+def build_report(
+    graphs,
+    *,
+    groups=None,
+    labels=None,
+    sources=None,
+    metrics=None,
+    aligned=True,
+    power_law=True,
+    progress=None,
+    rng=None,
+):
+    """Analyse several layered networks and compare them within and across groups.
 
     Parameters
     ----------
     graphs : sequence of networkx.DiGraph
         Layered graphs, e.g. from :func:`netgraph.to_graph`; ``G.graph["meta"]`` (seed, method,
-        epoch, params, ...) is reported when present and ``meta["method"]`` groups them.
+        epoch, params, ...) is reported when present.
+    groups : sequence of str or None, optional
+        The group of each graph (a non-empty name, or None for the default): networks are
+        compared within each group and across groups. Default: ``meta["method"]``, else
+        ``"(no method)"``. Give it for networks whose checkpoints record no method (foreign
+        state_dicts), which would otherwise all fall into one group. The comparison across
+        groups is named ``"all groups"`` when ``groups`` is given, else ``"all methods"``.
     labels : sequence of str, optional
         Unique names; default ``"method/seed-S"`` from the metadata, else from ``sources``.
     sources : sequence of str, optional
         The checkpoint file of each graph (for provenance and to find ``metrics.json``).
     metrics : sequence of dict or None, optional
-        Training metrics per graph; default: read ``metrics.json`` beside each source.
+        Training metrics per graph; default: read ``metrics.json`` beside each source (a file
+        that :func:`load_metrics` rejects is ignored, with a note).
     aligned : bool, optional
         Compute aligned Jaccard matrices (the slowest part).
     power_law : bool, optional
-        Compare power-law and lognormal fits of the degrees when ``powerlaw`` is installed.
+        Compare power-law and lognormal fits of the degrees when ``powerlaw`` is installed
+        (:func:`~analysis.compare_power_law`; a network whose degrees cannot be fitted gets a
+        note instead).
     progress : callable, optional
         Called with a short message before each step.
     rng : None, int or numpy.random.Generator, optional
@@ -352,16 +465,36 @@ def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=Tru
     Raises
     ------
     ParameterError
-        If the arguments do not line up.
+        If the arguments do not line up, a group name is empty or a ``metrics`` entry is not
+        shaped like :func:`load_metrics` output.
     GraphContractError
         If a graph is not layered.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> gs = [nx.DiGraph([((0, 0), (1, 0))]), nx.DiGraph([((0, 0), (1, 0)), ((0, 1), (1, 0))])]
+    >>> gs[0].add_node((0, 1))
+    >>> gs += [g.copy() for g in gs]
+    >>> rep = build_report(gs, groups=["mine", "mine", "theirs", "theirs"], aligned=False)
+    >>> [(c.name, c.edge.mean) for c in rep.comparisons]
+    [('mine', 0.5), ('theirs', 0.5), ('all groups', 0.6666666666666666)]
     """
-    labels = _check_report_args(graphs, labels, sources, metrics)
+    groups, labels = _check_report_args(graphs, groups, labels, sources, metrics)
     k = len(graphs)
     sources = [None if s is None else str(s) for s in sources] if sources is not None else [None] * k
     labels = labels or _default_labels(graphs, sources)
+    given_groups = groups
+    groups = [_default_group(G) if g is None else g for G, g in zip(graphs, groups or [None] * k)]
+    metric_notes = []
     if metrics is None:
-        metrics = [load_metrics(s) if s is not None else None for s in sources]
+        metrics = []
+        for label, source in zip(labels, sources):
+            try:
+                metrics.append(load_metrics(source) if source is not None else None)
+            except ParameterError as exc:
+                metrics.append(None)
+                metric_notes.append(f"Training curves of {label} skipped, its metrics file is ignored: {exc}")
     say = progress or (lambda message: None)
     gen = check_random_state(rng)
     have_powerlaw = False
@@ -375,15 +508,16 @@ def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=Tru
     networks = []
     for i, G in enumerate(graphs):
         say(f"analysing {labels[i]}")
-        networks.append(_analyse_network(G, labels[i], sources[i], metrics[i], power_law=have_powerlaw))
+        networks.append(_analyse_network(G, labels[i], groups[i], sources[i], metrics[i], power_law=have_powerlaw))
 
-    # architecture classes and method groups, in order of first appearance
+    # architecture classes and groups, in order of first appearance
     archs = {}
     for i, net in enumerate(networks):
         archs.setdefault(net.summary.layer_sizes, []).append(i)
-    methods = {}
+    by_group = {}
     for i, net in enumerate(networks):
-        methods.setdefault(net.method, []).append(i)
+        by_group.setdefault(net.group, []).append(i)
+    seeds = [net.meta.get("seed") for net in networks]
 
     notes = []
     incomparable = []
@@ -397,8 +531,16 @@ def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=Tru
         )
     if power_law and not have_powerlaw:
         notes.append("Power-law fits skipped: the optional package 'powerlaw' is not installed (pip install powerlaw).")
+    no_fit = {}
+    for net in networks:
+        if net.power_law is not None and net.power_law.get("skipped"):
+            no_fit.setdefault(net.power_law["skipped"], []).append(net.label)
+    if no_fit:
+        why = "; ".join(f"{reason} ({', '.join(names)})" for reason, names in no_fit.items())
+        notes.append(f"No power-law fit for {sum(map(len, no_fit.values()))} of {k} networks: {why}.")
+    notes.extend(metric_notes)
 
-    # one set of matrices per architecture; method groups are sub-matrices of it
+    # one set of matrices per architecture; groups are sub-matrices of it
     comparisons = []
     full = {}
     for sizes, ids in archs.items():
@@ -409,37 +551,50 @@ def build_report(graphs, *, labels=None, sources=None, metrics=None, aligned=Tru
             ids,
             _matrices([graphs[i] for i in ids], [labels[i] for i in ids], aligned=aligned, say=say, rng=gen),
         )
-    for method, ids in methods.items():
+
+    def compare(name, sizes, sub):
+        """The comparison of the networks ``sub`` (ids) of architecture ``sizes``."""
+        members, mats = full[sizes]
+        return _compare(
+            name,
+            [graphs[i] for i in members],
+            mats,
+            [members.index(i) for i in sub],
+            [groups[i] for i in members],
+            [seeds[i] for i in members],
+        )
+
+    for group, ids in by_group.items():
         by_arch = {}
         for i in ids:
             by_arch.setdefault(networks[i].summary.layer_sizes, []).append(i)
         for sizes, sub in by_arch.items():
             if len(sub) < 2:
                 continue
-            name = method if len(by_arch) == 1 else f"{method} ({_arch(sizes)})"
-            members, mats = full[sizes]
-            comparisons.append(_compare(name, [graphs[i] for i in members], mats, [members.index(i) for i in sub]))
+            comparisons.append(compare(group if len(by_arch) == 1 else f"{group} ({_arch(sizes)})", sizes, sub))
+    across = "all methods" if given_groups is None else "all groups"
     for sizes, ids in archs.items():
-        if len({networks[i].method for i in ids}) < 2:
+        if len({groups[i] for i in ids}) < 2:
             continue
-        name = "all methods" if len(archs) == 1 else f"all methods ({_arch(sizes)})"
-        members, mats = full[sizes]
-        comparisons.append(_compare(name, [graphs[i] for i in members], mats, list(range(len(members)))))
+        comparisons.append(compare(across if len(archs) == 1 else f"{across} ({_arch(sizes)})", sizes, ids))
     if not comparisons:
-        notes.append("No two networks share a method and an architecture: there is nothing to compare.")
+        what = "method" if given_groups is None else "group"
+        notes.append(f"No two networks share a {what} and an architecture: there is nothing to compare.")
 
     provenance = {
         "netgraph_version": __version__,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "function": "analysis.build_report",
         "parameters": {
+            "groups": given_groups,
             "aligned": bool(aligned),
             "power_law": bool(power_law),
             "rng": rng if isinstance(rng, (int, type(None))) else repr(rng),
         },
         "files": sources,
         "labels": list(labels),
-        "seeds": [net.meta.get("seed") for net in networks],
+        "groups": list(groups),
+        "seeds": seeds,
         "methods": [net.meta.get("method") for net in networks],
     }
     return SimilarityReport(
@@ -459,8 +614,106 @@ def _slug(text):
     return slug or "group"
 
 
+# What each measure means: (term, sentence), shown under the table or figure where it appears.
+_EXPLAIN = {
+    "N_D": (
+        "N_D",
+        "driver nodes, the minimum number of units that need an outside input signal to control the network "
+        "(structural controllability, Liu, Slotine & Barabási 2011), found by maximum matching.",
+    ),
+    "bound": (
+        "bound",
+        "the width bound n_0 + Σ max(0, n_{l+1} − n_l): the fewest driver nodes any layered network of these "
+        "widths can have; random masks sit on it.",
+    ),
+    "shortfall": ("shortfall", "N_D minus the bound: the driver nodes a trained topology adds."),
+    "edge J": ("edge J", "the Jaccard |A ∩ B| / |A ∪ B| of the edge sets of two networks, averaged over the pairs."),
+    "chance": (
+        "chance",
+        "the Jaccard of two independent random masks with the same per-layer densities, d1·d2/(d1+d2−d1·d2) per "
+        "block; networks are similar only in as far as they beat it.",
+    ),
+    "aligned J": (
+        "aligned J",
+        "the edge Jaccard after matching the hidden units of the two networks layer by layer (NNSTD, Hungarian "
+        "method), since hidden units can be permuted without changing what a network computes.",
+    ),
+    "aligned chance": (
+        "aligned chance",
+        "the aligned Jaccard of random networks with the same per-block edge counts, aligned the same way: "
+        "alignment lifts random networks above the raw chance level.",
+    ),
+    "node J": (
+        "node J",
+        "the Jaccard of the sets of surviving, non-isolated units; node chance is that of random sets of units "
+        "of the same sizes.",
+    ),
+    "edges in all": (
+        "edges in all",
+        "the common subnetwork at min_share = 1; the common subnetwork is the set of edges present in at least a "
+        "share min_share of the networks.",
+    ),
+    "block": (
+        "block l → l + 1",
+        "the raw edge Jaccard of the edges from layer l to layer l + 1 alone, and its chance level "
+        "d1·d2/(d1+d2−d1·d2) from the two densities of that block.",
+    ),
+    "heatmap": ("cells", "the Jaccard of each pair of networks; the red line on the colour bar marks the mean chance level."),
+    "degrees": (
+        "P(K ≥ k)",
+        "the share of a layer's units whose degree is at least k (out-degree for the inputs, in-degree for the "
+        "other layers).",
+    ),
+    "input": (
+        "input connectivity",
+        "each input unit's out-degree, averaged over the networks of a group; the panels share one colour scale, "
+        "so one colour is one out-degree.",
+    ),
+    "drivers": ("bars and ticks", "the bars are N_D, the black ticks the width bound."),
+    "training": ("curves", "test accuracy and connections after each epoch, from the metrics.json beside each checkpoint."),
+    "common": (
+        "common subnetwork",
+        "the edges present in at least a share min_share of the networks, for every possible min_share; one "
+        "curve per comparison.",
+    ),
+}
+
+_SAME_SEED = (
+    "Runs that share a seed share their initial topology (netgraph's trainer draws the initial masks from the "
+    "seed, whatever the growth method), so same-seed pairs can sit far above chance without the methods "
+    "converging; compare groups by the different-seed pairs."
+)
+
+
+def _explain(*keys, extra=()):
+    """The "what this means" line for ``keys`` of ``_EXPLAIN``, plus ``extra`` sentences (HTML)."""
+    items = [f"<b>{html.escape(_EXPLAIN[k][0])}</b>: {html.escape(_EXPLAIN[k][1])}" for k in keys]
+    return "<p class='explain'>" + " ".join(items + list(extra)) + "</p>"
+
+
+def _seed_sentence(comp):
+    """What the same-seed pairs of ``comp`` score, and why (HTML); None without such pairs."""
+    pairs = comp.seed_pairs
+    if not pairs:
+        return None
+    same, other = pairs["same_seed"], pairs["different_seed"]
+    if other["n_pairs"]:
+        versus = (
+            f"the {other['n_pairs']} pairs of different groups and different seeds: mean edge Jaccard "
+            f"{_fmt(other['edge_mean'], 3)} "
+            f"(chance {_fmt(other['chance_mean'], 3)})"
+        )
+    else:
+        versus = "no pair of different groups has different seeds"
+    text = (
+        f"{comp.name}: {same['n_pairs']} pairs of networks from different groups share a seed: mean edge Jaccard "
+        f"{_fmt(same['edge_mean'], 3)} (chance {_fmt(same['chance_mean'], 3)}); {versus}. {_SAME_SEED}"
+    )
+    return html.escape(text)
+
+
 def _figures(report):
-    """Render every figure: list of (file name, title, png bytes)."""
+    """Render every figure: list of (file name, title, png bytes, explanation HTML)."""
     figs = []
     nets = report.networks
     labels = [n.label for n in nets]
@@ -476,41 +729,66 @@ def _figures(report):
 
     for comp in report.comparisons:
         slug = _slug(comp.name)
+        seeds = [x for x in [_seed_sentence(comp)] if x]
         for kind in ("edge", "aligned"):
             m = getattr(comp, kind)
             if m is None:
                 continue
             ax = plotting.plot_similarity_matrix(m)
             title = f"{comp.name}: {'raw edge' if kind == 'edge' else 'aligned (NNSTD)'} Jaccard"
-            figs.append((name_for(f"jaccard-{kind}-{slug}"), title, plotting.png_bytes(ax)))
+            keys = ("heatmap", "chance") if kind == "edge" else ("heatmap", "aligned J", "aligned chance")
+            figs.append((name_for(f"jaccard-{kind}-{slug}"), title, plotting.png_bytes(ax), _explain(*keys, extra=seeds)))
 
     archs = {}
     for net in nets:
         archs.setdefault(net.summary.layer_sizes, []).append(net)
-    for sizes, group in archs.items():
+    for sizes, arch_nets in archs.items():
         suffix = "" if len(archs) == 1 else f"-{_arch(sizes)}"
         n_layers = len(sizes)
         axes = plotting.subplots(n_layers)
         for l, ax in enumerate(axes):
-            dists = [net.degrees_out[l] if l == 0 else net.degrees_in[l] for net in group]
+            dists = [net.degrees_out[l] if l == 0 else net.degrees_in[l] for net in arch_nets]
             plotting.plot_degree_distribution(
-                dists, ax, labels=[n.label for n in group], title=f"layer {l} ({'out' if l == 0 else 'in'}-degree)"
+                dists, ax, labels=[n.label for n in arch_nets], title=f"layer {l} ({'out' if l == 0 else 'in'}-degree)"
             )
-        figs.append((name_for(f"degrees{suffix}"), f"Degree distributions per layer {_arch(sizes)}", plotting.png_bytes(axes[0])))
-
-        methods = {}
-        for net in group:
-            methods.setdefault(net.method, []).append(net)
-        axes = plotting.subplots(len(methods), panel_size=(4.0, 3.5))
-        for ax, (method, members) in zip(axes, methods.items()):
-            mean = np.mean([m.input_image for m in members], axis=0)
-            plotting.plot_input_connectivity(mean, ax, title=f"{method} (mean of {len(members)})")
         figs.append(
-            (name_for(f"input-connectivity{suffix}"), f"Input connectivity {_arch(sizes)}", plotting.png_bytes(axes[0]))
+            (
+                name_for(f"degrees{suffix}"),
+                f"Degree distributions per layer {_arch(sizes)}",
+                plotting.png_bytes(axes[0]),
+                _explain("degrees"),
+            )
+        )
+
+        groups = {}
+        for net in arch_nets:
+            groups.setdefault(net.group, []).append(net)
+        means = {group: np.mean([m.input_image for m in members], axis=0) for group, members in groups.items()}
+        top = max(float(mean.max()) for mean in means.values())
+        vmax = top if top > 0 else 1.0  # one colour scale for every panel
+        axes = plotting.subplots(len(groups), panel_size=(4.0, 3.5))
+        for ax, (group, members) in zip(axes, groups.items()):
+            plotting.plot_input_connectivity(
+                means[group], ax, title=f"{group} (mean of {len(members)})", vmin=0.0, vmax=vmax
+            )
+        figs.append(
+            (
+                name_for(f"input-connectivity{suffix}"),
+                f"Input connectivity {_arch(sizes)}",
+                plotting.png_bytes(axes[0]),
+                _explain("input"),
+            )
         )
 
     ax = plotting.plot_driver_nodes([n.drivers for n in nets], labels=labels)
-    figs.append((name_for("driver-nodes"), "Driver nodes against the width bound", plotting.png_bytes(ax)))
+    figs.append(
+        (
+            name_for("driver-nodes"),
+            "Driver nodes against the width bound",
+            plotting.png_bytes(ax),
+            _explain("drivers", "N_D", "bound"),
+        )
+    )
 
     with_metrics = [n for n in nets if n.metrics]
     if with_metrics:
@@ -518,13 +796,22 @@ def _figures(report):
         ml = [n.label for n in with_metrics]
         plotting.plot_training_curves([n.metrics for n in with_metrics], axes[0], key="test_accuracy", labels=ml)
         plotting.plot_training_curves([n.metrics for n in with_metrics], axes[1], key="total_connections", labels=ml)
-        figs.append((name_for("training"), "Accuracy and connections over epochs", plotting.png_bytes(axes[0])))
+        figs.append(
+            (name_for("training"), "Accuracy and connections over epochs", plotting.png_bytes(axes[0]), _explain("training"))
+        )
 
     if report.comparisons:
         ax = plotting.plot_common_subnetwork(
             [c.curve for c in report.comparisons], labels=[c.name for c in report.comparisons]
         )
-        figs.append((name_for("common-subnetwork"), "Common-subnetwork size against min_share", plotting.png_bytes(ax)))
+        figs.append(
+            (
+                name_for("common-subnetwork"),
+                "Common-subnetwork size against min_share",
+                plotting.png_bytes(ax),
+                _explain("common"),
+            )
+        )
     return figs
 
 
@@ -542,14 +829,26 @@ def _table(header, rows):
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _accuracy(net):
+    """The last test accuracy of ``net`` (metrics rows, else its checkpoint's metadata), if a number."""
+    acc = None
+    if net.metrics and net.metrics.get("epochs"):
+        acc = net.metrics["epochs"][-1].get("test_accuracy")
+    elif isinstance(net.meta.get("metrics"), dict):
+        acc = net.meta["metrics"].get("test_accuracy")
+    return acc if isinstance(acc, numbers.Real) and not isinstance(acc, bool) else None
+
+
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:0.85em}
+table{border-collapse:collapse;margin:1em 0 0.3em;font-size:0.85em}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f0f0f0}
 .note{background:#fff4d6;border-left:4px solid #e0a800;padding:0.5em 1em}
-figure{display:inline-block;margin:0.5em}
-figcaption{font-size:0.85em;color:#555}
+.explain{font-size:0.85em;color:#444;margin:0.3em 0 1.2em;max-width:60em}
+figure{display:inline-table;margin:0.5em;vertical-align:top}
+figcaption{display:table-caption;caption-side:bottom;font-size:0.85em;color:#555}
+figcaption .explain{margin:0.2em 0}
 img{max-width:100%}
 """
 
@@ -574,16 +873,11 @@ def _html(report, figs):
     parts.append("<h2>Networks</h2>")
     rows = []
     for n in report.networks:
-        acc = None
-        if n.metrics and n.metrics.get("epochs"):
-            acc = n.metrics["epochs"][-1].get("test_accuracy")
-        elif isinstance(n.meta.get("metrics"), dict):
-            acc = n.meta["metrics"].get("test_accuracy")
         s, d = n.summary, n.drivers
         rows.append(
             [
                 n.label,
-                n.meta.get("method"),
+                n.group,
                 n.meta.get("seed"),
                 n.meta.get("epoch"),
                 _arch(s.layer_sizes),
@@ -592,17 +886,18 @@ def _html(report, figs):
                 d.count,
                 d.bound,
                 d.shortfall,
-                acc,
+                _accuracy(n),
                 n.source,
             ]
         )
     parts.append(
         _table(
-            ["label", "method", "seed", "epoch", "layers", "connections", "density", "N_D", "bound", "shortfall",
+            ["label", "group", "seed", "epoch", "layers", "connections", "density", "N_D", "bound", "shortfall",
              "test acc.", "file"],
             rows,
         )
     )
+    parts.append(_explain("N_D", "bound", "shortfall"))
     if report.comparisons:
         parts.append("<h2>Similarity</h2>")
         rows = []
@@ -626,16 +921,25 @@ def _html(report, figs):
                 rows,
             )
         )
+        keys = ["edge J", "chance"]
+        if any(c.aligned is not None for c in report.comparisons):
+            keys += ["aligned J", "aligned chance"]
+        parts.append(_explain(*keys, "node J", "edges in all"))
+        for c in report.comparisons:
+            sentence = _seed_sentence(c)
+            if sentence:
+                parts.append(f"<p class='note'>{sentence}</p>")
         for c in report.comparisons:
             per_layer = [[f"{l} → {l + 1}", m.mean, m.mean_chance] for l, m in enumerate(c.edge_by_layer)]
             parts.append(f"<h3>{esc(c.name)}: raw edge Jaccard per layer</h3>")
             parts.append(_table(["block", "edge J", "chance"], per_layer))
+        parts.append(_explain("block"))
     parts.append("<h2>Figures</h2>")
-    for name, title, png in figs:
+    for name, title, png, explain in figs:
         data = base64.b64encode(png).decode("ascii")
         parts.append(
             f"<figure><img alt='{esc(title)}' src='data:image/png;base64,{data}'>"
-            f"<figcaption>{esc(title)} ({esc(name)})</figcaption></figure>"
+            f"<figcaption>{esc(title)} ({esc(name)}){explain}</figcaption></figure>"
         )
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -667,9 +971,9 @@ def write_report(report, out_dir):
     out.mkdir(parents=True, exist_ok=True)
     data = report.to_dict()
     figs = _figures(report)
-    data["figures"] = [{"file": name, "title": title} for name, title, _ in figs]
+    data["figures"] = [{"file": name, "title": title} for name, title, _, _ in figs]
     paths = []
-    for name, _, png in figs:
+    for name, _, png, _ in figs:
         with atomic_write(out / name) as f:
             f.write(png)
         paths.append(out / name)

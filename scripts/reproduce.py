@@ -260,14 +260,15 @@ def plot_input_maps(study, graphs_by_method, path):
     from analysis import input_connectivity
     from analysis.plotting import plot_input_connectivity
 
+    import numpy as np
+
     methods = list(graphs_by_method)
     fig = _figure(2.0 * len(methods), 2.2)
     axes = fig.subplots(1, len(methods))
+    means = {m: np.mean([input_connectivity(G) for G in graphs_by_method[m]], axis=0) for m in methods}
+    vmax = max(float(mean.max()) for mean in means.values())  # one colour scale for every panel
     for ax, m in zip(axes, methods):
-        import numpy as np
-
-        mean = np.mean([input_connectivity(G) for G in graphs_by_method[m]], axis=0)
-        plot_input_connectivity(mean, ax, title=m)
+        plot_input_connectivity(means[m], ax, title=m, vmin=0.0, vmax=vmax)
         ax.title.set_fontsize(7)
     fig.savefig(path, dpi=80)
 

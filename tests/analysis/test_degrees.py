@@ -115,5 +115,86 @@ def test_power_law_is_optional(make_layered, rng):
         assert result is None
     else:
         assert result["preferred"] in ("power_law", "lognormal", "undecided")
+        assert result["skipped"] is None and math.isfinite(result["alpha"])
     with pytest.raises(ParameterError, match="expected a DegreeDistribution"):
         compare_power_law([1, 2, 3])
+
+
+_FIT_KEYS = ("alpha", "xmin", "loglikelihood_ratio", "p_value", "preferred")
+
+
+def _assert_skipped(result, reason):
+    assert result["skipped"] == reason
+    assert all(result[k] is None for k in _FIT_KEYS)
+    assert json.loads(json.dumps(result)) == result
+
+
+@pytest.mark.parametrize("sizes", [[8, 16, 16, 4], [64, 256, 256, 10]])
+def test_power_law_skips_dense_layered_graphs(make_layered, rng, sizes):
+    """Every edge present: 3 distinct total degrees, and powerlaw's xmin search leaves nothing to fit."""
+    pytest.importorskip("powerlaw")
+    d = degree_distribution(make_layered(sizes, 1.0, rng), direction="total")
+    assert np.unique(d.degrees).size == 3
+    _assert_skipped(compare_power_law(d), "powerlaw's xmin search left no degrees to fit")
+
+
+def _ring(n):
+    """A directed cycle: every node has total degree 2."""
+    return nx.DiGraph([(i, (i + 1) % n) for i in range(n)])
+
+
+def _complete_block(a, b):
+    """Every edge from a inputs to b outputs: total degrees b (inputs) and a (outputs)."""
+    return nx.DiGraph([((0, i), (1, j)) for i in range(a) for j in range(b)])
+
+
+def _star(n):
+    """One hub with n leaves: degrees n and 1."""
+    return nx.DiGraph([("hub", i) for i in range(n)])
+
+
+@pytest.mark.parametrize(
+    "G, kwargs, reason",
+    [
+        (_ring(12), {}, "all positive degrees are equal"),
+        (_ring(6), {}, "fewer than 10 nodes have a positive degree"),
+        (nx.DiGraph([(0, 1), (2, 3)]), {}, "fewer than 10 nodes have a positive degree"),
+        (_complete_block(4, 8), {}, "fewer than 3 distinct positive degrees"),
+        (_star(20), {"xmin": 2}, "fewer than 2 distinct degrees are >= xmin"),
+    ],
+)
+def test_power_law_skips_degenerate_distributions(G, kwargs, reason):
+    """Checked before powerlaw is imported: the same answer with or without it."""
+    _assert_skipped(compare_power_law(degree_distribution(G, direction="total"), **kwargs), reason)
+
+
+def test_power_law_reports_any_failure_inside_powerlaw(make_layered, rng, monkeypatch):
+    powerlaw = pytest.importorskip("powerlaw")
+    d = degree_distribution(make_layered([30, 30], 0.3, rng), direction="total")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(powerlaw, "Fit", boom)
+    _assert_skipped(compare_power_law(d), "powerlaw failed (RuntimeError: boom)")
+
+
+def test_power_law_rejects_a_fit_that_is_not_finite(make_layered, rng, monkeypatch):
+    powerlaw = pytest.importorskip("powerlaw")
+    d = degree_distribution(make_layered([30, 30], 0.3, rng), direction="total")
+
+    class NanFit:
+        def __init__(self, data, **kwargs):
+            self.power_law = type("PL", (), {"alpha": math.nan, "xmin": 1.0})()
+
+        def distribution_compare(self, *args, **kwargs):
+            return math.nan, math.nan
+
+    monkeypatch.setattr(powerlaw, "Fit", NanFit)
+    _assert_skipped(compare_power_law(d), "powerlaw returned no finite fit")
+
+
+@pytest.mark.parametrize("xmin", [0, -1, 1.5, True, "2"])
+def test_power_law_bad_xmin(small, xmin):
+    with pytest.raises(ParameterError, match=r"xmin=.*expected None or a positive int"):
+        compare_power_law(degree_distribution(small), xmin=xmin)

@@ -2,6 +2,7 @@ import json
 import re
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from analysis import build_report, load_metrics, write_report
@@ -106,6 +107,7 @@ def test_single_network_has_nothing_to_compare(make_layered, rng, tmp_path):
         ({"labels": ["a"]}, ParameterError, "labels has 1 entries, expected 2"),
         ({"labels": ["a", "a"]}, ParameterError, "labels must be unique"),
         ({"sources": ["x"]}, ParameterError, "sources has 1 entries"),
+        ({"groups": ["a", "b", "c"]}, ParameterError, "groups has 3 entries, expected 2"),
     ],
 )
 def test_bad_report_arguments(make_layered, rng, kwargs, error, message):
@@ -134,3 +136,285 @@ def test_load_metrics(tmp_path):
     (tmp_path / "metrics.json").write_text("[1, 2]")
     with pytest.raises(ParameterError, match="'epochs' list"):
         load_metrics(tmp_path / "final.pt")
+
+
+# --------------------------------------------------------------------------- power law
+
+
+def test_dense_networks_get_one_power_law_note(make_layered, rng, tmp_path):
+    """Dense networks (every edge present) have 3 distinct degrees: no fit, one note, no crash."""
+    pytest.importorskip("powerlaw")
+    gs = []
+    for seed in range(3):
+        G = make_layered([8, 16, 16, 4], 1.0, rng, weights=False)
+        G.graph["meta"] = {"method": "dense", "seed": seed}
+        gs.append(G)
+    baseline = make_layered([64, 256, 256, 10], 1.0, rng, weights=False)  # the demo's dense baseline
+    baseline.graph["meta"] = {"method": "dense", "seed": 9}
+    gs.append(baseline)
+    rep = build_report(gs, aligned=False)
+    reason = "powerlaw's xmin search left no degrees to fit"
+    assert [n.power_law["skipped"] for n in rep.networks] == [reason] * 4
+    notes = [n for n in rep.notes if "power-law" in n]
+    assert notes == [
+        "No power-law fit for 4 of 4 networks: powerlaw's xmin search left no degrees to fit "
+        "(dense/seed-0, dense/seed-1, dense/seed-2, dense/seed-9)."
+    ]
+    paths = write_report(rep, tmp_path)
+    data = json.loads(paths["json"].read_text())
+    assert [n["power_law"]["skipped"] for n in data["networks"]] == [reason] * 4
+    assert data["networks"][0]["power_law"]["alpha"] is None
+    assert "No power-law fit for 4 of 4 networks" in paths["html"].read_text()
+
+
+def test_power_law_note_groups_networks_by_reason(make_layered, rng):
+    pytest.importorskip("powerlaw")
+    dense = make_layered([8, 16, 16, 4], 1.0, rng, weights=False)
+    sparse = make_layered([30, 30], 0.3, rng, weights=False)  # fitted: no note
+    tiny = make_layered([2, 2], 1.0, rng, weights=False)  # 4 nodes
+    rep = build_report([dense, sparse, tiny], labels=["d", "s", "t"], aligned=False)
+    assert rep.networks[1].power_law["skipped"] is None
+    assert [n for n in rep.notes if "power-law" in n] == [
+        "No power-law fit for 2 of 3 networks: powerlaw's xmin search left no degrees to fit (d); "
+        "fewer than 10 nodes have a positive degree (t)."
+    ]
+
+
+# --------------------------------------------------------------------------- metrics.json
+
+
+BAD_METRICS = [
+    (b'{"epochs": [1, 2]}', r"epochs\[0\] is a int, expected an object with an int 'epoch'"),
+    (b'{"epochs": [{"epoch": "x"}]}', r"epochs\[0\]\['epoch'\] == 'x', expected an int"),
+    (b'{"epochs": [{"epoch": 1}, {"epoch": true}]}', r"epochs\[1\]\['epoch'\] == True, expected an int"),
+    (b'{"epochs": [{"epoch": 1.5}]}', r"epochs\[0\]\['epoch'\] == 1.5, expected an int"),
+    (b'{"epochs": [{"loss": 0.1}]}', r"epochs\[0\] has no 'epoch'"),
+    (b"[1, 2]", "expected a JSON object with an 'epochs' list"),
+    (b'{"epochs": {"1": {}}}', "expected a JSON object with an 'epochs' list"),
+    (b"{not json", "cannot be read as metrics JSON"),
+    (b'{"epochs": [], "method": "caf\xe9"}', "cannot be read as metrics JSON"),  # latin-1, not UTF-8
+]
+
+
+@pytest.mark.parametrize("content, message", BAD_METRICS)
+def test_load_metrics_rejects_bad_shapes(tmp_path, content, message):
+    (tmp_path / "metrics.json").write_bytes(content)
+    with pytest.raises(ParameterError, match=re.escape(str(tmp_path / "metrics.json")) + ": " + message):
+        load_metrics(tmp_path / "final.pt")
+
+
+def _report_with_bad_metrics(make_layered, rng, tmp_path, content):
+    """Two networks; run0/metrics.json holds ``content``, run1/metrics.json is valid."""
+    gs = [make_layered([4, 4, 2], 0.5, rng) for _ in range(2)]
+    for k in range(2):
+        (tmp_path / f"run{k}").mkdir()
+    (tmp_path / "run0" / "metrics.json").write_bytes(content)
+    (tmp_path / "run1" / "metrics.json").write_text(json.dumps(_metrics(1)))
+    sources = [str(tmp_path / f"run{k}" / "final.pt") for k in range(2)]
+    return build_report(gs, sources=sources, labels=["a", "b"], aligned=False, power_law=False)
+
+
+@pytest.mark.parametrize("content, message", BAD_METRICS)
+def test_report_ignores_a_bad_metrics_file(make_layered, rng, tmp_path, content, message):
+    rep = _report_with_bad_metrics(make_layered, rng, tmp_path, content)
+    assert rep.networks[0].metrics is None and rep.networks[1].metrics["seed"] == 1
+    notes = [n for n in rep.notes if "metrics.json" in n]
+    assert len(notes) == 1
+    assert re.fullmatch(
+        "Training curves of a skipped, its metrics file is ignored: " + re.escape(str(tmp_path / "run0" / "metrics.json"))
+        + ": " + message + ".*",
+        notes[0],
+    )
+
+
+def test_report_with_an_ignored_metrics_file_is_written(make_layered, rng, tmp_path):
+    rep = _report_with_bad_metrics(make_layered, rng, tmp_path, b'{"epochs": [{"epoch": "x"}]}')
+    paths = write_report(rep, tmp_path / "out")
+    assert "training.png" in {p.name for p in paths["figures"]}
+    assert "Training curves of a skipped" in paths["html"].read_text()
+
+
+def test_report_plots_past_non_numeric_metric_values(make_layered, rng, tmp_path):
+    gs = [make_layered([4, 4, 2], 0.5, rng) for _ in range(2)]
+    bad = {
+        "epochs": [
+            {"epoch": 1, "test_accuracy": "high", "total_connections": [1, 2]},
+            {"epoch": 2, "test_accuracy": 0.5, "total_connections": 20},
+        ]
+    }
+    rep = build_report(gs, metrics=[bad, None], aligned=False, power_law=False)
+    assert not [n for n in rep.notes if "metrics" in n]
+    paths = write_report(rep, tmp_path)
+    assert "training.png" in {p.name for p in paths["figures"]}
+
+
+def test_report_rejects_bad_metrics_argument(make_layered, rng):
+    gs = [make_layered([3, 2], 0.5, rng) for _ in range(2)]
+    with pytest.raises(ParameterError, match=r"metrics\[1\]: epochs\[0\] has no 'epoch'"):
+        build_report(gs, metrics=[None, {"epochs": [{}]}])
+    with pytest.raises(ParameterError, match=r"metrics\[0\]: expected a JSON object with an 'epochs' list"):
+        build_report(gs, metrics=[[1], None])
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def test_groups_override_the_method(make_layered, rng, tmp_path):
+    """Foreign state_dicts have no method; without groups= they would all merge into '(no method)'."""
+    gs = [make_layered([6, 4, 2], 0.5, rng) for _ in range(4)]
+    rep = build_report(gs, groups=["mine", "mine", "theirs", "theirs"], labels=list("abcd"), aligned=False)
+    assert [n.group for n in rep.networks] == ["mine", "mine", "theirs", "theirs"]
+    assert [c.name for c in rep.comparisons] == ["mine", "theirs", "all groups"]
+    assert rep.comparisons[0].labels == ("a", "b") and rep.comparisons[1].labels == ("c", "d")
+    assert rep.comparisons[2].groups == ("mine", "mine", "theirs", "theirs")
+    assert rep.provenance["groups"] == ["mine", "mine", "theirs", "theirs"]
+    assert rep.provenance["parameters"]["groups"] == ["mine", "mine", "theirs", "theirs"]
+    paths = write_report(rep, tmp_path)
+    data = json.loads(paths["json"].read_text())
+    assert [n["group"] for n in data["networks"]] == ["mine", "mine", "theirs", "theirs"]
+    assert data["comparisons"][2]["groups"] == ["mine", "mine", "theirs", "theirs"]
+    page = paths["html"].read_text()
+    assert "<th>group</th>" in page and "<td>a</td><td>mine</td>" in page and "<td>d</td><td>theirs</td>" in page
+
+
+def test_groups_beat_the_recorded_method(graphs):
+    rep = build_report(graphs[:4], groups=["x", "y", "x", "y"], aligned=False, power_law=False)
+    assert [c.name for c in rep.comparisons] == ["x", "y", "all groups"]
+    assert rep.comparisons[0].labels == ("random/seed-0", "strategic/seed-0")
+    assert rep.provenance["methods"] == ["random", "random", "strategic", "strategic"]
+
+
+def test_a_group_of_none_is_the_default(graphs):
+    """As the CLI passes them for plain PATH arguments beside NAME=PATH ones."""
+    rep = build_report(graphs[:4], groups=[None, "mine", None, "mine"], aligned=False, power_law=False)
+    assert [n.group for n in rep.networks] == ["random", "mine", "strategic", "mine"]
+    assert [c.name for c in rep.comparisons] == ["mine", "all groups"]
+    assert rep.provenance["parameters"]["groups"] == [None, "mine", None, "mine"]
+
+
+def test_default_groups_are_the_methods(graphs):
+    rep = build_report(graphs[:4], aligned=False, power_law=False)
+    assert [n.group for n in rep.networks] == ["random", "random", "strategic", "strategic"]
+    assert [c.name for c in rep.comparisons] == ["random", "strategic", "all methods"]
+    assert rep.provenance["groups"] == ["random", "random", "strategic", "strategic"]
+    assert rep.provenance["parameters"]["groups"] is None
+
+
+@pytest.mark.parametrize(
+    "groups, message",
+    [
+        (["a"], "groups has 1 entries, expected 2"),
+        ("ab", "groups='ab': expected a sequence of str, one per graph"),
+        (["a", ""], r"groups\[1\]='': expected a non-empty string or None"),
+        (["a", "  "], r"groups\[1\]='  ': expected a non-empty string or None"),
+        (["a", 1], r"groups\[1\]=1: expected a non-empty string or None"),
+        ([b"a", "b"], r"groups\[0\]=b'a': expected a non-empty string or None"),
+    ],
+)
+def test_bad_groups(make_layered, rng, groups, message):
+    gs = [make_layered([3, 2], 0.5, rng) for _ in range(2)]
+    with pytest.raises(ParameterError, match=message):
+        build_report(gs, groups=groups)
+
+
+# --------------------------------------------------------------------------- same-seed pairs
+
+
+@pytest.fixture
+def same_seed(make_layered, rng):
+    """random/seed-s and strategic/seed-s share their topology (as runs of one seed start alike)."""
+    base = [make_layered([9, 6, 3], 0.4, rng) for _ in range(2)]
+    out = []
+    for method in ("random", "strategic"):
+        for seed in (0, 1):
+            G = base[seed].copy()
+            G.graph["meta"] = {"method": method, "seed": seed}
+            out.append(G)
+    return out
+
+
+def test_same_seed_pairs_are_reported_apart(same_seed, tmp_path):
+    from analysis import edge_jaccard
+
+    rep = build_report(same_seed, aligned=False, power_law=False)
+    assert [c.seed_pairs for c in rep.comparisons[:2]] == [None, None]  # within a group: nothing to say
+    pairs = rep.comparisons[2].seed_pairs
+    j = edge_jaccard(same_seed[0], same_seed[1])
+    assert pairs["same_seed"]["pairs"] == [["random/seed-0", "strategic/seed-0"], ["random/seed-1", "strategic/seed-1"]]
+    assert pairs["same_seed"]["n_pairs"] == 2 and pairs["same_seed"]["edge_mean"] == 1.0
+    assert pairs["different_seed"]["n_pairs"] == 2
+    assert pairs["different_seed"]["edge_mean"] == pytest.approx(j.value)
+    assert pairs["different_seed"]["chance_mean"] == pytest.approx(j.chance)
+    chance = rep.comparisons[2].edge.chance  # labels r0, r1, s0, s1: same seeds at (0, 2) and (1, 3)
+    assert pairs["same_seed"]["chance_mean"] == pytest.approx((chance[0, 2] + chance[1, 3]) / 2)
+    paths = write_report(rep, tmp_path)
+    data = json.loads(paths["json"].read_text())
+    assert data["comparisons"][2]["seed_pairs"]["same_seed"]["edge_mean"] == 1.0
+    assert data["comparisons"][0]["seed_pairs"] is None
+    page = paths["html"].read_text()
+    sentence = "Runs that share a seed share their initial topology"
+    # once under the similarity table, once under each heatmap of the all-methods comparison (aligned=False: one)
+    assert page.count(sentence) == 2
+    assert page.index("<h2>Similarity</h2>") < page.index(sentence) < page.index("<h3>")
+    assert page.index("all methods: raw edge Jaccard (") < page.rindex(sentence)
+    assert f"mean edge Jaccard {j.value:.3g}" in page
+
+
+def test_no_same_seed_sentence_without_such_pairs(make_layered, rng, tmp_path):
+    gs = []
+    for k, method in enumerate(("random", "random", "strategic", "strategic")):
+        G = make_layered([6, 4, 2], 0.5, rng)
+        G.graph["meta"] = {"method": method, "seed": k}
+        gs.append(G)
+    rep = build_report(gs, aligned=False, power_law=False)
+    assert [c.seed_pairs for c in rep.comparisons] == [None, None, None]
+    paths = write_report(rep, tmp_path)
+    assert "share a seed" not in paths["html"].read_text()
+
+
+# --------------------------------------------------------------------------- the page explains itself
+
+
+def test_page_explains_each_measure_where_it_appears(graphs, tmp_path):
+    page = write_report(build_report(graphs[:4], aligned=True, power_law=False), tmp_path)["html"].read_text()
+    networks, similarity, per_layer = page.index("<h2>Networks</h2>"), page.index("<h2>Similarity</h2>"), page.index("<h3>")
+    figures = page.index("<h2>Figures</h2>")
+    for phrase in [
+        "minimum number of units that need an outside input signal",
+        "Liu, Slotine &amp; Barabási 2011",
+        "maximum matching",
+        "n_0 + Σ max(0, n_{l+1} − n_l)",
+        "random masks sit on it",
+        "N_D minus the bound",
+    ]:
+        assert networks < page.index(phrase) < similarity, phrase
+    for phrase in [
+        "two independent random masks with the same per-layer densities",
+        "d1·d2/(d1+d2−d1·d2) per block",
+        "same per-block edge counts, aligned the same way",
+        "alignment lifts random networks above the raw chance level",
+        "surviving, non-isolated units",
+        "present in at least a share min_share of the networks",
+    ]:
+        assert similarity < page.index(phrase) < per_layer, phrase
+    after = page[figures:]
+    assert "red line" in after and "one colour scale" in after and "min_share" in after
+    assert "N_D" in after and "width bound" in after
+
+
+def test_input_panels_share_one_colour_scale(graphs, monkeypatch):
+    from analysis import input_connectivity, plotting, report
+
+    calls = []
+    real = plotting.plot_input_connectivity
+
+    def spy(image, ax=None, **kwargs):
+        calls.append(kwargs)
+        return real(image, ax, **kwargs)
+
+    monkeypatch.setattr(plotting, "plot_input_connectivity", spy)
+    rep = build_report(graphs[:4], aligned=False, power_law=False)
+    report._figures(rep)
+    assert len(calls) == 2
+    top = max(np.mean([input_connectivity(G) for G in graphs[k : k + 2]], axis=0).max() for k in (0, 2))
+    assert [(c["vmin"], c["vmax"]) for c in calls] == [(0.0, top)] * 2

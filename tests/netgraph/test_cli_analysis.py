@@ -89,3 +89,61 @@ def test_similarity_bad_paths(tmp_path, capsys, make_path, message):
     assert main(["similarity", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("netgraph similarity: error:") and message in err
+
+
+def _foreign_runs(tmp_path):
+    """Two groups of plain nn.Sequential state_dicts (no method recorded), two networks each."""
+    from torch import nn
+
+    dirs = {}
+    for name, width in (("small", 4), ("wide", 4)):
+        d = tmp_path / name
+        d.mkdir()
+        for k in range(2):
+            torch.manual_seed(10 * len(dirs) + k)
+            torch.save(nn.Sequential(nn.Linear(6, width), nn.ReLU(), nn.Linear(width, 3)).state_dict(), d / f"m{k}.pt")
+        dirs[name] = d
+    return dirs
+
+
+def test_similarity_groups_by_name(tmp_path, capsys):
+    dirs = _foreign_runs(tmp_path)
+    args = [f"small={dirs['small'] / 'm0.pt'}", f"small={dirs['small'] / 'm1.pt'}", f"wide={dirs['wide'] / 'm0.pt'}",
+            f"wide={dirs['wide'] / 'm1.pt'}"]
+    assert main(["similarity", *args, "--out", str(tmp_path / "r"), "--quiet", "--no-aligned"]) == 0
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert [c["name"] for c in data["comparisons"]] == ["small", "wide", "all groups"]
+    assert data["provenance"]["groups"] == ["small", "small", "wide", "wide"]
+
+
+def test_similarity_group_and_plain_paths_mix(run_dir, tmp_path):
+    from torch import nn
+
+    torch.manual_seed(0)
+    sd = tmp_path / "sd"
+    sd.mkdir()
+    for k in range(2):
+        torch.save(nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3)).state_dict(), sd / f"{k}.pt")
+    assert main(["similarity", str(run_dir), f"mine={sd / '0.pt'}", f"mine={sd / '1.pt'}", "--out", str(tmp_path / "r"),
+                 "--quiet", "--no-aligned"]) == 0
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert data["provenance"]["groups"] == ["random", "random", "mine", "mine"]
+
+
+def test_similarity_same_file_in_two_groups_is_refused(run_dir, tmp_path, capsys):
+    f = run_dir / "seed-0" / "final.pt"
+    assert main(["similarity", f"a={f}", f"b={f}", "--out", str(tmp_path / "r")]) == 2
+    assert "is named in two groups, 'a' and 'b'" in capsys.readouterr().err
+
+
+def test_analyze_reads_run_and_study_folders(run_dir, capsys):
+    assert main(["analyze", str(run_dir)]) == 0
+    assert capsys.readouterr().out.count("total  8-6-4-3") == 2
+    assert main(["analyze", str(run_dir.parent)]) == 0  # a study folder: */seed-*/final.pt
+    assert capsys.readouterr().out.count("total  8-6-4-3") == 2
+
+
+def test_analyze_json_never_overwrites_an_input(ckpt_231, capsys):
+    before = ckpt_231.read_bytes()
+    assert main(["analyze", str(ckpt_231), "--json", str(ckpt_231)]) == 2
+    assert "--json" in capsys.readouterr().err and ckpt_231.read_bytes() == before
