@@ -26,6 +26,7 @@ from .errors import (
     NetgraphError,
     OutputError,
     ParameterError,
+    RunLockedError,
 )
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "GraphContractError",
     "ArchitectureMismatchError",
     "OutputError",
+    "RunLockedError",
     "SparseMLP",
     "Checkpoint",
     "save_checkpoint",

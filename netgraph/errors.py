@@ -12,6 +12,7 @@ __all__ = [
     "GraphContractError",
     "ArchitectureMismatchError",
     "OutputError",
+    "RunLockedError",
 ]
 
 
@@ -48,3 +49,21 @@ class OutputError(NetgraphError, OSError):
     netgraph never replaces a FIFO, a device or a directory with a file, and never writes over
     the file it is reading from.
     """
+
+
+class RunLockedError(NetgraphError):
+    """A run folder is locked by another process (see :func:`netgraph.train.train_run`).
+
+    Attributes
+    ----------
+    holder : dict
+        What the holder recorded (``pid``, ``host``, ``started``, ``command``); empty when it
+        recorded nothing (yet).
+    """
+
+    def __init__(self, message, holder=None):
+        super().__init__(message)
+        self.holder = dict(holder or {})
+
+    def __reduce__(self):  # keep the holder across processes (run_grid's workers)
+        return type(self), (str(self), self.holder)

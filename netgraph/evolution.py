@@ -11,12 +11,14 @@ growth strategy of :mod:`netgraph.growth`:
 2. every layer, first to last: choose as many absent positions to grow
    (:func:`~netgraph.growth.choose_growth`; positions just removed may be chosen again);
 3. every layer, first to last: draw the new weights
-   (:func:`~netgraph.growth.new_weight_values`, from the surviving weights) and add the
-   connections.
+   (:func:`~netgraph.growth.new_weight_values`, with the spread of the surviving weights, or
+   of the layer's weights before step 1 where no survivor is left or the survivors do not
+   differ) and add the connections.
 
 Steps 2 and 3 draw from one random stream in that order, which is also the order of
 :func:`netgraph.edits.prune` followed by :func:`netgraph.edits.grow`, so the graph edits
-reproduce an evolution step exactly.
+reproduce an evolution step exactly (as long as every layer keeps survivors with some spread:
+the graph edits have no pre-removal spread to fall back on).
 
 Examples
 --------
@@ -31,6 +33,10 @@ Examples
 True
 """
 
+import math
+import numbers
+
+import numpy as np
 import torch
 
 from ._validation import check_choice, check_random_state
@@ -53,7 +59,9 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         Changed in place: masks, and weights at the removed and the added positions.
     zeta : float or int
         Amount to remove per layer, as for :func:`~netgraph.pruning.choose_prune` (a float
-        is a fraction; for ``criterion="set"`` a fraction of each sign).
+        is a fraction in ``[0, 1)``; for ``criterion="set"`` a fraction of each sign). The
+        fraction 1.0 is refused: it would remove every connection, so nothing learned would
+        survive the step.
     criterion : str, optional
         A name in :data:`~netgraph.pruning.PRUNING_CRITERIA`.
     growth : str, optional
@@ -69,6 +77,12 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         ``"normal"`` otherwise), ``init_scale`` (default
         :data:`~netgraph.growth.DEFAULT_INIT_SCALE`, 0.3), and the strategy's own options
         (e.g. ``start_fraction`` for ``"strategic"``; options of other strategies are ignored).
+        With ``init="normal"`` the new weights of a layer are drawn with the standard
+        deviation of its surviving weights; where a layer keeps no survivor (an int count,
+        or rounding on a tiny layer, removed all of it) or their standard deviation is 0,
+        the standard deviation of the layer's weights before the removal is used instead
+        (``fallback_sigma`` of :func:`~netgraph.growth.new_weight_values`), so the layer is
+        not regrown with zeros. The random stream is used the same way in both cases.
 
     Returns
     -------
@@ -80,9 +94,10 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
     Raises
     ------
     ParameterError
-        For an unknown criterion, strategy or option, a bad ``zeta``, or missing or
-        mismatched ``grads``.
+        For an unknown criterion, strategy or option, a bad ``zeta`` (the fraction 1.0
+        included), or missing or mismatched ``grads``.
     """
+    _check_zeta(zeta)
     check_choice(criterion, tuple(PRUNING_CRITERIA), name="criterion")
     check_choice(growth, tuple(GROWTH_STRATEGIES), name="growth")
     layers = list(model.layers)
@@ -99,6 +114,8 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         new_weight_values(layers[0].weight, layers[0].mask, 0, **weight_opts)
         return [dict(removed=0, added=0, removed_index=empty, added_index=empty) for _ in layers]
 
+    # the spread before removal, for layers that keep no survivors (or only identical ones)
+    before = [_present_std(layer) if weight_opts["init"] == "normal" else None for layer in layers]
     removed = []
     for layer in layers:
         idx = choose_prune(layer.weight, layer.mask, zeta, criterion=criterion)
@@ -112,8 +129,8 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         for layer, idx, g in zip(layers, removed, grads)
     ]
     values = [
-        new_weight_values(layer.weight, layer.mask, int(idx.numel()), rng=rng, **weight_opts)
-        for layer, idx in zip(layers, added)
+        new_weight_values(layer.weight, layer.mask, int(idx.numel()), rng=rng, fallback_sigma=sigma, **weight_opts)
+        for layer, idx, sigma in zip(layers, added, before)
     ]
     for layer, idx, v in zip(layers, added, values):
         _put(layer.weight, idx, v)
@@ -122,6 +139,22 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         dict(removed=int(r.numel()), added=int(a.numel()), removed_index=r, added_index=a)
         for r, a in zip(removed, added)
     ]
+
+
+def _check_zeta(zeta):
+    """Refuse the fraction 1.0 (an int is a count and is checked per layer by choose_prune)."""
+    if isinstance(zeta, numbers.Real) and not isinstance(zeta, numbers.Integral) and zeta == 1.0:
+        raise ParameterError(
+            f"zeta={zeta!r} removes every connection of every layer, so nothing learned survives; "
+            "a fraction must be < 1 (an int is a count of connections)"
+        )
+
+
+def _present_std(layer):
+    """Population standard deviation of the layer's present weights (float64; 0.0 if none)."""
+    present = layer.weight.detach().cpu().numpy()[layer.mask.detach().cpu().numpy()].astype(np.float64)
+    std = float(present.std()) if present.size else 0.0
+    return std if math.isfinite(std) else None
 
 
 def _put(tensor, idx, value):

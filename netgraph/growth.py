@@ -297,7 +297,7 @@ def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=Non
     return fn(weight, mask, n, rng=check_random_state(rng), grad=grad, **own)
 
 
-def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT_SCALE, rng=None):
+def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT_SCALE, rng=None, fallback_sigma=None):
     """Weights for ``n`` new connections of a layer.
 
     Parameters
@@ -308,16 +308,30 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
         How many values.
     init : {"normal", "zero"}, optional
         ``"normal"`` draws from ``N(0, (init_scale * sigma_W)^2)`` with ``sigma_W`` the
-        population standard deviation of the present weights (0 when there are none, giving
-        zeros); ``"zero"`` gives zeros (RigL's choice).
+        population standard deviation of the present weights; where there are none, or
+        their standard deviation is 0, ``sigma_W`` is ``fallback_sigma`` (without one:
+        0, giving zeros). ``"zero"`` gives zeros (RigL's choice).
     init_scale : float, optional
         Multiplier of ``sigma_W`` (non-negative).
     rng : None, int, SeedSequence or numpy.random.Generator, optional
+    fallback_sigma : float, optional
+        ``sigma_W`` to use when the present weights have no spread: typically the standard
+        deviation of the layer's weights *before* the connections were removed, as
+        :func:`netgraph.evolution.evolve_` passes it, so a layer that lost every connection
+        (or all but identical ones) is not regrown with zeros. It never replaces a positive
+        standard deviation of the present weights, and the same amount of ``rng`` is used
+        either way.
 
     Returns
     -------
     torch.Tensor, shape (n,)
         In the weight's dtype and device.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown ``init``, a negative ``init_scale`` or ``n``, a ``fallback_sigma``
+        that is not a non-negative finite number, or mismatched shapes.
 
     Examples
     --------
@@ -327,19 +341,36 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
     [0.0, 0.0, 0.0]
     >>> new_weight_values(w, w != 0, 2, init_scale=0.0, rng=0).tolist()
     [0.0, 0.0]
+
+    No weight present: zeros, unless a fallback spread is given.
+
+    >>> none = torch.zeros(2, 2, dtype=torch.bool)
+    >>> new_weight_values(w, none, 2, rng=0).tolist()
+    [0.0, 0.0]
+    >>> bool((new_weight_values(w, none, 2, rng=0, fallback_sigma=1.0) != 0).all())
+    True
     """
     check_choice(init, _INITS, name="init")
     if isinstance(init_scale, bool) or not isinstance(init_scale, numbers.Real) or not init_scale >= 0:
         raise ParameterError(f"init_scale={init_scale!r}, must be a non-negative number")
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
         raise ParameterError(f"n={n!r}, must be a non-negative int")
+    if fallback_sigma is not None and (
+        isinstance(fallback_sigma, bool)
+        or not isinstance(fallback_sigma, numbers.Real)
+        or not (math.isfinite(fallback_sigma) and fallback_sigma >= 0)
+    ):
+        raise ParameterError(f"fallback_sigma={fallback_sigma!r}, must be a non-negative finite number (or None)")
     mask = _check_layer(weight, mask)
     rng = check_random_state(rng)
     values = np.zeros(int(n))
     if init == "normal" and n:
         present = _np_weight(weight)[_np_mask(mask)].astype(np.float64)
-        sigma = float(init_scale) * (float(present.std()) if present.size else 0.0)
-        values = rng.normal(0.0, sigma, size=int(n))
+        sigma_w = float(present.std()) if present.size else 0.0
+        if sigma_w == 0.0 and fallback_sigma is not None:
+            sigma_w = float(fallback_sigma)
+        # one draw of n normals whatever the scale, so the stream stays the same
+        values = rng.normal(0.0, float(init_scale) * sigma_w, size=int(n))
     return torch.as_tensor(values, dtype=weight.dtype, device=weight.device)
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_positive_int, check_random_state
+from ._validation import check_choice, check_positive_int, check_random_state
 from ._version import __version__
 from .errors import ParameterError
 
@@ -107,15 +107,17 @@ def _init_worker():
     torch.set_num_threads(1)
 
 
-def _worker(config_dict, out_dir, seed, resume):
+def _worker(config_dict, out_dir, seed, resume, keep):
     from .train import TrainConfig, train_run
 
     config = TrainConfig.from_dict(config_dict)
-    return train_run(config, out_dir, seed=seed, resume=resume, progress=False, data=_load_data(config, _WORKER_DATA))
+    return train_run(
+        config, out_dir, seed=seed, resume=resume, progress=False, data=_load_data(config, _WORKER_DATA), keep=keep
+    )
 
 
-def _check_grid(configs, seeds, workers):
-    from .train import TrainConfig
+def _check_grid(configs, seeds, workers, keep):
+    from .train import KEEP_CHOICES, TrainConfig
 
     if isinstance(configs, TrainConfig) or not isinstance(configs, list | tuple) or not configs:
         raise ParameterError(f"configs={configs!r}: expected a non-empty list of TrainConfig")
@@ -134,10 +136,11 @@ def _check_grid(configs, seeds, workers):
             raise ParameterError(f"seeds={list(seeds)!r}: {s!r} is not a non-negative int")
     if len(set(seeds)) != len(seeds):
         raise ParameterError(f"seeds={list(seeds)!r}: seeds must be distinct")
+    check_choice(keep, KEEP_CHOICES, name="keep")
     return [int(s) for s in seeds], check_positive_int(workers, name="workers")
 
 
-def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None):
+def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None, keep="all"):
     """Train every configuration with every seed; ``OUT/<method>/seed-S/`` per run.
 
     Parameters
@@ -158,6 +161,9 @@ def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None)
         continue from their last checkpoint.
     progress : callable, optional
         Called as ``progress(done, total, result)`` in this process after each finished run.
+    keep : {"all", "last"}, optional
+        Passed to :func:`~netgraph.train.train_run`: keep every ``epoch-XXX.pt`` (default) or
+        only the newest besides ``final.pt``.
 
     Returns
     -------
@@ -169,8 +175,10 @@ def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None)
     ParameterError
         If the grid is malformed, or a run raises it (e.g. its folder already holds a run and
         ``resume`` is False).
+    RunLockedError
+        If another process is writing one of the run folders.
     """
-    seeds, workers = _check_grid(configs, seeds, workers)
+    seeds, workers = _check_grid(configs, seeds, workers, keep)
     out = Path(out_dir)
     jobs = [(c, out / c.method, s) for c in configs for s in seeds]
     results = [None] * len(jobs)
@@ -185,7 +193,9 @@ def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None)
         torch.set_num_threads(1)
         try:
             for k, (c, d, s) in enumerate(jobs):
-                results[k] = train_run(c, d, seed=s, resume=resume, progress=False, data=_load_data(c, cache))
+                results[k] = train_run(
+                    c, d, seed=s, resume=resume, progress=False, data=_load_data(c, cache), keep=keep
+                )
                 say(k + 1, len(jobs), results[k])
         finally:
             torch.set_num_threads(threads)
@@ -194,7 +204,7 @@ def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None)
 
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, initializer=_init_worker) as pool:
-        futures = {pool.submit(_worker, c.to_dict(), str(d), s, resume): k for k, (c, d, s) in enumerate(jobs)}
+        futures = {pool.submit(_worker, c.to_dict(), str(d), s, resume, keep): k for k, (c, d, s) in enumerate(jobs)}
         try:
             for done, fut in enumerate(as_completed(futures), start=1):
                 k = futures[fut]

@@ -18,10 +18,12 @@
 
 Run layout: ``OUT/seed-S/params.json`` (everything needed to repeat the run),
 ``metrics.json`` (one row per epoch), ``epoch-XXX.pt`` (1-based, taken after the epoch's
-training and before its topology evolution, with the trainer state needed to resume) and
-``final.pt``. Every file is written atomically, so an interrupted run (Ctrl-C) leaves only
-complete files, and ``resume=True`` continues from the last complete epoch checkpoint to the
-same bit-identical result as an uninterrupted run.
+training and before its topology evolution, with the trainer state needed to resume; with
+``keep="last"`` only the newest is kept) and ``final.pt``. Every file is written atomically,
+so an interrupted run (Ctrl-C) leaves only complete files, and ``resume=True`` continues from
+the last complete epoch checkpoint to the same bit-identical result as an uninterrupted run.
+While a run writes its folder it holds the folder's lock (``OUT/seed-S/.lock``, see
+:func:`netgraph._lock.run_lock`): a second run into the same folder fails at once.
 
 Randomness: the run's ``seed`` is split with :class:`numpy.random.SeedSequence` into a
 ``torch.Generator`` (weight initialisation, shuffling, the batch of gradient growth) and a
@@ -36,6 +38,7 @@ Examples
 ('random', 2, True)
 """
 
+import contextlib
 import copy
 import dataclasses
 import json
@@ -52,6 +55,7 @@ import torch
 from torch.nn import functional as F
 
 from ._io import atomic_write
+from ._lock import run_lock
 from ._validation import check_choice, check_layer_sizes
 from ._version import __version__
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
@@ -60,16 +64,20 @@ from .errors import CheckpointError, NetgraphError, ParameterError
 from .growth import DEFAULT_INIT_SCALE
 from .model import ACTIVATIONS, SparseMLP
 
-__all__ = ["TrainConfig", "RunResult", "train_run", "parse_seeds", "method_label", "GROWTH_NAMES"]
+__all__ = ["TrainConfig", "RunResult", "train_run", "parse_seeds", "method_label", "GROWTH_NAMES", "KEEP_CHOICES"]
 
 #: Growth strategies the trainer accepts ("none" keeps the topology fixed between epochs).
 GROWTH_NAMES = ("random", "strategic", "gradient", "none")
+#: What :func:`train_run` keeps of its epoch checkpoints: ``"all"`` of them, or only the ``"last"``.
+KEEP_CHOICES = ("all", "last")
 _CRITERIA = ("set", "magnitude")
 _OPTIMIZERS = ("sgd", "adam")
 _PRUNE_SCOPES = ("proportional", "uniform")
 _WEIGHT_INITS = ("he", "torch")
 _DEFAULT_LR = {"sgd": 0.05, "adam": 0.001}
 _EPOCH_FILE = re.compile(r"^epoch-(\d{3,})\.pt$")
+# temporary files of netgraph._io.atomic_write (".{name}.{random}.tmp") for the files of a run
+_TEMP_FILE = re.compile(r"^\.(?:params\.json|metrics\.json|final\.pt|epoch-\d{3,}\.pt)\.[A-Za-z0-9_]+\.tmp$")
 _EVAL_CHUNK = 8192
 
 
@@ -97,18 +105,27 @@ class TrainConfig:
         Hidden-layer activation (see :data:`netgraph.model.ACTIVATIONS`).
     epsilon, density : float or None
         Initial topology: SET's ε, or one connection probability for every layer. Neither
-        means dense layers.
+        (or ``density=1``) means dense layers. Every layer must draw at least one connection
+        (checked by :func:`train_run`).
     growth : str or None
         ``"random"`` (SET), ``"strategic"``, ``"gradient"`` (RigL-like) or ``"none"`` (fixed
         topology). None means ``"random"`` for a sparse start and ``"none"`` for a dense one.
+        A dense start refuses any growth but ``"none"``: with every connection present there
+        is nothing to grow, and the evolution could only re-initialise the weights it removes.
+        Where ``epsilon`` leaves some layers dense (e.g. a small output layer), growth is fine;
+        where it leaves every layer dense (p clipped to 1), it is refused as for a dense start.
     zeta : float
-        Fraction of each layer's connections removed and regrown after each epoch but the last.
+        Fraction of each layer's connections removed and regrown after each epoch but the
+        last, in ``[0, 1)``: 1 would remove every connection each epoch, so nothing learned
+        would survive.
     criterion : str
         Which connections the evolution removes: ``"set"`` or ``"magnitude"``.
     grow_init : str or None
         Weights of regrown connections: ``"normal"`` (N(0, (init_scale * sigma_W)^2), sigma_W
-        the std of the layer's present weights) or ``"zero"``. None: the strategy's default
-        (``"zero"`` for gradient growth, ``"normal"`` otherwise).
+        the std of the layer's surviving weights, or of its weights before the removal where
+        none survives or they do not differ; see :func:`netgraph.evolution.evolve_`) or
+        ``"zero"``. None: the strategy's default (``"zero"`` for gradient growth, ``"normal"``
+        otherwise).
     init_scale : float
         See ``grow_init``. The default 0.3 keeps the weight distribution from inflating:
         SET's pruning removes the smallest weights, so drawing their replacements with the
@@ -121,7 +138,8 @@ class TrainConfig:
         ``"gmp"`` (gradual magnitude pruning) or None. Setting ``target_density`` implies
         ``"gmp"``.
     target_density : float or None
-        Overall density the schedule prunes down to.
+        Overall density the schedule prunes down to, in ``(0, 1]``; it must leave every layer
+        at least one connection (checked by :func:`train_run`).
     prune_scope : str
         ``"proportional"`` (default): every layer keeps the same fraction of its initial
         connections, so the overall density follows the schedule and a dense output layer (SET's
@@ -325,7 +343,7 @@ def parse_seeds(text):
     return seeds
 
 
-def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
+def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, keep="all"):
     """Train one network with one seed and write its run directory ``out_dir/seed-S``.
 
     Parameters
@@ -342,6 +360,12 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
         Show a tqdm progress bar on stderr (only when stderr is a terminal).
     data : netgraph.data.Dataset, optional
         An already loaded dataset (to share between seeds); default: loaded from ``config``.
+    keep : {"all", "last"}, optional
+        Which epoch checkpoints stay on disk: ``"all"`` (default; the per-epoch topologies)
+        or ``"last"``: only the newest ``epoch-XXX.pt`` (what ``resume`` needs) besides
+        ``final.pt``; the previous one is deleted once the new one is completely written.
+        Not part of the configuration: a run may be resumed with another ``keep``. Recorded
+        in ``params.json``.
 
     Returns
     -------
@@ -350,35 +374,67 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
     Raises
     ------
     ParameterError
-        If the layer sizes do not fit the data, the seed is invalid, the run directory already
-        holds a run and ``resume`` is False, or a resumed run's configuration differs.
+        If the layer sizes do not fit the data, a layer draws no connection (or the pruning
+        target would leave it none), the seed or ``keep`` is invalid, the run directory already holds a run and ``resume`` is False,
+        or a resumed run's configuration differs. Nothing is written then.
+    RunLockedError
+        If another process is writing the run directory (a :class:`NetgraphError`).
+
+    Notes
+    -----
+    The run directory is locked for the whole run (``.lock``, removed at the end). Leftover
+    temporary files of the atomic writes of an interrupted run (``.metrics.json.*.tmp``,
+    ``.epoch-XXX.pt.*.tmp``, ...) are removed once the lock is taken.
     """
     t_start = time.perf_counter()
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ParameterError(f"seed={seed!r}, must be a non-negative int")
     if not isinstance(config, TrainConfig):
         raise ParameterError(f"config is a {type(config).__name__}, expected a TrainConfig")
+    keep = _check_keep(keep)
     seed = int(seed)
     if data is None:
         data = config.load_data()
     config = _resolve_for_data(config, data)
     device = _check_device(config.device)
     run_dir = Path(out_dir) / f"seed-{seed}"
-    found = _last_checkpoint(run_dir) if resume else None
-    if not resume and run_dir.is_dir() and (any(run_dir.glob("epoch-*.pt")) or (run_dir / "final.pt").exists()):
-        raise ParameterError(
-            f"out_dir: {run_dir} already holds a run; resume it (resume=True, --resume) or choose another directory"
-        )
-    run_dir.mkdir(parents=True, exist_ok=True)
-
+    if not resume:
+        _check_no_run(run_dir)
     torch_gen, np_gen = _generators(seed)
+    # drawn before anything is written, so that a layer without connections fails cleanly
+    # (a resumed run replaces it, and the generators' states, from its checkpoint)
+    fresh = _init_model(config, torch_gen, np_gen)
+    _check_prune_target(config, fresh)
+    created = not run_dir.exists()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    locked = False
+    try:
+        with run_lock(run_dir):
+            locked = True
+            return _train_locked(
+                config, run_dir, seed, data, device, fresh, torch_gen, np_gen,
+                resume=resume, progress=progress, keep=keep, t_start=t_start,
+            )
+    except BaseException:
+        if created and locked:  # leave no empty folder behind (a non-empty one stays)
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()
+        raise
+
+
+def _train_locked(config, run_dir, seed, data, device, fresh, torch_gen, np_gen, *, resume, progress, keep, t_start):
+    """The body of :func:`train_run`, run while holding the lock of ``run_dir``."""
+    if not resume:
+        _check_no_run(run_dir)  # again: another run may have finished in it meanwhile
+    _remove_temp_files(run_dir)
+    found = _last_checkpoint(run_dir) if resume else None
     x_train, y_train = data.x_train.to(device), data.y_train.to(device)
     x_test, y_test = data.x_test.to(device), data.y_test.to(device)
     if found is None:
-        model = _init_model(config, torch_gen, np_gen).to(device)
+        model = fresh.to(device)
         optimizer = _make_optimizer(config, model)
         rows, start, resumed_from = [], 0, None
-        initial_density = {"overall": model.density(), "layers": [model.density(layer=l) for l in range(len(model.layers))]}
+        initial_density = _layer_densities(model)
     else:
         ckpt, start = found
         _check_resume(ckpt, config, run_dir)
@@ -393,7 +449,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
         resumed_from = start
         if start < config.epochs:  # redo the topology evolution that followed the checkpoint
             _evolve_topology(model, optimizer, config, start, np_gen, torch_gen, x_train, y_train, initial_density)
-    _write_json(run_dir / "params.json", _params(config, seed, data, model))
+    _write_json(run_dir / "params.json", _params(config, seed, data, model, keep))
 
     n_batches = math.ceil(len(y_train) / config.batch_size)
     bar = _progress_bar(progress, seed, config.epochs, n_batches, start)
@@ -437,6 +493,8 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
                 snapshot, run_dir / f"epoch-{epoch:03d}.pt", meta=_meta(config, seed, row), train_state=state
             )
             _write_metrics(run_dir, seed, config, rows)
+            if keep == "last":
+                _remove_epoch_files(run_dir, but=epoch)
             if bar is not None:
                 bar.set_postfix(loss=f"{loss:.3f}", test=f"{test_acc:.4f}", refresh=False)
     finally:
@@ -451,6 +509,8 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None):
         final_meta["remove_dead"] = _json_safe(counts)
     save_checkpoint(model, run_dir / "final.pt", meta=final_meta)
     _write_metrics(run_dir, seed, config, rows, extra={"remove_dead": final_meta.get("remove_dead")})
+    if keep == "last":  # e.g. a resumed run that had nothing left to train
+        _remove_epoch_files(run_dir, but=rows[-1]["epoch"])
     return RunResult(
         seed=seed,
         method=config.method,
@@ -473,7 +533,7 @@ def _check_config(cfg):
     """Validate every field; return the normalised values to set."""
     out = {}
 
-    def number(name, low=None, high=None, *, integer=False, open_low=False, optional=False, value=None):
+    def number(name, low=None, high=None, *, integer=False, open_low=False, open_high=False, optional=False, value=None):
         value = getattr(cfg, name) if value is None else value
         if value is None and optional:
             return None
@@ -482,10 +542,10 @@ def _check_config(cfg):
         if ok and low is not None:
             ok = value > low if open_low else value >= low
         if ok and high is not None:
-            ok = value <= high
+            ok = value < high if open_high else value <= high
         if not ok:
             lo = "" if low is None else (f"> {low}" if open_low else f">= {low}")
-            hi = "" if high is None else f"<= {high}"
+            hi = "" if high is None else (f"< {high}" if open_high else f"<= {high}")
             what = "an int" if integer else "a number"
             raise ParameterError(f"{name}={value!r}, must be {what} {' and '.join(p for p in (lo, hi) if p)}".rstrip())
         out[name] = int(value) if integer else float(value)
@@ -506,7 +566,29 @@ def _check_config(cfg):
     if growth is None:
         growth = "random" if (cfg.epsilon is not None or (cfg.density is not None and cfg.density < 1)) else "none"
     out["growth"] = check_choice(growth, GROWTH_NAMES, name="growth")
-    number("zeta", 0, 1)
+    sparse = cfg.epsilon is not None or (cfg.density is not None and cfg.density < 1)
+    if growth != "none" and not sparse:
+        raise ParameterError(
+            f"growth={growth!r} with a dense start (neither epsilon nor a density < 1): every connection is "
+            "present, so there is nothing to grow and the evolution could only re-initialise the weights it "
+            "removes; give epsilon or density < 1 for a sparse start, or growth='none'"
+        )
+    if growth != "none" and cfg.epsilon is not None and "layers" in out:
+        from .topology import set_density
+
+        sizes = out["layers"]
+        if all(set_density(a, b, cfg.epsilon) >= 1.0 for a, b in zip(sizes[:-1], sizes[1:])):
+            raise ParameterError(
+                f"growth={growth!r} with epsilon={cfg.epsilon:g} leaves every layer dense (p = 1 for layers "
+                f"{list(sizes)}), so there is nothing to grow and the evolution could only re-initialise the "
+                "weights it removes; use a smaller epsilon, or growth='none'"
+            )
+    zeta = cfg.zeta
+    if not isinstance(zeta, bool) and isinstance(zeta, numbers.Real) and zeta == 1:
+        raise ParameterError(
+            f"zeta={float(zeta)!r} removes every connection each epoch, so nothing learned survives; must be < 1"
+        )
+    number("zeta", 0, 1, open_high=True)
     check_choice(cfg.criterion, _CRITERIA, name="criterion")
     if not isinstance(cfg.growth_options, dict):
         raise ParameterError(f"growth_options={cfg.growth_options!r}, expected a dict")
@@ -528,8 +610,8 @@ def _check_config(cfg):
     if pruning is not None:
         check_choice(pruning, ("gmp",), name="pruning")
         if cfg.target_density is None:
-            raise ParameterError("pruning='gmp' needs target_density (a fraction in [0, 1])")
-        number("target_density", 0, 1)
+            raise ParameterError("pruning='gmp' needs target_density (a fraction in (0, 1])")
+        number("target_density", 0, 1, open_low=True)
         if epochs < 2:
             raise ParameterError(f"epochs={epochs}: a pruning schedule needs at least 2 epochs")
         start = number("prune_start", 1, epochs - 1, integer=True)
@@ -567,6 +649,17 @@ def _resolve_for_data(config, data):
             f"so the first size must be {data.n_features} and the last {data.n_classes}"
         )
     return dataclasses.replace(config, layers=tuple(layers))
+
+
+def _check_keep(keep):
+    return check_choice(keep, KEEP_CHOICES, name="keep")
+
+
+def _check_no_run(run_dir):
+    if run_dir.is_dir() and (any(run_dir.glob("epoch-*.pt")) or (run_dir / "final.pt").exists()):
+        raise ParameterError(
+            f"out_dir: {run_dir} already holds a run; resume it (resume=True, --resume) or choose another directory"
+        )
 
 
 def _check_device(name):
@@ -617,6 +710,18 @@ def _init_model(config, torch_gen, np_gen):
     from .topology import init_masks
 
     masks = init_masks(config.layers, epsilon=config.epsilon, density=config.density, rng=np_gen)
+    for l, mask in enumerate(masks):
+        if not bool(mask.any()):
+            n_out, n_in = mask.shape
+            if config.epsilon is not None:
+                from .topology import set_density
+
+                drawn = f"epsilon {config.epsilon:g} (p = {set_density(n_in, n_out, config.epsilon):.3g})"
+            else:
+                drawn = f"density {config.density:g}"
+            raise ParameterError(
+                f"layer {l} ({n_in} -> {n_out}) drew no connection at {drawn}; use a larger density or epsilon"
+            )
     model = SparseMLP(config.layers, activation=config.activation, masks=masks)
     last = len(model.layers) - 1
     with torch.no_grad():
@@ -631,6 +736,34 @@ def _init_model(config, torch_gen, np_gen):
             layer.weight.copy_((torch.rand(n_out, n_in, generator=torch_gen) * 2 - 1) * bound)
             layer.bias.copy_((torch.rand(n_out, generator=torch_gen) * 2 - 1) * bias_bound)
     return model.apply_masks_()
+
+
+def _layer_densities(model):
+    return {"overall": model.density(), "layers": [model.density(layer=l) for l in range(len(model.layers))]}
+
+
+def _scheduled_densities(config, density, initial_density):
+    """Per-layer densities the pruning schedule prunes to when the overall schedule is at ``density``."""
+    if config.prune_scope == "proportional":  # each layer keeps the same share of its initial connections
+        d0 = initial_density["overall"]
+        return [min(1.0, dl * density / d0) if d0 else density for dl in initial_density["layers"]]
+    return density
+
+
+def _check_prune_target(config, model):
+    """Refuse a pruning target that leaves a layer without connections (a dead network)."""
+    if config.pruning != "gmp":
+        return
+    densities = _scheduled_densities(config, config.target_density, _layer_densities(model))
+    if not isinstance(densities, list):
+        densities = [densities] * len(model.layers)
+    for l, (layer, d) in enumerate(zip(model.layers, densities)):
+        n_out, n_in = layer.weight.shape
+        if round(d * (n_out * n_in)) == 0:  # as prune_to_density_ rounds
+            raise ParameterError(
+                f"target_density={config.target_density:g} prunes layer {l} ({n_in} -> {n_out}) to no connection "
+                f"(density {d:.3g} of {n_out * n_in}); use a larger target_density"
+            )
 
 
 def _make_optimizer(config, model):
@@ -714,9 +847,7 @@ def _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, i
             initial_density=initial_density["overall"],
             target_density=config.target_density,
         )
-        if config.prune_scope == "proportional":  # each layer keeps the same share of its initial connections
-            d0 = initial_density["overall"]
-            density = [min(1.0, dl * density / d0) if d0 else density for dl in initial_density["layers"]]
+        density = _scheduled_densities(config, density, initial_density)
         pruned = prune_to_density_(model, density, criterion=config.prune_criterion)
         removed = [r + int(p) for r, p in zip(removed, pruned)]
     _reset_optimizer_state(optimizer, model, added_index)
@@ -751,11 +882,12 @@ def _meta(config, seed, row):
     }
 
 
-def _params(config, seed, data, model):
+def _params(config, seed, data, model, keep):
     return {
         "seed": seed,
         "method": config.method,
         "config": config.to_dict(),
+        "keep": keep,
         "layer_sizes": list(model.layer_sizes),
         "dataset": data.to_dict(),
         "random_streams": "numpy.random.SeedSequence(seed).spawn(2) -> [torch.Generator: weight init, "
@@ -771,6 +903,23 @@ def _write_metrics(run_dir, seed, config, rows, extra=None):
     if extra and any(v is not None for v in extra.values()):
         doc.update({k: v for k, v in extra.items() if v is not None})
     _write_json(run_dir / "metrics.json", doc)
+
+
+def _remove_epoch_files(run_dir, *, but):
+    """Delete every epoch checkpoint except epoch ``but`` (``keep="last"``)."""
+    for path in run_dir.iterdir():
+        m = _EPOCH_FILE.match(path.name)
+        if m and int(m.group(1)) != but and path.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def _remove_temp_files(run_dir):
+    """Delete the temporary files an interrupted atomic write of a run file left behind."""
+    for path in run_dir.iterdir():
+        if _TEMP_FILE.match(path.name) and not path.is_symlink() and path.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
 
 def _write_json(path, doc):

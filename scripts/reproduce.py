@@ -167,7 +167,7 @@ def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
 
     t2 = time.perf_counter()
     log(f"  similarity report over {len(graphs)} networks")
-    report = build_report(graphs, sources=sources, aligned=True, progress=lambda m: log(f"    {m}"))
+    report = build_report(graphs, sources=sources, aligned=True, progress=lambda m: log(f"    {m}"), rng=0)
     paths = write_report(report, part_dir / "report")
     report_seconds = time.perf_counter() - t2
 

@@ -25,12 +25,20 @@ def register(subparsers):
         help="two-minute demo: random vs strategic growth with pruning on digits, then a similarity report",
         description="Train random and strategic growth with gradual magnitude pruning on the bundled digits "
         f"data ({'-'.join(map(str, _LAYERS))} at {_DENSITY:.0%} density, pruned to half of it) for a few seeds, "
-        "then write the similarity report (report.html, report.json, PNGs). Finished runs in OUT are reused.",
+        "then write the similarity report (report.html, report.json, PNGs). Finished runs in OUT are reused. "
+        "Each run keeps final.pt and only its newest epoch checkpoint unless --keep all.",
     )
     p.add_argument("--out", default="netgraph-demo", metavar="DIR", help="output folder (default ./netgraph-demo)")
     p.add_argument("--seeds", default="0-2", help="seeds, e.g. 0-2 or 0,5 (default 0-2; at least 2)")
     p.add_argument("--epochs", type=int, default=50, help="epochs per run (default 50; at least 2)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
+    p.add_argument(
+        "--keep",
+        choices=("all", "last"),
+        default="last",
+        help="epoch checkpoints kept per run (default last: only the newest epoch-XXX.pt besides final.pt, "
+        "which is all the report needs; all: every epoch-XXX.pt, one per epoch)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_run)
 
@@ -88,7 +96,7 @@ def _run(args):
             f"{sum(r.final_connections):,} connections ({time.perf_counter() - t0:.0f} s)"
         )
 
-    results = run_grid(configs, seeds, out / "runs", workers=workers, resume=True, progress=progress)
+    results = run_grid(configs, seeds, out / "runs", workers=workers, resume=True, progress=progress, keep=args.keep)
 
     from analysis import build_report, write_report
 
@@ -108,7 +116,7 @@ def _run(args):
             f"{s.edge_chance['overall']:>7.3f} {s.aligned['overall']:>9.3f} {s.aligned_null['overall']:>14.3f}"
         )
     say("similarity report:")
-    report = build_report(graphs, sources=[str(p) for p in files], progress=lambda m: say(f"  {m}"))
+    report = build_report(graphs, sources=[str(p) for p in files], progress=lambda m: say(f"  {m}"), rng=0)
     paths = write_report(report, out / "report")
     say(f"done in {time.perf_counter() - t0:.0f} s")
     print(f"report: {paths['html']}")

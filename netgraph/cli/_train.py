@@ -43,7 +43,8 @@ def register(subparsers):
         help="train sparse MLPs with topology evolution (SET, strategic, gradient growth) and pruning",
         description="Train a sparse MLP with dynamic sparse training, once per seed. Each run writes "
         "OUT/seed-S/ with params.json, metrics.json, epoch-XXX.pt checkpoints (after each epoch's "
-        "training, before its topology evolution) and final.pt.",
+        "training, before its topology evolution; --keep last keeps only the newest) and final.pt. "
+        "A run folder is locked while a run writes it: a second run into it fails at once.",
         epilog="example: netgraph train --dataset digits --layers 64,256,256,10 --epsilon 10 "
         "--growth strategic --zeta 0.3 --epochs 50 --seeds 0-4 --out runs/strategic",
     )
@@ -98,7 +99,18 @@ def register(subparsers):
     run = p.add_argument_group("runs")
     run.add_argument("--seeds", default="0", help="seeds, e.g. 0-4 or 0,2,5 (default 0)")
     run.add_argument("--out", required=True, help="experiment directory; each seed goes to OUT/seed-S")
-    run.add_argument("--resume", action="store_true", help="continue interrupted runs from their last checkpoint")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue interrupted runs from their last checkpoint (and remove their leftover temporary files)",
+    )
+    run.add_argument(
+        "--keep",
+        choices=("all", "last"),
+        default="all",
+        help="epoch checkpoints to keep on disk (default all: every epoch-XXX.pt, the network after each "
+        "epoch; last: only the newest, enough for --resume, besides final.pt)",
+    )
     run.add_argument("--label", help="method label stored in the checkpoints (default from the options)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
@@ -125,7 +137,9 @@ def _run(args):
     accuracies = []
     for seed in seeds:
         try:
-            result = train_run(config, args.out, seed=seed, resume=args.resume, progress=not args.quiet, data=data)
+            result = train_run(
+                config, args.out, seed=seed, resume=args.resume, progress=not args.quiet, data=data, keep=args.keep
+            )
         except KeyboardInterrupt:
             print(
                 f"netgraph train: interrupted during seed {seed}; the complete epoch checkpoints are kept: "

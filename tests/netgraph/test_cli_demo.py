@@ -18,7 +18,10 @@ def test_demo_writes_runs_and_report(tmp_path, capsys):
     assert "[4/4]" in captured.err  # progress on stderr
     for method in ("random+prune", "strategic+prune"):
         for seed in (0, 1):
-            assert (out / "runs" / method / f"seed-{seed}" / "final.pt").is_file()
+            run = out / "runs" / method / f"seed-{seed}"
+            # default --keep last: only the newest epoch checkpoint besides final.pt
+            assert sorted(p.name for p in run.glob("*.pt")) == ["epoch-002.pt", "final.pt"]
+            assert json.loads((run / "params.json").read_text())["keep"] == "last"
     report = json.loads((out / "report" / "report.json").read_text())
     assert report["provenance"]["seeds"] == [0, 1, 0, 1]
     assert report["provenance"]["methods"] == ["random+prune"] * 2 + ["strategic+prune"] * 2
@@ -45,3 +48,26 @@ def test_demo_rejects_bad_options(tmp_path, capsys, extra, message):
     assert main(["demo", "--out", str(tmp_path), *extra]) == 2
     err = capsys.readouterr().err
     assert err.startswith("netgraph demo: error:") and message in err
+
+
+@pytest.mark.parametrize(("extra", "keep"), [([], "last"), (["--keep", "all"], "all"), (["--keep", "last"], "last")])
+def test_demo_passes_keep_to_the_grid(tmp_path, monkeypatch, extra, keep):
+    import netgraph.study
+
+    from netgraph.errors import NetgraphError
+
+    seen = {}
+
+    def fake_run_grid(configs, seeds, out_dir, **kwargs):
+        seen.update(kwargs)
+        raise NetgraphError("stop here")
+
+    monkeypatch.setattr(netgraph.study, "run_grid", fake_run_grid)
+    assert main(["demo", "--out", str(tmp_path), "--quiet", *extra]) == 2
+    assert seen["keep"] == keep and seen["resume"] is True
+
+
+def test_demo_help_says_what_keep_keeps(capsys):
+    assert main(["demo", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--keep {all,last}" in text and "default last: only the newest epoch-XXX.pt" in text

@@ -1,4 +1,9 @@
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -55,7 +60,10 @@ def test_pruning_options(tmp_path, capsys):
         (["--layers", "20,x,4"], "--layers '20,x,4': expected comma-separated ints"),
         (["--layers", "21,16,4"], "layers=[21, 16, 4]: synthetic has 20 features and 4 classes"),
         (["--seeds", "3-1"], "seeds='3-1'"),
-        (["--zeta", "2"], "zeta=2.0, must be a number >= 0 and <= 1"),
+        (["--zeta", "2"], "zeta=2.0, must be a number >= 0 and < 1"),
+        (["--zeta", "1.0", "--density", "0.5"], "zeta=1.0 removes every connection each epoch, so nothing learned survives; must be < 1"),
+        (["--growth", "strategic"], "growth='strategic' with a dense start (neither epsilon nor a density < 1)"),
+        (["--density", "1e-9"], "layer 0 (20 -> 256) drew no connection at density 1e-09; use a larger density or epsilon"),
         (["--dataset", "mnist", "--layers", "784,10", "--data-dir", "{tmp}"], "t10k-labels-idx1-ubyte"),
     ],
 )
@@ -80,3 +88,86 @@ def test_ctrl_c_says_how_to_resume(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(netgraph.train, "train_run", interrupted)
     assert main(BASE + ["--out", str(tmp_path)]) == 130
     assert "interrupted during seed 0" in capsys.readouterr().err
+
+
+def test_density_without_connections_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "o"
+    args = ["train", "--dataset", "synthetic", "--layers", "20,16,4", "--density", "1e-9", "--quiet", "--out", str(out)]
+    assert main(args) == 2
+    assert "drew no connection at density 1e-09" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_keep_last_and_all(tmp_path, capsys):
+    assert main(BASE + ["--epochs", "3", "--out", str(tmp_path / "last"), "--keep", "last"]) == 0
+    run = tmp_path / "last" / "seed-0"
+    assert sorted(p.name for p in run.iterdir()) == ["epoch-003.pt", "final.pt", "metrics.json", "params.json"]
+    assert json.loads((run / "params.json").read_text())["keep"] == "last"
+    assert main(BASE + ["--out", str(tmp_path / "all")]) == 0  # default: all
+    assert sorted(p.name for p in (tmp_path / "all" / "seed-0").glob("*.pt")) == ["epoch-001.pt", "epoch-002.pt", "final.pt"]
+    assert json.loads((tmp_path / "all" / "seed-0" / "params.json").read_text())["keep"] == "all"
+    assert main(BASE + ["--out", str(tmp_path / "x"), "--keep", "some"]) == 2
+    assert "invalid choice: 'some'" in capsys.readouterr().err
+
+
+def test_help_says_what_keep_keeps(capsys):
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--keep {all,last}" in text and "default all: every epoch-XXX.pt" in text
+
+
+_HOLDER = """
+import sys, time
+from netgraph._lock import run_lock
+with run_lock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_second_run_into_the_same_folder_fails_at_once_and_a_killed_holder_is_not_obeyed(tmp_path, capsys):
+    out = tmp_path / "runs"
+    (out / "seed-0").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(out / "seed-0")], stdout=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while (out / "seed-0" / ".lock").stat().st_size == 0 if (out / "seed-0" / ".lock").exists() else True:
+            assert holder.poll() is None and time.monotonic() < deadline, "the lock holder did not start"
+            time.sleep(0.05)
+        assert holder.stdout.readline().strip() == "locked"
+        t0 = time.monotonic()
+        assert main(BASE + ["--out", str(out)]) == 2
+        assert time.monotonic() - t0 < 30  # at once, not after waiting
+        err = capsys.readouterr().err
+        assert err.startswith(f"netgraph train: error: {out / 'seed-0'} is in use by another netgraph run (pid {holder.pid} on host ")
+        assert "wait for it or choose another --out" in err and err.count("\n") == 1
+        assert sorted(p.name for p in (out / "seed-0").iterdir()) == [".lock"]  # nothing written
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=30)
+        assert (out / "seed-0" / ".lock").exists()  # left behind by the killed holder, and not obeyed
+        assert main(BASE + ["--out", str(out)]) == 0
+        assert not (out / "seed-0" / ".lock").exists()
+        assert (out / "seed-0" / "final.pt").is_file()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        holder.wait(timeout=30)
+        holder.stdout.close()
+
+
+def test_resume_cleans_up_after_a_killed_run(tmp_path, capsys):
+    out = tmp_path / "runs"
+    assert main(BASE + ["--epochs", "3", "--out", str(out)]) == 0
+    run = out / "seed-0"
+    (run / "final.pt").unlink()
+    (run / "epoch-003.pt").unlink()
+    (run / ".epoch-003.pt.x1y2z3ab.tmp").write_bytes(b"half")
+    (run / ".metrics.json.q9w8e7r6.tmp").write_text("{")
+    (run / ".lock").write_text('{"pid": 999999999, "host": "gone"}')
+    assert main(BASE + ["--epochs", "3", "--out", str(out), "--resume"]) == 0
+    assert sorted(p.name for p in run.iterdir()) == [
+        "epoch-001.pt", "epoch-002.pt", "epoch-003.pt", "final.pt", "metrics.json", "params.json"
+    ]

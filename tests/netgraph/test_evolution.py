@@ -118,3 +118,52 @@ def test_bad_input(kwargs, match):
     net = make_net(0)
     with pytest.raises(ParameterError, match=match):
         evolve_(net, **dict(dict(zeta=0.3, rng=0), **kwargs))
+
+
+@pytest.mark.parametrize("growth", ["random", "none"])
+def test_zeta_one_is_refused(growth):
+    net = make_net(0)
+    old = state(net)
+    with pytest.raises(ParameterError, match=r"zeta=1.0 removes every connection.*nothing learned survives; .*< 1"):
+        evolve_(net, zeta=1.0, growth=growth, rng=0)
+    assert all(torch.equal(x[0], y[0]) and torch.equal(x[1], y[1]) for x, y in zip(old, state(net)))
+
+
+def test_regrown_weights_are_drawn_when_every_connection_of_a_layer_is_removed():
+    # a layer of two connections (one of each sign): SET at zeta 0.6 removes round(0.6) = 1 of each
+    net = SparseMLP([2, 1], masks=[torch.tensor([[True, True]])])
+    with torch.no_grad():
+        net.layers[0].weight.copy_(torch.tensor([[1.0, -3.0]]))
+    stats = evolve_(net, zeta=0.6, criterion="set", growth="random", rng=0)
+    assert stats[0]["removed"] == stats[0]["added"] == 2
+    assert bool((net.layers[0].weight != 0).all())  # not a dead layer of zeros
+
+
+def test_fallback_uses_the_std_before_removal_and_leaves_other_layers_alone():
+    # an int count equal to the smallest layer's size removes all of it; the others keep survivors
+    from netgraph.growth import choose_growth, new_weight_values
+    from netgraph.pruning import choose_prune
+
+    net, ref = make_net(4), make_net(4)
+    counts = [net.n_connections(layer=l) for l in range(3)]
+    k = counts[2]
+    assert k < min(counts[:2])
+    last = net.layers[2]
+    sigma0 = float(last.weight.detach()[last.mask].double().std(unbiased=False))
+    stats = evolve_(net, zeta=k, criterion="magnitude", growth="random", rng=2, init_scale=1.0)
+    assert stats[2]["removed"] == stats[2]["added"] == k
+    new = last.weight.detach().view(-1)[stats[2]["added_index"]].double()
+    assert bool((new != 0).all())
+    assert float(new.std()) == pytest.approx(sigma0, rel=0.3)
+    # the layers with survivors get exactly the weights of the evolution without a fallback
+    rng = np.random.default_rng(2)
+    removed = [choose_prune(l.weight, l.mask, k, criterion="magnitude") for l in ref.layers]
+    for l, idx in zip(ref.layers, removed):
+        l.mask.view(-1)[idx] = False
+        l.weight.data.view(-1)[idx] = 0.0
+    added = [choose_growth(l.weight, l.mask, len(idx), strategy="random", rng=rng) for l, idx in zip(ref.layers, removed)]
+    values = [new_weight_values(l.weight, l.mask, len(a), init_scale=1.0, rng=rng) for l, a in zip(ref.layers, added)]
+    for l in range(2):
+        assert torch.equal(stats[l]["added_index"], added[l])
+        assert torch.equal(net.layers[l].weight.detach().view(-1)[added[l]], values[l])
+    assert values[2].abs().sum() == 0  # what the old code gave the emptied layer

@@ -273,3 +273,39 @@ def test_dense_gradients_match_autograd_on_effective_weights():
     assert bool((grads[0][~masks[0]] != 0).any())  # dense: absent positions too
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
     assert all(p.grad is None for p in net.parameters())
+
+
+# --- fallback sigma (a layer whose every connection was just removed) ---------------------
+
+
+def test_new_weights_fall_back_when_no_weight_survives():
+    weight, mask, _ = random_layer(0)
+    empty = torch.zeros_like(mask)
+    v = new_weight_values(weight * 0, empty, 20000, init_scale=0.5, rng=1, fallback_sigma=2.0)
+    assert float(v.double().std()) == pytest.approx(0.5 * 2.0, rel=0.03)
+    # survivors all equal (std 0, e.g. one survivor): the fallback applies too
+    one = torch.zeros_like(mask)
+    one[0, 0] = True
+    v = new_weight_values(torch.full(mask.shape, 0.7), one, 5, rng=1, fallback_sigma=2.0)
+    assert bool((v != 0).all())
+
+
+def test_fallback_sigma_is_ignored_while_survivors_spread_and_draws_the_same_stream():
+    weight, mask, _ = random_layer(3, density=0.5)
+    rng_a, rng_b = np.random.default_rng(7), np.random.default_rng(7)
+    a = new_weight_values(weight, mask, 50, rng=rng_a)
+    b = new_weight_values(weight, mask, 50, rng=rng_b, fallback_sigma=123.0)
+    assert torch.equal(a, b) and rng_a.random() == rng_b.random()
+    # with no survivor, the fallback changes the scale but not how much of the stream is used
+    empty = torch.zeros_like(mask)
+    rng_a, rng_b = np.random.default_rng(7), np.random.default_rng(7)
+    zeros = new_weight_values(weight, empty, 50, rng=rng_a)
+    drawn = new_weight_values(weight, empty, 50, rng=rng_b, fallback_sigma=1.0)
+    assert zeros.abs().sum() == 0 and drawn.abs().sum() > 0 and rng_a.random() == rng_b.random()
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), "big", True])
+def test_new_weights_bad_fallback_sigma(bad):
+    weight, mask, _ = random_layer(0)
+    with pytest.raises(ParameterError, match=r"fallback_sigma=.*must be a non-negative finite number"):
+        new_weight_values(weight, mask, 3, rng=0, fallback_sigma=bad)

@@ -108,13 +108,21 @@ def _configs():
 def test_run_grid_layout_and_workers_agree(tmp_path):
     seen = []
     one = run_grid(_configs(), [3, 1], tmp_path / "a", workers=1, progress=lambda d, t, r: seen.append((d, t, r.method)))
-    two = run_grid(_configs(), [3, 1], tmp_path / "b", workers=2)
+    two = run_grid(_configs(), [3, 1], tmp_path / "b", workers=2, keep="last")
     assert [(r.method, r.seed) for r in one] == [("random", 3), ("random", 1), ("strategic+prune", 3), ("strategic+prune", 1)]
     assert seen == [(1, 4, "random"), (2, 4, "random"), (3, 4, "strategic+prune"), (4, 4, "strategic+prune")]
     for r in one:
         assert (tmp_path / "a" / r.method / f"seed-{r.seed}" / "final.pt").is_file()
         params = json.loads((tmp_path / "a" / r.method / f"seed-{r.seed}" / "params.json").read_text())
-        assert params["seed"] == r.seed
+        assert params["seed"] == r.seed and params["keep"] == "all"
+        assert sorted(p.name for p in (tmp_path / "a" / r.method / f"seed-{r.seed}").glob("*.pt")) == [
+            "epoch-001.pt", "epoch-002.pt", "final.pt"
+        ]
+        # keep="last" reaches the worker processes; it changes what stays on disk, not the results
+        assert sorted(p.name for p in (tmp_path / "b" / r.method / f"seed-{r.seed}").glob("*.pt")) == [
+            "epoch-002.pt", "final.pt"
+        ]
+        assert json.loads((tmp_path / "b" / r.method / f"seed-{r.seed}" / "params.json").read_text())["keep"] == "last"
     # one torch thread per run, whichever process trains it: identical results
     assert [(r.final_test_accuracy, r.final_connections, r.epochs[0]["loss"]) for r in one] == [
         (r.final_test_accuracy, r.final_connections, r.epochs[0]["loss"]) for r in two
@@ -125,6 +133,12 @@ def test_run_grid_layout_and_workers_agree(tmp_path):
     assert one[2].final_connections == pytest.approx([n * share for n in initial], abs=1)
     assert sum(one[2].final_connections) == pytest.approx(72, abs=1)
     assert not math.isnan(one[0].final_test_accuracy)
+
+
+def test_run_grid_keep_last_in_process(tmp_path):
+    results = run_grid(_configs()[:1], [0], tmp_path, workers=1, keep="last")
+    run = tmp_path / results[0].method / "seed-0"
+    assert sorted(p.name for p in run.iterdir()) == ["epoch-002.pt", "final.pt", "metrics.json", "params.json"]
 
 
 def test_run_grid_refuses_to_overwrite_and_resumes(tmp_path):
@@ -147,6 +161,7 @@ def test_run_grid_refuses_to_overwrite_and_resumes(tmp_path):
         ("ok", [-1], 1, "not a non-negative int"),
         ("ok", "0-4", 1, "expected a non-empty list"),
         ("ok", [0], 0, "workers=0"),
+        ("ok", [0], "keep=some", "keep='some' is not valid; expected one of 'all', 'last'"),
     ],
 )
 def test_run_grid_rejects(tmp_path, configs, seeds, workers, message):
@@ -154,5 +169,9 @@ def test_run_grid_rejects(tmp_path, configs, seeds, workers, message):
         configs = _configs()
     elif configs == "dup":
         configs = [_configs()[0], _configs()[0]]
+    kwargs = {"workers": workers}
+    if isinstance(workers, str):  # an option other than workers
+        kwargs = dict([workers.split("=")])
     with pytest.raises(ParameterError, match=message):
-        run_grid(configs, seeds, tmp_path, workers=workers)
+        run_grid(configs, seeds, tmp_path, **kwargs)
+    assert not any(tmp_path.iterdir())  # nothing started

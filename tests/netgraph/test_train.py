@@ -245,11 +245,19 @@ def test_divergence_is_an_error(tmp_path, data):
         ({"epsilon": 10, "density": 0.1}, "give at most one of them"),
         ({"density": 1.5}, r"density=1.5, must be a number > 0 and <= 1"),
         ({"growth": "magic"}, "growth='magic' is not valid; expected one of 'random'"),
-        ({"zeta": -0.1}, r"zeta=-0.1, must be a number >= 0 and <= 1"),
+        ({"zeta": -0.1}, r"zeta=-0.1, must be a number >= 0 and < 1"),
+        ({"zeta": 1.0}, r"zeta=1.0 removes every connection each epoch, so nothing learned survives; must be < 1"),
+        ({"zeta": 1}, r"zeta=1.0 removes every connection each epoch"),
+        ({"zeta": 1.5}, r"zeta=1.5, must be a number >= 0 and < 1"),
+        ({"growth": "random"}, r"growth='random' with a dense start \(neither epsilon nor a density < 1\)"),
+        ({"growth": "strategic", "density": 1.0}, r"growth='strategic' with a dense start"),
+        ({"growth": "gradient", "target_density": 0.1}, r"growth='gradient' with a dense start"),
+        ({"epsilon": 100, "layers": (8, 24, 16, 3)}, r"growth='random' with epsilon=100 leaves every layer dense"),
         ({"epochs": 0}, "epochs=0, must be an int >= 1"),
         ({"batch_size": 2.5}, "batch_size=2.5, must be an int >= 1"),
         ({"optimizer": "rmsprop"}, "optimizer='rmsprop' is not valid"),
         ({"pruning": "gmp"}, "pruning='gmp' needs target_density"),
+        ({"target_density": 0.0}, r"target_density=0.0, must be a number > 0 and <= 1"),
         ({"target_density": 0.1, "epochs": 1}, "a pruning schedule needs at least 2 epochs"),
         ({"target_density": 0.1, "epochs": 5, "prune_end": 5}, r"prune_end=5, must be an int >= 1 and <= 4"),
         ({"device": "tpu"}, "device='tpu' is not valid; expected 'cpu' or 'cuda'"),
@@ -299,3 +307,137 @@ def test_parse_seeds(text, seeds):
 def test_parse_seeds_rejects(text):
     with pytest.raises(ParameterError, match="is not a seed or a range like 0-4"):
         parse_seeds(text)
+
+
+def test_an_epsilon_that_leaves_every_layer_dense_refuses_growth_once_the_layers_are_known(tmp_path, data):
+    # layers from the data: 8-256-256-3, where epsilon 1000 gives p = 1 everywhere
+    config = TrainConfig(dataset="synthetic", epsilon=1000, growth="strategic", epochs=2)
+    with pytest.raises(ParameterError, match=r"growth='strategic' with epsilon=1000 leaves every layer dense"):
+        train_run(config, tmp_path, seed=0, progress=False, data=data)
+    assert not any(tmp_path.iterdir())
+    assert TrainConfig(epsilon=100, layers=LAYERS, growth="none").growth == "none"
+
+
+def test_dense_start_without_growth_and_partly_dense_epsilon_are_allowed():
+    assert TrainConfig(growth="none").growth == "none" and TrainConfig(density=1.0).growth == "none"
+    # SET's epsilon leaves the small output layer dense: normal, and growth is allowed
+    assert TrainConfig(epsilon=20, layers=(784, 1000, 10), growth="strategic").growth == "strategic"
+
+
+def test_zeta_just_below_one_still_trains_a_live_network(tmp_path, data):
+    # rounding removes every connection of the small layers; regrown weights must not all be 0
+    result = train_run(_config(zeta=0.999, criterion="magnitude", epochs=2), tmp_path, seed=0, progress=False, data=data)
+    assert result.epochs[0]["removed"] == result.epochs[0]["connections"]
+    final = load_checkpoint(tmp_path / "seed-0" / "final.pt")
+    for w, m in zip(final.weights, final.masks):
+        assert np.count_nonzero(w[m]) == np.count_nonzero(m) and np.abs(w[m]).mean() > 1e-3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"density": 1e-9}, r"layer 0 \(8 -> 24\) drew no connection at density 1e-09; use a larger density or epsilon"),
+        ({"density": None, "epsilon": 1e-9}, r"layer 0 \(8 -> 24\) drew no connection at epsilon 1e-09 \(p = "),
+    ],
+)
+def test_a_layer_without_connections_is_an_error_and_writes_nothing(tmp_path, data, kwargs, message):
+    out = tmp_path / "out"
+    with pytest.raises(ParameterError, match=message):
+        train_run(_config(**kwargs), out, seed=0, progress=False, data=data)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("scope", ["proportional", "uniform"])
+def test_a_pruning_target_that_empties_a_layer_is_an_error_and_writes_nothing(tmp_path, data, scope):
+    # layer 2 (16 -> 3) has 48 possible connections: 0.005 of them rounds to none
+    out = tmp_path / "out"
+    config = _config(target_density=0.005, epochs=3, prune_scope=scope)
+    with pytest.raises(ParameterError, match=r"target_density=0.005 prunes layer 2 \(16 -> 3\) to no connection"):
+        train_run(config, out, seed=0, progress=False, data=data)
+    assert not out.exists()
+
+
+def test_resume_removes_leftover_temporary_files(tmp_path, data):
+    config = _config()
+    train_run(config, tmp_path, seed=0, progress=False, data=data)
+    run = tmp_path / "seed-0"
+    for name in ("final.pt", "epoch-003.pt"):
+        (run / name).unlink()
+    leftovers = [".metrics.json.k2x9_q1a.tmp", ".epoch-003.pt.abcd1234.tmp", ".final.pt.zz00yy11.tmp",
+                 ".params.json.0a1b2c3d.tmp"]
+    for name in leftovers:
+        (run / name).write_bytes(b"partial")
+    foreign = ["notes.tmp", ".notes.txt.abcd1234.tmp", "metrics.json.tmp"]
+    for name in foreign:
+        (run / name).write_text("mine")
+    train_run(config, tmp_path, seed=0, resume=True, progress=False, data=data)
+    names = sorted(p.name for p in run.iterdir())
+    assert not set(leftovers) & set(names)
+    assert set(foreign) <= set(names)
+
+
+def test_keep_last_keeps_the_newest_epoch_checkpoint_and_final(tmp_path, data):
+    full = train_run(_config(), tmp_path / "all", seed=1, progress=False, data=data)
+    last = train_run(_config(), tmp_path / "last", seed=1, progress=False, data=data, keep="last")
+    run = tmp_path / "last" / "seed-1"
+    assert sorted(os.listdir(run)) == ["epoch-003.pt", "final.pt", "metrics.json", "params.json"]
+    assert json.loads((run / "params.json").read_text())["keep"] == "last"
+    assert json.loads((tmp_path / "all" / "seed-1" / "params.json").read_text())["keep"] == "all"
+    assert last.final_test_accuracy == full.final_test_accuracy
+    _assert_same_network(load_checkpoint(run / "final.pt"), load_checkpoint(tmp_path / "all" / "seed-1" / "final.pt"))
+    assert _rows_without_time(run / "metrics.json") == _rows_without_time(tmp_path / "all" / "seed-1" / "metrics.json")
+
+
+def test_keep_last_deletes_the_previous_checkpoint_only_after_the_new_one_is_written(tmp_path, data, monkeypatch):
+    import netgraph.checkpoint
+
+    real_save, calls = torch.save, []
+
+    def save_then_interrupt(obj, f, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # epoch 3's checkpoint, half written
+            f.write(b"\x80partial")
+            raise KeyboardInterrupt
+        return real_save(obj, f, *args, **kwargs)
+
+    monkeypatch.setattr(netgraph.checkpoint.torch, "save", save_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(_config(), tmp_path, seed=0, progress=False, data=data, keep="last")
+    monkeypatch.setattr(netgraph.checkpoint.torch, "save", real_save)
+    run = tmp_path / "seed-0"
+    assert sorted(p.name for p in run.iterdir()) == ["epoch-002.pt", "metrics.json", "params.json"]
+    # keep is not part of the configuration: resuming with another keep is fine
+    resumed = train_run(_config(), tmp_path, seed=0, resume=True, progress=False, data=data, keep="all")
+    assert resumed.resumed_from == 2
+    assert sorted(p.name for p in run.iterdir()) == ["epoch-002.pt", "epoch-003.pt", "final.pt", "metrics.json", "params.json"]
+    train_run(_config(), tmp_path / "full", seed=0, progress=False, data=data)
+    _assert_same_network(load_checkpoint(run / "final.pt"), load_checkpoint(tmp_path / "full" / "seed-0" / "final.pt"))
+
+
+def test_resume_with_keep_last_thins_an_earlier_keep_all_run(tmp_path, data):
+    config = _config(epochs=4)
+    train_run(config, tmp_path, seed=0, progress=False, data=data)
+    run = tmp_path / "seed-0"
+    for name in ("final.pt", "epoch-004.pt"):
+        (run / name).unlink()
+    train_run(config, tmp_path, seed=0, resume=True, progress=False, data=data, keep="last")
+    assert sorted(p.name for p in run.glob("*.pt")) == ["epoch-004.pt", "final.pt"]
+
+
+@pytest.mark.parametrize("keep", ["some", None, 1])
+def test_bad_keep(tmp_path, data, keep):
+    with pytest.raises(ParameterError, match=r"keep=.* is not valid; expected one of 'all', 'last'"):
+        train_run(_config(), tmp_path, seed=0, progress=False, data=data, keep=keep)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_locked_run_directory_is_refused(tmp_path, data):
+    from netgraph._lock import RunLockedError, run_lock
+
+    (tmp_path / "seed-0").mkdir()
+    with run_lock(tmp_path / "seed-0"):
+        with pytest.raises(RunLockedError, match=rf"seed-0 is in use by another netgraph run \(pid {os.getpid()} on host "):
+            train_run(_config(), tmp_path, seed=0, progress=False, data=data)
+    assert list((tmp_path / "seed-0").iterdir()) == []
+    train_run(_config(), tmp_path, seed=0, progress=False, data=data)
+    assert not (tmp_path / "seed-0" / ".lock").exists()
