@@ -539,6 +539,8 @@ def _check_config(cfg):
             return None
         kind = numbers.Integral if integer else numbers.Real
         ok = not isinstance(value, bool) and isinstance(value, kind)
+        if ok and not math.isfinite(value):
+            raise ParameterError(f"{name}={value!r}, must be a finite number")
         if ok and low is not None:
             ok = value > low if open_low else value >= low
         if ok and high is not None:

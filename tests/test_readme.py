@@ -33,3 +33,33 @@ def test_readme_contract_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(example, "README.md", "exec"), {})
     assert (tmp_path / "net.pt").is_file()
+
+
+def _cli_examples(text):
+    """Every ``netgraph ...`` command of the README's text and bash blocks, continuation lines joined."""
+    commands = []
+    for block in re.findall(r"```(?:text|bash)\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.strip()
+            if line.startswith("netgraph ") and line.split()[1] != "demo":  # the demo has its own tests
+                commands.append(line)
+    return commands
+
+
+def test_readme_examples_run_as_written(tmp_path, monkeypatch, capsys):
+    """The command-line examples, then the Python examples, in README order in one folder."""
+    import shlex
+
+    from netgraph.cli import main
+
+    text = (ROOT / "README.md").read_text()
+    commands = _cli_examples(text)
+    assert any(c.startswith("netgraph train") for c in commands) and any(c.startswith("netgraph similarity") for c in commands)
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        argv = shlex.split(command)[1:]
+        code = main(argv)
+        assert code == 0, f"{command}: {capsys.readouterr().err}"
+    for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
+        exec(compile(block, "README.md", "exec"), {})
+    assert (tmp_path / "report" / "report.html").is_file() and (tmp_path / "analysis.json").is_file()

@@ -1,4 +1,4 @@
-"""``netgraph demo``: the two-minute seed study on digits, ending in a similarity report.
+"""``netgraph demo``: a short seed study on digits (about 20 s on 2 cores), ending in a similarity report.
 
 Trains random and strategic growth, both with gradual magnitude pruning, on scikit-learn's
 bundled digits (64-256-256-10 at 10% density, offline) for a few seeds, compares the final
@@ -22,7 +22,7 @@ _BATCH = 32
 def register(subparsers):
     p = subparsers.add_parser(
         "demo",
-        help="two-minute demo: random vs strategic growth with pruning on digits, then a similarity report",
+        help="short demo (about 20 s on 2 cores): random vs strategic growth with pruning on digits, then a similarity report",
         description="Train random and strategic growth with gradual magnitude pruning on the bundled digits "
         f"data ({'-'.join(map(str, _LAYERS))} at {_DENSITY:.0%} density, pruned to half of it) for a few seeds, "
         "then write the similarity report (report.html, report.json, PNGs). Finished runs in OUT are reused. "
