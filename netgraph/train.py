@@ -64,7 +64,16 @@ from .errors import CheckpointError, NetgraphError, ParameterError
 from .growth import DEFAULT_INIT_SCALE
 from .model import ACTIVATIONS, SparseMLP
 
-__all__ = ["TrainConfig", "RunResult", "train_run", "parse_seeds", "method_label", "GROWTH_NAMES", "KEEP_CHOICES"]
+__all__ = [
+    "TrainConfig",
+    "RunResult",
+    "train_run",
+    "parse_seeds",
+    "method_label",
+    "default_batch_size",
+    "GROWTH_NAMES",
+    "KEEP_CHOICES",
+]
 
 #: Growth strategies the trainer accepts ("none" keeps the topology fixed between epochs).
 GROWTH_NAMES = ("random", "strategic", "gradient", "none")
@@ -75,6 +84,10 @@ _OPTIMIZERS = ("sgd", "adam")
 _PRUNE_SCOPES = ("proportional", "uniform")
 _WEIGHT_INITS = ("he", "torch")
 _DEFAULT_LR = {"sgd": 0.05, "adam": 0.001}
+# default minibatch size: about _STEPS_PER_EPOCH steps per epoch, within these bounds
+_STEPS_PER_EPOCH = 60
+_MIN_DEFAULT_BATCH = 16
+_MAX_DEFAULT_BATCH = 128
 _EPOCH_FILE = re.compile(r"^epoch-(\d{3,})\.pt$")
 # temporary files of netgraph._io.atomic_write (".{name}.{random}.tmp") for the files of a run
 _TEMP_FILE = re.compile(r"^\.(?:params\.json|metrics\.json|final\.pt|epoch-\d{3,}\.pt)\.[A-Za-z0-9_]+\.tmp$")
@@ -162,7 +175,11 @@ class TrainConfig:
         Nesterov momentum (SGD).
     weight_decay : float
         L2 penalty.
-    batch_size, epochs : int
+    batch_size : int or None
+        Minibatch size. None (the default) resolves from the training-set size with
+        :func:`default_batch_size`: about 60 SGD steps per epoch, between 16 and 128 (24 on
+        digits, 128 on MNIST).
+    epochs : int
     weight_init : str
         ``"he"``: U(±sqrt(6/f)) on hidden layers and U(±sqrt(3/f)) on the output layer, f the
         layer's mean number of incoming connections, zero biases; ``"torch"``: ``nn.Linear``'s
@@ -200,7 +217,7 @@ class TrainConfig:
     momentum: float = 0.9
     nesterov: bool = False
     weight_decay: float = 0.0002
-    batch_size: int = 128
+    batch_size: int | None = None
     epochs: int = 10
     weight_init: str = "he"
     device: str = "cpu"
@@ -629,7 +646,7 @@ def _check_config(cfg):
         number("lr", 0, open_low=True)
     number("momentum", 0, 1)
     number("weight_decay", 0)
-    number("batch_size", 1, integer=True)
+    number("batch_size", 1, integer=True, optional=True)
     check_choice(cfg.weight_init, _WEIGHT_INITS, name="weight_init")
     if not isinstance(cfg.device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", cfg.device):
         raise ParameterError(f"device={cfg.device!r} is not valid; expected 'cpu' or 'cuda' (or 'cuda:N')")
@@ -643,6 +660,24 @@ def _check_config(cfg):
     return out
 
 
+def default_batch_size(n_train):
+    """The minibatch size a run uses when none is given: about 60 SGD steps per epoch.
+
+    ``min(128, max(16, ceil(n_train / 60)))``. Small datasets get small batches, so that a run
+    of a few dozen epochs takes enough steps: on digits (1438 training samples) 24 instead of
+    128 lifts sparse networks at 10% density from 0.948 (random growth) and 0.941 (strategic)
+    to 0.958 and 0.956 test accuracy after 30 epochs (seeds 0-2; docs/RESULTS.md). From 7621
+    samples on (MNIST: 60000) it is 128. The floor of 16 keeps strategic growth stable (batch
+    8 scattered it between seeds).
+
+    Examples
+    --------
+    >>> default_batch_size(1438), default_batch_size(60000), default_batch_size(200)
+    (24, 128, 16)
+    """
+    return min(_MAX_DEFAULT_BATCH, max(_MIN_DEFAULT_BATCH, math.ceil(n_train / _STEPS_PER_EPOCH)))
+
+
 def _resolve_for_data(config, data):
     layers = config.layers or (data.n_features, 256, 256, data.n_classes)
     if layers[0] != data.n_features or layers[-1] != data.n_classes:
@@ -650,7 +685,8 @@ def _resolve_for_data(config, data):
             f"layers={list(layers)}: {data.name} has {data.n_features} features and {data.n_classes} classes, "
             f"so the first size must be {data.n_features} and the last {data.n_classes}"
         )
-    return dataclasses.replace(config, layers=tuple(layers))
+    batch = config.batch_size or default_batch_size(len(data.y_train))
+    return dataclasses.replace(config, layers=tuple(layers), batch_size=batch)
 
 
 def _check_keep(keep):

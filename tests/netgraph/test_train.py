@@ -8,7 +8,7 @@ import torch
 from netgraph import NetgraphError, ParameterError, load_checkpoint
 from netgraph._version import __version__
 from netgraph.data import load
-from netgraph.train import TrainConfig, _reset_optimizer_state, method_label, parse_seeds, train_run
+from netgraph.train import TrainConfig, _reset_optimizer_state, default_batch_size, method_label, parse_seeds, train_run
 
 LAYERS = (8, 24, 16, 3)
 
@@ -445,3 +445,17 @@ def test_a_locked_run_directory_is_refused(tmp_path, data):
     assert list((tmp_path / "seed-0").iterdir()) == []
     train_run(_config(), tmp_path, seed=0, progress=False, data=data)
     assert not (tmp_path / "seed-0" / ".lock").exists()
+
+
+@pytest.mark.parametrize(("n_train", "batch"), [(1, 16), (960, 16), (1438, 24), (7620, 127), (7621, 128), (60000, 128)])
+def test_default_batch_size(n_train, batch):
+    assert default_batch_size(n_train) == batch
+
+
+def test_default_batch_size_is_resolved_from_the_data_and_recorded(tmp_path, data):
+    # 240 synthetic samples, test_size 0.2: 192 training samples -> the floor of 16
+    result = train_run(_config(batch_size=None, epochs=1), tmp_path, seed=0, progress=False, data=data)
+    assert result.params["batch_size"] == 16 and len(data.y_train) == 192
+    params = json.loads((tmp_path / "seed-0" / "params.json").read_text())
+    assert params["config"]["batch_size"] == 16
+    assert TrainConfig().batch_size is None  # what you construct is what you get
