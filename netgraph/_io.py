@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "check_not_input", "file_kind", "TMP_SUFFIX"]
+__all__ = ["atomic_write", "check_not_input", "file_kind", "stat_input", "TMP_SUFFIX"]
 
 #: Suffix of the temporary files :func:`atomic_write` creates (named ``.{name}.{random}.tmp``).
 TMP_SUFFIX = ".tmp"
@@ -49,6 +49,28 @@ def file_kind(mode):
         if test(mode):
             return word
     return "not a regular file"
+
+
+def stat_input(path, *, error, missing="no such file or directory"):
+    """``os.stat(path)`` of an input; a missing or unreadable path raises ``error`` naming it.
+
+    Callers check the kind of file from the result before opening anything (a FIFO would
+    block ``open``).
+
+    Examples
+    --------
+    >>> from netgraph.errors import CheckpointError
+    >>> stat_input("/nonexistent/net.pt", error=CheckpointError, missing="no such file")
+    Traceback (most recent call last):
+    ...
+    netgraph.errors.CheckpointError: /nonexistent/net.pt: no such file
+    """
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        raise error(f"{path}: {missing}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
 def _destination(path):

@@ -40,7 +40,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import RunLockedError
+from .errors import NetgraphError, RunLockedError
 
 try:
     import fcntl

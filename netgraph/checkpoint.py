@@ -23,7 +23,6 @@ pickle that would run code is refused before anything in it runs.
 """
 
 import json
-import os
 import pickle
 import pickletools
 import re
@@ -38,7 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._io import atomic_write, file_kind
+from ._io import atomic_write, file_kind, stat_input
 from ._version import __version__
 from .errors import CheckpointError, ParameterError
 from .model import ACTIVATIONS, SparseMLP
@@ -434,12 +433,7 @@ def _module_activation(module):
 
 def _check_readable(path):
     """Size and first bytes of a regular file; refuse anything else without opening it."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    st = stat_input(path, error=CheckpointError, missing="no such file")
     if stat.S_ISDIR(st.st_mode):
         raise CheckpointError(f"{path}: is a directory, expected a checkpoint file")
     if not stat.S_ISREG(st.st_mode):  # opening a FIFO would block until someone writes to it

@@ -60,7 +60,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._io import file_kind
+from ._io import file_kind, stat_input
 from ._validation import check_choice, check_random_state
 from .errors import NetgraphError, ParameterError
 
@@ -339,12 +339,7 @@ def _open_regular(path, what):
     ``os.stat`` first (opening a FIFO blocks, opening a device can have effects), then a
     non-blocking open and ``fstat`` of what was opened, in case the path changed in between.
     """
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise NetgraphError(f"{path}: no such {what.split()[-1]} file") from None
-    except OSError as exc:
-        raise NetgraphError(f"{path}: cannot be read: {exc.strerror or _one_line(exc)}") from None
+    mode = stat_input(path, error=NetgraphError, missing=f"no such {what.split()[-1]} file").st_mode
     _refuse_non_regular(path, mode, what)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))

@@ -18,6 +18,7 @@ import re
 import stat
 from pathlib import Path
 
+from .._io import file_kind, stat_input
 from ..errors import CheckpointError, ParameterError
 
 __all__ = ["resolve_checkpoints", "PATH_HELP"]
@@ -33,17 +34,10 @@ def _seed_key(path):
 
 def _expand(p):
     """The checkpoint files a path stands for."""
-    try:
-        st = os.stat(p)
-    except FileNotFoundError:
-        raise CheckpointError(f"{p}: no such file or directory") from None
-    except OSError as exc:
-        raise CheckpointError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+    st = stat_input(p, error=CheckpointError)
     if stat.S_ISREG(st.st_mode):
         return [p]
     if not stat.S_ISDIR(st.st_mode):
-        from .._io import file_kind
-
         raise CheckpointError(f"{p}: is {file_kind(st.st_mode)}, expected a checkpoint file or a folder")
     if (p / "final.pt").is_file():
         return [p / "final.pt"]
