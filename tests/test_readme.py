@@ -63,3 +63,13 @@ def test_readme_examples_run_as_written(tmp_path, monkeypatch, capsys):
     for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
         exec(compile(block, "README.md", "exec"), {})
     assert (tmp_path / "report" / "report.html").is_file() and (tmp_path / "analysis.json").is_file()
+
+
+def test_help_and_readme_agree_on_the_demo(capsys):
+    from netgraph.cli import main
+
+    assert main(["--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "about 20 s on 2 cores" in help_text and "about 20 s on 2 cores" in readme
+    assert "two-minute" not in help_text and "two-minute" not in readme
