@@ -45,10 +45,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from netgraph._validation import check_layer_sizes
+from netgraph.fileio import jsonable
+from netgraph.validation import check_layer_sizes
 
 from ._arrays import node_to_json, structure
-from ._results import jsonable, provenance
+from ._results import provenance
 
 __all__ = ["DriverNodes", "driver_nodes", "width_bound"]
 

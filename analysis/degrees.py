@@ -22,11 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netgraph._validation import check_choice
+from netgraph.validation import check_choice
+from netgraph.fileio import jsonable
 from netgraph.errors import ParameterError
 
 from ._arrays import node_to_json, structure
-from ._results import frozen_array, jsonable, provenance
+from ._results import frozen_array, provenance
 
 __all__ = [
     "DegreeDistribution",

@@ -41,14 +41,13 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from netgraph._io import atomic_write
-from netgraph._validation import check_random_state
-from netgraph._version import __version__
+from netgraph.fileio import atomic_write, jsonable
+from netgraph.validation import check_random_state
+from netgraph import __version__
 from netgraph.errors import ParameterError
 
 from . import plotting
 from ._arrays import structure
-from ._results import jsonable
 from .controllability import driver_nodes
 from .degrees import compare_power_law, degree_distribution, input_connectivity, layer_summary
 from ._results import frozen_array

@@ -48,11 +48,12 @@ import networkx as nx
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from netgraph._validation import check_choice, check_positive_int, check_random_state
+from netgraph.validation import check_choice, check_positive_int, check_random_state
+from netgraph.fileio import jsonable
 from netgraph.errors import ArchitectureMismatchError, ParameterError
 
 from ._arrays import MASK_LIMIT, structure
-from ._results import frozen_array, jsonable, provenance
+from ._results import frozen_array, provenance
 
 __all__ = [
     "Jaccard",

@@ -62,7 +62,22 @@ _LAZY = {
 
 # submodules reachable as attributes (``netgraph.edits``) without an explicit import
 _SUBMODULES = {
-    "checkpoint", "convert", "model", "export", "cli", "data", "edits", "evolution", "growth", "pruning", "topology", "train",
+    "checkpoint",
+    "cli",
+    "convert",
+    "data",
+    "edits",
+    "errors",
+    "evolution",
+    "export",
+    "fileio",
+    "growth",
+    "model",
+    "pruning",
+    "study",
+    "topology",
+    "train",
+    "validation",
 }
 
 

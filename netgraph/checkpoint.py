@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._io import atomic_write, file_kind, stat_input
+from .fileio import atomic_write, file_kind, stat_input
 from ._version import __version__
 from .errors import CheckpointError, ParameterError
 from .model import ACTIVATIONS, SparseMLP

@@ -60,8 +60,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._io import file_kind, stat_input
-from ._validation import check_choice, check_random_state
+from .fileio import file_kind, stat_input
+from .validation import check_choice, check_random_state
 from .errors import NetgraphError, ParameterError
 
 __all__ = ["Dataset", "load", "read_idx", "DATASETS"]

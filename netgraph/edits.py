@@ -36,7 +36,7 @@ import numbers
 import numpy as np
 import torch
 
-from ._validation import check_choice, check_random_state
+from .validation import check_choice, check_random_state
 from .convert import graph_to_checkpoint
 from .errors import GraphContractError, ParameterError
 from .growth import DEFAULT_INIT, DEFAULT_INIT_SCALE, GROWTH_STRATEGIES, choose_growth, new_weight_values

@@ -39,12 +39,12 @@ import numbers
 import numpy as np
 import torch
 
-from ._validation import check_choice, check_random_state
+from .validation import check_choice, check_random_state
 from .errors import ParameterError
 from .growth import DEFAULT_INIT, GROWTH_STRATEGIES, choose_growth, new_weight_values
 from .pruning import PRUNING_CRITERIA, choose_prune
 
-__all__ = ["evolve_"]
+__all__ = ["evolve_", "reset_optimizer_state"]
 
 _WEIGHT_OPTIONS = ("init", "init_scale")
 
@@ -155,6 +155,44 @@ def _present_std(layer):
     present = layer.weight.detach().cpu().numpy()[layer.mask.detach().cpu().numpy()].astype(np.float64)
     std = float(present.std()) if present.size else 0.0
     return std if math.isfinite(std) else None
+
+
+@torch.no_grad()
+def reset_optimizer_state(optimizer, model, added_index):
+    """Zero per-weight optimizer state where a connection is absent or new (in place).
+
+    After :func:`evolve_` (or pruning), momentum and Adam moments of removed connections would
+    otherwise push their weights again, and a regrown connection would inherit the history of
+    the one that stood there before. Every state tensor of a layer's weight shape is
+    multiplied by the mask and zeroed at the regrown positions, so new edges start from rest.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+        Its ``state`` for each layer's ``weight`` is changed in place.
+    model : SparseMLP
+    added_index : sequence
+        Per layer, the flat (out x in) indices of regrown connections
+        (``evolve_``'s ``added_index``), or None.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from netgraph import SparseMLP
+    >>> net = SparseMLP([2, 1])
+    >>> opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    >>> net(torch.ones(1, 2)).sum().backward(); opt.step()
+    >>> reset_optimizer_state(opt, net, [torch.tensor([1])])
+    >>> opt.state[net.layers[0].weight]["momentum_buffer"].tolist()
+    [[1.0, 0.0]]
+    """
+    for layer, index in zip(model.layers, added_index):
+        state = optimizer.state.get(layer.weight, {})
+        for value in state.values():
+            if isinstance(value, torch.Tensor) and value.shape == layer.weight.shape:
+                value.mul_(layer.mask)
+                if index is not None and len(index):
+                    value.view(-1)[torch.as_tensor(index, device=value.device)] = 0
 
 
 def _put(tensor, idx, value):

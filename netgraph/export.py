@@ -35,8 +35,8 @@ from xml.sax.saxutils import escape
 import networkx as nx
 import numpy as np
 
-from ._io import atomic_write, check_not_input
-from ._validation import check_choice
+from .fileio import atomic_write, check_not_input
+from .validation import check_choice
 from .checkpoint import Checkpoint, as_checkpoint
 from .convert import graph_to_checkpoint, to_graph
 from .errors import CheckpointError, GraphContractError

@@ -51,7 +51,7 @@ import torch
 from scipy.special import log_ndtr
 from torch.nn import functional as F
 
-from ._validation import check_amount, check_choice, check_random_state
+from .validation import check_amount, check_choice, check_random_state
 from .errors import ParameterError
 
 __all__ = [

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._validation import check_choice, check_layer_sizes
+from .validation import check_choice, check_layer_sizes
 from .errors import ParameterError
 
 __all__ = ["SparseMLP", "MaskedLinear", "ACTIVATIONS"]

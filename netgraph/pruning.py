@@ -14,7 +14,7 @@ returning ascending distinct flat (row-major, out x in) indices of *present* con
   ties to even). An int ``amount`` is a total count, split between the sides in proportion
   to their sizes: ``k_pos = floor(amount * n_pos / n + 1/2)``, ``k_neg = amount - k_pos``.
 - ``"magnitude"`` -- the ``amount`` smallest ``|w|`` (a float is a fraction of the present
-  connections, rounded like :func:`netgraph._validation.check_amount`).
+  connections, rounded like :func:`netgraph.validation.check_amount`).
 
 Ties between equal values go to the lower flat index, so every criterion is deterministic.
 
@@ -45,7 +45,7 @@ import numbers
 import numpy as np
 import torch
 
-from ._validation import check_amount, check_choice
+from .validation import check_amount, check_choice
 from .errors import ParameterError
 
 __all__ = [

@@ -36,8 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_choice, check_positive_int, check_random_state
+from .validation import check_choice, check_positive_int, check_random_state
 from ._version import __version__
+from .fileio import jsonable
 from .errors import ParameterError
 
 __all__ = ["spawn_seeds", "default_workers", "run_grid", "GroupSummary", "summarize_group", "MIN_SHARES"]
@@ -293,8 +294,6 @@ class GroupSummary:
 
     def to_dict(self):
         """JSON-safe dict of every field (non-finite floats become None)."""
-        from analysis._results import jsonable
-
         return jsonable(dataclasses.asdict(self))
 
 

@@ -34,7 +34,7 @@ import numbers
 
 import torch
 
-from ._validation import check_layer_sizes, check_positive_int, check_random_state
+from .validation import check_layer_sizes, check_positive_int, check_random_state
 from .errors import ParameterError
 
 __all__ = ["set_density", "erdos_renyi_mask", "init_masks"]

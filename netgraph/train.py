@@ -54,12 +54,13 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ._io import atomic_write
+from .fileio import atomic_write, jsonable
 from ._lock import run_lock
-from ._validation import check_choice, check_layer_sizes
+from .validation import check_choice, check_layer_sizes
 from ._version import __version__
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .data import load
+from .evolution import reset_optimizer_state
 from .errors import CheckpointError, NetgraphError, ParameterError
 from .growth import DEFAULT_INIT_SCALE
 from .model import ACTIVATIONS, SparseMLP
@@ -89,7 +90,7 @@ _STEPS_PER_EPOCH = 60
 _MIN_DEFAULT_BATCH = 16
 _MAX_DEFAULT_BATCH = 128
 _EPOCH_FILE = re.compile(r"^epoch-(\d{3,})\.pt$")
-# temporary files of netgraph._io.atomic_write (".{name}.{random}.tmp") for the files of a run
+# temporary files of netgraph.fileio.atomic_write (".{name}.{random}.tmp") for the files of a run
 _TEMP_FILE = re.compile(r"^\.(?:params\.json|metrics\.json|final\.pt|epoch-\d{3,}\.pt)\.[A-Za-z0-9_]+\.tmp$")
 _EVAL_CHUNK = 8192
 
@@ -523,7 +524,7 @@ def _train_locked(config, run_dir, seed, data, device, fresh, torch_gen, np_gen,
         from .pruning import remove_dead_
 
         counts = remove_dead_(model)
-        final_meta["remove_dead"] = _json_safe(counts)
+        final_meta["remove_dead"] = jsonable(counts)
     save_checkpoint(model, run_dir / "final.pt", meta=final_meta)
     _write_metrics(run_dir, seed, config, rows, extra={"remove_dead": final_meta.get("remove_dead")})
     if keep == "last":  # e.g. a resumed run that had nothing left to train
@@ -888,20 +889,8 @@ def _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, i
         density = _scheduled_densities(config, density, initial_density)
         pruned = prune_to_density_(model, density, criterion=config.prune_criterion)
         removed = [r + int(p) for r, p in zip(removed, pruned)]
-    _reset_optimizer_state(optimizer, model, added_index)
+    reset_optimizer_state(optimizer, model, added_index)
     return removed, added
-
-
-@torch.no_grad()
-def _reset_optimizer_state(optimizer, model, added_index):
-    """Zero per-weight optimizer state (momentum, Adam moments) where a connection is absent or new."""
-    for layer, index in zip(model.layers, added_index):
-        state = optimizer.state.get(layer.weight, {})
-        for value in state.values():
-            if isinstance(value, torch.Tensor) and value.shape == layer.weight.shape:
-                value.mul_(layer.mask)
-                if index is not None and len(index):
-                    value.view(-1)[torch.as_tensor(index, device=value.device)] = 0
 
 
 # --------------------------------------------------------------------------- files
@@ -964,18 +953,6 @@ def _write_json(path, doc):
     with atomic_write(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, torch.Tensor | np.ndarray):
-        return _json_safe(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _progress_bar(progress, seed, epochs, n_batches, start):

@@ -70,7 +70,7 @@ def replace_marked(path, marker, body, *, header, title=None):
     The text outside the markers is kept. Without the markers the block is appended (after
     ``title``, if given); a missing file starts with ``header``. The write is atomic.
     """
-    from netgraph._io import atomic_write
+    from netgraph.fileio import atomic_write
 
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
     block = f"{start}\n{body.strip()}\n{end}"

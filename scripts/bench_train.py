@@ -31,7 +31,7 @@ from netgraph import SparseMLP  # noqa: E402
 from netgraph.evolution import evolve_  # noqa: E402
 from netgraph.growth import dense_gradients  # noqa: E402
 from netgraph.topology import init_masks  # noqa: E402
-from netgraph.train import _reset_optimizer_state  # noqa: E402
+from netgraph.evolution import reset_optimizer_state  # noqa: E402
 
 SIZES = [784, 1000, 1000, 1000, 10]
 BATCH = 128
@@ -97,7 +97,7 @@ def main(argv=None):
         def evolve(net=net, opt=opt, rng=rng, growth=growth):
             grads = dense_gradients(net, x, y) if growth == "gradient" else None
             stats = evolve_(net, zeta=0.3, criterion="set", growth=growth, rng=rng, grads=grads, init_scale=0.3)
-            _reset_optimizer_state(opt, net, [s["added_index"] for s in stats])
+            reset_optimizer_state(opt, net, [s["added_index"] for s in stats])
 
         before = net.n_connections()
         t = median_time(evolve, repeat=max(3, args.repeat // 2))

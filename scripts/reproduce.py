@@ -189,8 +189,8 @@ def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
         "machine": machine(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
-    from netgraph._io import atomic_write
-    from netgraph._version import __version__
+    from netgraph.fileio import atomic_write
+    from netgraph import __version__
 
     study["netgraph_version"] = __version__
     with atomic_write(part_dir / "study.json", "w", encoding="utf-8") as f:

@@ -83,8 +83,7 @@ def _print_table(r, out):
 
 def _run(args):
     from netgraph import to_graph
-    from netgraph._io import atomic_write, check_not_input
-    from analysis._results import jsonable
+    from netgraph.fileio import atomic_write, check_not_input, jsonable
 
     from ._paths import resolve_checkpoints
 

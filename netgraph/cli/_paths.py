@@ -18,7 +18,7 @@ import re
 import stat
 from pathlib import Path
 
-from .._io import file_kind, stat_input
+from ..fileio import file_kind, stat_input
 from ..errors import CheckpointError, ParameterError
 
 __all__ = ["resolve_checkpoints", "PATH_HELP"]

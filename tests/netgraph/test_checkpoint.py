@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn.utils import prune
 
 from netgraph import CheckpointError, ParameterError, load_checkpoint, save_checkpoint, to_graph
-from netgraph._version import __version__
+from netgraph import __version__
 from netgraph.checkpoint import Checkpoint, as_checkpoint
 
 

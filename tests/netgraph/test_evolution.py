@@ -4,7 +4,7 @@ import torch
 
 from netgraph import SparseMLP
 from netgraph.errors import ParameterError
-from netgraph.evolution import evolve_
+from netgraph.evolution import evolve_, reset_optimizer_state
 from netgraph.growth import dense_gradients
 from netgraph.topology import init_masks
 
@@ -167,3 +167,13 @@ def test_fallback_uses_the_std_before_removal_and_leaves_other_layers_alone():
         assert torch.equal(stats[l]["added_index"], added[l])
         assert torch.equal(net.layers[l].weight.detach().view(-1)[added[l]], values[l])
     assert values[2].abs().sum() == 0  # what the old code gave the emptied layer
+
+
+def test_reset_optimizer_state_zeroes_absent_and_regrown_positions():
+    from netgraph import SparseMLP
+
+    net = SparseMLP([2, 2], masks=[torch.tensor([[True, False], [True, True]])])
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    opt.state[net.layers[0].weight]["momentum_buffer"] = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    reset_optimizer_state(opt, net, [torch.tensor([3])])
+    assert opt.state[net.layers[0].weight]["momentum_buffer"].tolist() == [[1.0, 0.0], [3.0, 0.0]]

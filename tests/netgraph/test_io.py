@@ -1,11 +1,11 @@
-"""Atomic writes never destroy what is not a regular file of ours (netgraph._io)."""
+"""Atomic writes never destroy what is not a regular file of ours (netgraph.fileio)."""
 
 import os
 import stat
 
 import pytest
 
-from netgraph._io import atomic_write, check_not_input
+from netgraph.fileio import atomic_write, check_not_input
 from netgraph.errors import NetgraphError, OutputError
 
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from netgraph import NetgraphError, ParameterError, load_checkpoint
-from netgraph._version import __version__
+from netgraph import __version__
 from netgraph.data import load
-from netgraph.train import TrainConfig, _reset_optimizer_state, default_batch_size, method_label, parse_seeds, train_run
+from netgraph.train import TrainConfig, default_batch_size, method_label, parse_seeds, train_run
 
 LAYERS = (8, 24, 16, 3)
 
@@ -157,16 +157,6 @@ def test_momentum_is_zero_where_connections_are_absent(tmp_path, data):
         buf = state[2 * l]["momentum_buffer"]  # parameters are weight, bias per layer
         assert torch.count_nonzero(buf[~torch.from_numpy(mask)]) == 0
         assert torch.count_nonzero(buf) > 0
-
-
-def test_reset_optimizer_state_zeroes_absent_and_regrown_positions():
-    from netgraph import SparseMLP
-
-    net = SparseMLP([2, 2], masks=[torch.tensor([[True, False], [True, True]])])
-    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
-    opt.state[net.layers[0].weight]["momentum_buffer"] = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
-    _reset_optimizer_state(opt, net, [torch.tensor([3])])
-    assert opt.state[net.layers[0].weight]["momentum_buffer"].tolist() == [[1.0, 0.0], [3.0, 0.0]]
 
 
 def test_seeds_differ_and_repeat(tmp_path, data):

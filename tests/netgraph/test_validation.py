@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from netgraph._validation import check_amount, check_choice, check_random_state
+from netgraph.validation import check_amount, check_choice, check_random_state
 from netgraph.errors import NetgraphError, ParameterError
 
 
@@ -36,7 +36,7 @@ def test_random_state_passes_generators_through():
 def test_atomic_write_keeps_old_file_on_error_and_uses_normal_permissions(tmp_path):
     import os
 
-    from netgraph._io import atomic_write
+    from netgraph.fileio import atomic_write
 
     target = tmp_path / "f.txt"
     with atomic_write(target, "w") as f:

@@ -1,4 +1,4 @@
-"""Safe file writes (torch-free): atomic replacement that never destroys what is not a file of ours.
+"""Files and JSON (torch-free, shared by netgraph and analysis): safe writes, input checks, JSON-safe values.
 
 :func:`atomic_write` writes into a temporary file beside the destination and renames it onto
 the destination only once everything is written, so readers never see a half-written file
@@ -6,10 +6,14 @@ and an interrupted write leaves the old file intact. Where the destination is a 
 link, the link is kept and its target is replaced (atomically, in the target's folder); a
 destination that exists but is not a regular file (a FIFO, a device such as ``/dev/null``, a
 socket, a directory) is refused instead of being replaced by a file. A replaced file keeps
-its permission bits. :func:`check_not_input` refuses an output path that is one of the inputs.
+its permission bits. :func:`check_not_input` refuses an output path that is one of the inputs,
+:func:`stat_input` checks an input before anything opens it, and :func:`jsonable` turns
+results into values :func:`json.dump` writes as strict JSON.
 """
 
 import contextlib
+import math
+import numbers
 import os
 import stat
 import tempfile
@@ -17,7 +21,7 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "check_not_input", "file_kind", "stat_input", "TMP_SUFFIX"]
+__all__ = ["atomic_write", "check_not_input", "file_kind", "jsonable", "stat_input", "TMP_SUFFIX"]
 
 #: Suffix of the temporary files :func:`atomic_write` creates (named ``.{name}.{random}.tmp``).
 TMP_SUFFIX = ".tmp"
@@ -186,3 +190,33 @@ def check_not_input(output, inputs, *, name="output"):
                 f"{name} {out} is the input file itself; writing it would destroy its own source. "
                 "Choose another output file"
             )
+
+
+def jsonable(value):
+    """Recursively turn a value into one :func:`json.dump` writes as strict JSON.
+
+    Mappings become dicts with string keys, tuples and lists lists, arrays and tensors (anything
+    with a ``tolist()`` method) lists, numpy scalars Python numbers, and non-finite floats None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({"a": np.arange(3), "b": (np.float64(0.5), float("nan")), 1: np.bool_(True)})
+    {'a': [0, 1, 2], 'b': [0.5, None], '1': True}
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if type(value).__name__ == "bool_":  # numpy's bool is no numbers.Integral
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if callable(getattr(value, "tolist", None)):  # numpy arrays, torch tensors
+        return jsonable(value.tolist())
+    return value
