@@ -14,6 +14,8 @@ which networkx clears on every structural edit; weights are never cached.
 - similarity: :func:`edge_jaccard`, :func:`node_jaccard`, :func:`aligned_jaccard`,
   :func:`chance_jaccard`, :func:`aligned_chance_jaccard`, :func:`similarity_matrix`, :func:`common_subnetwork`,
   :func:`common_subnetwork_curve`;
+- groups of networks (one configuration across seeds): :func:`summarize_group`
+  (:class:`GroupSummary`), the summary every comparison of a report carries;
 - reports: :func:`build_report`, :func:`write_report`, :func:`load_metrics`;
 - plots: :mod:`analysis.plotting`.
 
@@ -29,6 +31,7 @@ Examples
 from .controllability import DriverNodes, driver_nodes, width_bound
 from .degrees import DegreeDistribution, LayerSummary, compare_power_law, degree_distribution, input_connectivity, layer_summary
 from .report import SimilarityReport, build_report, load_metrics, write_report
+from .summary import MIN_SHARES, GroupSummary, summarize_group
 from .similarity import (
     CommonSubnetworkCurve,
     Jaccard,
@@ -66,6 +69,9 @@ __all__ = [
     "similarity_matrix",
     "common_subnetwork",
     "common_subnetwork_curve",
+    "GroupSummary",
+    "summarize_group",
+    "MIN_SHARES",
     "SimilarityReport",
     "build_report",
     "write_report",

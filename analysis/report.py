@@ -4,8 +4,10 @@
 and methods): per network its layer summary, degree distributions, input connectivity map,
 driver nodes against the width bound and, when a ``metrics.json`` sits beside its checkpoint,
 the training curves; per group of networks (one group per ``meta["method"]`` unless ``groups``
-names them) the raw, node and aligned Jaccard matrices with chance levels and the
-common-subnetwork size against ``min_share``. Networks of different architectures are never
+names them) the raw, node and aligned Jaccard matrices with chance levels, the
+common-subnetwork size against ``min_share`` and the group's
+:class:`~analysis.GroupSummary` (:func:`~analysis.summarize_group`, computed from the same
+matrices and alignments: every pair is aligned once). Networks of different architectures are never
 compared edge by edge: the report lists which cannot be. What cannot be computed (a degree
 distribution too narrow for a power-law fit, a ``metrics.json`` of the wrong shape) becomes a
 note, not an error.
@@ -51,7 +53,9 @@ from ._arrays import structure
 from .controllability import driver_nodes
 from .degrees import compare_power_law, degree_distribution, input_connectivity, layer_summary
 from ._results import frozen_array
-from .similarity import SimilarityMatrix, common_subnetwork_curve, similarity_matrix
+from ._results import provenance as _provenance
+from .similarity import SimilarityMatrix, aligned_jaccard, common_subnetwork_curve, similarity_matrix
+from .summary import _summarize
 
 __all__ = ["SimilarityReport", "build_report", "write_report", "load_metrics"]
 
@@ -103,7 +107,11 @@ class NetworkAnalysis:
 class Comparison:
     """Similarity of a group of networks of one architecture.
 
-    ``groups[i]`` is the group of ``labels[i]``. ``seed_pairs`` is None unless two networks of
+    ``groups[i]`` is the group of ``labels[i]``. ``summary`` is the group's
+    :class:`~analysis.GroupSummary` (:func:`~analysis.summarize_group` of these networks): the
+    group means the page states come from it, and the chance level of the ``aligned`` matrix
+    is, pair by pair, the aligned Jaccard of the pair's random networks drawn for it, so its
+    mean is ``summary.aligned_null["overall"]``. ``seed_pairs`` is None unless two networks of
     different groups record the same seed; then ``{"same_seed": {"n_pairs", "edge_mean",
     "chance_mean", "pairs"}, "different_seed": {"n_pairs", "edge_mean", "chance_mean"}}`` over
     the pairs of networks of different groups (both seeds known), ``pairs`` listing label pairs.
@@ -118,9 +126,16 @@ class Comparison:
     aligned: object
     edge_by_layer: tuple
     curve: object
+    summary: object = None
     seed_pairs: dict | None = None
 
     def to_dict(self):
+        aligned = None
+        if self.aligned is not None:
+            aligned = self.aligned.to_dict()
+            aligned["provenance"] = _provenance(
+                "build_report", aligned_chance="per pair: the aligned Jaccard of its two random networks (summarize_group)"
+            )
         return jsonable(
             {
                 "name": self.name,
@@ -129,9 +144,10 @@ class Comparison:
                 "layer_sizes": self.layer_sizes,
                 "edge": self.edge.to_dict(),
                 "node": self.node.to_dict(),
-                "aligned": None if self.aligned is None else self.aligned.to_dict(),
+                "aligned": aligned,
                 "edge_by_layer": [m.to_dict() for m in self.edge_by_layer],
                 "common_subnetwork": self.curve.to_dict(),
+                "summary": None if self.summary is None else self.summary.to_dict(),
                 "seed_pairs": self.seed_pairs,
             }
         )
@@ -328,8 +344,12 @@ def _analyse_network(G, label, group, source, metrics, *, power_law):
     )
 
 
-def _matrices(graphs, labels, *, aligned, say, rng=None):
-    """Edge, node, aligned and per-block edge matrices of graphs of one architecture."""
+def _matrices(graphs, labels, *, aligned, say):
+    """Edge, node and per-block edge matrices of graphs of one architecture, and every pair aligned once.
+
+    ``"pairs"`` maps ``(a, b)``, ``a < b``, to :func:`aligned_jaccard` of graphs ``a`` and ``b``
+    (None without alignment); the comparisons and their summaries read their pairs from it.
+    """
     n_blocks = len(structure(graphs[0]).layered.sizes) - 1
     out = {
         "edge": similarity_matrix(graphs, kind="edge", labels=labels),
@@ -338,9 +358,10 @@ def _matrices(graphs, labels, *, aligned, say, rng=None):
     }
     if aligned and len(graphs) > 1:
         say(f"aligning {len(graphs) * (len(graphs) - 1) // 2} pairs of networks")
-        out["aligned"] = similarity_matrix(graphs, kind="aligned", labels=labels, rng=rng)
+        k = len(graphs)
+        out["pairs"] = {(a, b): aligned_jaccard(graphs[a], graphs[b]) for a in range(k) for b in range(a + 1, k)}
     else:
-        out["aligned"] = None
+        out["pairs"] = None
     return out
 
 
@@ -387,24 +408,55 @@ def _seed_pairs(edge, groups, seeds):
     }
 
 
-def _compare(name, graphs, full, ids, groups, seeds):
-    """The comparison of ``graphs`` (positions ``ids`` within the matrices ``full``).
+def _compare(name, graphs, full, ids, groups, seeds, analyses, rng):
+    """The comparison of ``graphs`` (positions ``ids`` within the matrices ``full``), with its summary.
 
-    ``groups`` and ``seeds`` are per member of ``full``, like ``graphs``.
+    ``groups``, ``seeds`` and ``analyses`` (:class:`NetworkAnalysis`) are per member of ``full``,
+    like ``graphs``. The summary reuses the matrices, the aligned pairs and the per-network
+    analyses, and draws the random networks of its aligned baseline from ``rng``.
     """
     sub = [graphs[i] for i in ids]
+    labels = [full["edge"].labels[i] for i in ids]
     edge = _sub(full["edge"], ids)
+    edge_by_layer = tuple(_sub(m, ids) for m in full["layers"])
+    curve = common_subnetwork_curve(sub, labels=labels)
     sub_groups = tuple(groups[i] for i in ids)
+    pairs = full["pairs"]
+    nets = [analyses[i] for i in ids]
+    summary, null = _summarize(
+        sub,
+        method=name,
+        aligned=pairs is not None,
+        rng=rng,
+        pairs=None if pairs is None else [pairs[(a, b)] for n, a in enumerate(ids) for b in ids[n + 1 :]],
+        edge=edge,
+        edge_by_layer=edge_by_layer,
+        curve=curve,
+        layer_summaries=[net.summary for net in nets],
+        drivers=[net.drivers for net in nets],
+        input_degrees=[net.degrees_out[0].degrees for net in nets],
+    )
+    aligned = None
+    if pairs is not None:
+        values = np.eye(len(ids))
+        for n, a in enumerate(ids):
+            for m, b in enumerate(ids[n + 1 :], start=n + 1):
+                values[n, m] = values[m, n] = pairs[(a, b)].value
+        chance = np.where(np.isnan(null), edge.chance, null)  # the diagonal: the raw chance level
+        aligned = SimilarityMatrix(
+            values=frozen_array(values), chance=frozen_array(chance), kind="aligned", labels=tuple(labels)
+        )
     return Comparison(
         name=name,
-        labels=tuple(full["edge"].labels[i] for i in ids),
+        labels=tuple(labels),
         groups=sub_groups,
         layer_sizes=structure(sub[0]).layered.sizes,
         edge=edge,
         node=_sub(full["node"], ids),
-        aligned=_sub(full["aligned"], ids),
-        edge_by_layer=tuple(_sub(m, ids) for m in full["layers"]),
-        curve=common_subnetwork_curve(sub, labels=[full["edge"].labels[i] for i in ids]),
+        aligned=aligned,
+        edge_by_layer=edge_by_layer,
+        curve=curve,
+        summary=summary,
         seed_pairs=_seed_pairs(edge, sub_groups, [seeds[i] for i in ids]),
     )
 
@@ -446,7 +498,8 @@ def build_report(
         Training metrics per graph; default: read ``metrics.json`` beside each source (a file
         that :func:`load_metrics` rejects is ignored, with a note).
     aligned : bool, optional
-        Compute aligned Jaccard matrices (the slowest part).
+        Align every pair of networks of an architecture, once (the slowest part); every
+        comparison reads its aligned values from that one pass.
     power_law : bool, optional
         Compare power-law and lognormal fits of the degrees when ``powerlaw`` is installed
         (:func:`~analysis.compare_power_law`; a network whose degrees cannot be fitted gets a
@@ -454,8 +507,12 @@ def build_report(
     progress : callable, optional
         Called with a short message before each step.
     rng : None, int or numpy.random.Generator, optional
-        Randomness of the aligned chance level (random networks aligned like the real ones);
-        an int is recorded in the provenance.
+        Randomness of the aligned chance level (random networks aligned like the real ones,
+        see :mod:`analysis.summary`). An int seeds every comparison alike, so a comparison's
+        ``summary`` equals ``summarize_group(its graphs, method=its name, rng=rng)``, which is
+        what ``netgraph demo`` prints and ``scripts/reproduce.py`` records; a Generator (or
+        None) is one stream, drawn from comparison after comparison. An int is recorded in the
+        provenance.
 
     Returns
     -------
@@ -495,7 +552,9 @@ def build_report(
                 metrics.append(None)
                 metric_notes.append(f"Training curves of {label} skipped, its metrics file is ignored: {exc}")
     say = progress or (lambda message: None)
-    gen = check_random_state(rng)
+    # an int (or SeedSequence) seeds every comparison alike, as summarize_group(..., rng=rng) would;
+    # None or a Generator is one stream, drawn from comparison after comparison
+    seed = check_random_state(rng) if rng is None or isinstance(rng, np.random.Generator) else rng
     have_powerlaw = False
     if power_law:
         try:
@@ -548,12 +607,13 @@ def build_report(
         say(f"comparing {len(ids)} networks of {_arch(sizes)}")
         full[sizes] = (
             ids,
-            _matrices([graphs[i] for i in ids], [labels[i] for i in ids], aligned=aligned, say=say, rng=gen),
+            _matrices([graphs[i] for i in ids], [labels[i] for i in ids], aligned=aligned, say=say),
         )
 
     def compare(name, sizes, sub):
         """The comparison of the networks ``sub`` (ids) of architecture ``sizes``."""
         members, mats = full[sizes]
+        say(f"summarising {name} ({len(sub)} networks)")
         return _compare(
             name,
             [graphs[i] for i in members],
@@ -561,6 +621,8 @@ def build_report(
             [members.index(i) for i in sub],
             [groups[i] for i in members],
             [seeds[i] for i in members],
+            [networks[i] for i in members],
+            seed,
         )
 
     for group, ids in by_group.items():
@@ -639,8 +701,9 @@ _EXPLAIN = {
     ),
     "aligned chance": (
         "aligned chance",
-        "the aligned Jaccard of random networks with the same per-block edge counts, aligned the same way: "
-        "alignment lifts random networks above the raw chance level.",
+        "the aligned Jaccard of random networks with the same per-block edge counts, aligned the same way "
+        "(one random network per network, aligned pair by pair): alignment lifts random networks above the raw "
+        "chance level.",
     ),
     "node J": (
         "node J",
@@ -901,17 +964,18 @@ def _html(report, figs):
         parts.append("<h2>Similarity</h2>")
         rows = []
         for c in report.comparisons:
+            s = c.summary  # the group means, as summarize_group states them
             rows.append(
                 [
                     c.name,
                     len(c.labels),
-                    c.edge.mean,
-                    c.edge.mean_chance,
-                    None if c.aligned is None else c.aligned.mean,
-                    None if c.aligned is None else c.aligned.mean_chance,
+                    s.edge["overall"],
+                    s.edge_chance["overall"],
+                    None if c.aligned is None else s.aligned["overall"],
+                    None if c.aligned is None else s.aligned_null["overall"],
                     c.node.mean,
                     c.node.mean_chance,
-                    int(c.curve.edges[-1]),
+                    s.common_edges["1.0"],
                 ]
             )
         parts.append(

@@ -64,7 +64,7 @@ from .fileio import file_kind, stat_input
 from .validation import check_choice, check_random_state
 from .errors import NetgraphError, ParameterError
 
-__all__ = ["Dataset", "load", "read_idx", "DATASETS"]
+__all__ = ["Dataset", "load", "read_idx", "find_idx_files", "DATASETS"]
 
 #: Built-in dataset names (plus ``"csv:PATH"``).
 DATASETS = ("digits", "mnist", "fashion-mnist", "synthetic")
@@ -366,6 +366,45 @@ def _check_load(name, test_size):
     return name, test_size
 
 
+def find_idx_files(directory):
+    """The four IDX files of an MNIST-style dataset in ``directory``, as :func:`load` finds them.
+
+    Each file is looked for under its standard name, raw or gzipped, with ``-idx`` or ``.idx``
+    (``train-images-idx3-ubyte``, ``train-images.idx3-ubyte.gz``, ...). Nothing is read: use
+    this to decide whether ``load("mnist", data_dir=directory)`` has files to read.
+
+    Parameters
+    ----------
+    directory : str or Path
+
+    Returns
+    -------
+    dict
+        ``{"train_images", "train_labels", "test_images", "test_labels"}`` -> the Path found,
+        or None where the file is missing. A regular file is preferred; else whatever exists
+        under one of the names (a FIFO, a folder), which :func:`load` then refuses by name.
+
+    Raises
+    ------
+    ParameterError
+        If ``directory`` is not a str or path-like.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "t10k-labels-idx1-ubyte.gz").write_bytes(b"")
+    >>> {key: path and path.name for key, path in find_idx_files(d).items()}
+    {'train_images': None, 'train_labels': None, 'test_images': None, 'test_labels': 't10k-labels-idx1-ubyte.gz'}
+    >>> all(find_idx_files(d / "missing").values())
+    False
+    """
+    if not isinstance(directory, str | os.PathLike):
+        raise ParameterError(f"directory={directory!r}: expected a path (str or Path)")
+    directory = Path(directory)
+    return {key: _find_idx(directory, stem) for key, stem in _IDX_FILES.items()}
+
+
 def _find_idx(directory, stem):
     dotted = stem.replace("-idx", ".idx")
     candidates = [directory / c for c in (stem, stem + ".gz", dotted, dotted + ".gz")]
@@ -377,7 +416,7 @@ def _load_idx_dataset(name, data_dir):
     directory = Path(data_dir) if data_dir is not None else Path("data") / name
     if directory.exists() and not directory.is_dir():
         raise NetgraphError(f"{name}: data_dir {directory} is not a directory; name the directory holding the IDX files")
-    found = {key: _find_idx(directory, stem) for key, stem in _IDX_FILES.items()}
+    found = find_idx_files(directory)
     missing = [_IDX_FILES[key] for key, path in found.items() if path is None]
     if missing:
         where = "does not exist" if not directory.is_dir() else "lacks " + ", ".join(missing)

@@ -1,4 +1,4 @@
-"""Seed studies: a grid of training configurations × seeds, run in worker processes, and summarised.
+"""Seed studies: a grid of training configurations × seeds, run in worker processes.
 
 :func:`run_grid` trains every configuration with every seed (:func:`netgraph.train.train_run`)
 into ``OUT/<method label>/seed-S/``, in parallel worker processes when ``workers > 1``. Each
@@ -7,44 +7,37 @@ worker uses one torch thread (``torch.set_num_threads(1)``), so ``workers`` proc
 explicitly or drawn with :func:`spawn_seeds` from a :class:`numpy.random.SeedSequence`; every
 run records its seed (``params.json``, checkpoint ``meta``).
 
-:func:`summarize_group` compares the final networks of one configuration across seeds: mean
-pairwise edge Jaccard per block and overall, raw, at the chance level of independent random
-masks of the same densities, after NNSTD neuron alignment (:func:`analysis.aligned_jaccard`) and
-the aligned Jaccard of random masks with the same per-block edge counts (alignment raises
-random masks above chance too, so that is its baseline); the common subnetwork at several
-``min_share`` with its chance expectation; driver nodes against the width bound; degree
-statistics.
+:func:`pruning_window` is the default pruning schedule of a study's pruned configurations;
+:func:`summarize_runs` aggregates the runs of one configuration over seeds (test accuracy mean
+± std, connections, compression against dense). How alike the final networks are is measured
+by :func:`analysis.summarize_group` (or :func:`analysis.build_report`, which states it for
+every group it compares).
 
 Examples
 --------
->>> import networkx as nx
->>> G = nx.DiGraph([((0, 0), (1, 0)), ((0, 1), (1, 1)), ((1, 0), (2, 0)), ((1, 1), (2, 0))])
->>> H = nx.relabel_nodes(G, {(1, 0): (1, 1), (1, 1): (1, 0)})  # hidden neurons swapped
->>> s = summarize_group([G, H], method="demo", rng=0)
->>> s.edge["overall"], s.aligned["overall"], s.common_edges
-(0.3333333333333333, 1.0, {'1.0': 2, '0.8': 2})
+>>> pruning_window(50)
+(10, 40)
+>>> seeds, entropy = spawn_seeds(2, entropy=7)
+>>> len(seeds), entropy
+(2, 7)
 """
 
 import dataclasses
 import math
 import numbers
 import os
-import time
+import statistics
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .validation import check_choice, check_positive_int, check_random_state
-from ._version import __version__
+from .validation import check_choice, check_positive_int
 from .fileio import jsonable
 from .errors import ParameterError
 
-__all__ = ["spawn_seeds", "default_workers", "run_grid", "GroupSummary", "summarize_group", "MIN_SHARES"]
-
-#: ``min_share`` values at which :func:`summarize_group` reports the common subnetwork.
-MIN_SHARES = (1.0, 0.8)
+__all__ = ["spawn_seeds", "default_workers", "run_grid", "pruning_window", "RunsSummary", "summarize_runs"]
 
 
 def spawn_seeds(n, *, entropy=None):
@@ -218,208 +211,133 @@ def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None,
     return results
 
 
-# --------------------------------------------------------------------------- summarising
+# --------------------------------------------------------------------------- study design and outcome
+
+
+def pruning_window(epochs):
+    """The epochs between which a study's gradual magnitude pruning runs by default.
+
+    About the middle 60% of training: ``start = max(1, round(0.2 * epochs))``,
+    ``end = max(start, round(0.8 * epochs))`` for 10 or more epochs, so the network trains a
+    fifth of the time before pruning and a fifth after it; shorter runs prune from epoch 1 to
+    ``epochs - 1``, leaving one epoch after the last step. ``netgraph demo`` and
+    ``scripts/reproduce.py`` pass these as ``TrainConfig(prune_start=..., prune_end=...)``.
+
+    Parameters
+    ----------
+    epochs : int
+        Epochs of the runs, at least 2.
+
+    Returns
+    -------
+    tuple of int
+        ``(prune_start, prune_end)``.
+
+    Raises
+    ------
+    ParameterError
+        If ``epochs`` is not an int >= 2 (a schedule needs an epoch to prune after).
+
+    Examples
+    --------
+    >>> pruning_window(50), pruning_window(10), pruning_window(4), pruning_window(2)
+    ((10, 40), (2, 8), (1, 3), (1, 1))
+    """
+    check_positive_int(epochs, name="epochs")
+    if epochs < 2:
+        raise ParameterError(f"epochs={epochs!r}: a pruning schedule needs at least 2 epochs")
+    epochs = int(epochs)
+    if epochs >= 10:
+        start = max(1, round(0.2 * epochs))
+        return start, max(start, round(0.8 * epochs))
+    return 1, epochs - 1
 
 
 @dataclass(frozen=True)
-class GroupSummary:
-    """Cross-seed structure of the final networks of one configuration.
-
-    Jaccard dicts map ``"overall"`` and ``"0"``, ``"1"``, ... (block ``l -> l + 1``) to the mean
-    over the pairs of networks.
+class RunsSummary:
+    """Test accuracy and size of the runs of one configuration across seeds (see :func:`summarize_runs`).
 
     Attributes
     ----------
     method : str
-    n_networks : int
-    seeds : list
-    layer_sizes : list of int
-    connections : list of float
-        Mean connections per block.
-    total_connections : float
-    density : float
-        Mean overall density.
-    edge, edge_chance : dict
-        Raw edge Jaccard and its chance level: ``d1 d2 / (d1 + d2 - d1 d2)`` per block; overall,
-        the expected intersection of random masks summed over the blocks (so blocks of different
-        densities, e.g. a dense output layer, are accounted for) over the expected union.
-    aligned, aligned_null : dict
-        Jaccard after NNSTD alignment of the hidden neurons, and the same for random masks with
-        the same edge count per block (one random pair per pair of networks).
-    common_edges : dict
-        ``str(min_share)`` -> edges present in at least ``ceil(min_share * k)`` networks.
-    common_edges_chance : dict
-        The expected number for independent random masks of the networks' per-block densities.
-    common_curve, common_curve_chance : dict
-        The same for every ``min_share`` ``t / k``, ``t = 1 .. k`` (keys ``f"{t / k:.3g}"``).
-    input_correlation : float
-        Mean pairwise Pearson correlation of the input units' out-degrees (which inputs keep
-        connections): inputs are the same units in every run, so this compares them without any
-        permutation symmetry (nan when a network's input degrees are all equal, e.g. dense).
-    driver_fraction, driver_shortfall : float
-        Mean ``N_D / N`` and mean ``N_D`` minus the width bound.
-    layer_shortfall : list of float
-        Mean shortfall per layer.
-    degrees : dict
-        Means over the networks of :class:`analysis.LayerSummary` fields (``in_mean``,
-        ``in_std``, ``in_max``, ``out_mean``, ``out_std``, ``out_max``, ``n_isolated``), per layer.
-    seconds : float
-        Time taken by the summary.
-    netgraph_version : str
+    seeds : list of int
+    test_accuracy : list of float
+        Final test accuracy of each run, in the given order.
+    accuracy_mean, accuracy_std : float
+        Mean and sample standard deviation (``statistics.stdev``; 0.0 for one run).
+    connections_mean : float
+        Mean connections of the final networks.
+    dense_connections : int
+        Connections of the dense network of these layer sizes.
+    compression : float
+        ``dense_connections / connections_mean``.
+    run_seconds : list of float
+        Wall time of each run.
     """
 
     method: str
-    n_networks: int
     seeds: list
-    layer_sizes: list
-    connections: list
-    total_connections: float
-    density: float
-    edge: dict
-    edge_chance: dict
-    aligned: dict
-    aligned_null: dict
-    common_edges: dict
-    common_edges_chance: dict
-    common_curve: dict
-    common_curve_chance: dict
-    input_correlation: float
-    driver_fraction: float
-    driver_shortfall: float
-    layer_shortfall: list
-    degrees: dict
-    seconds: float = 0.0
-    netgraph_version: str = __version__
-    parameters: dict = field(default_factory=dict)
+    test_accuracy: list
+    accuracy_mean: float
+    accuracy_std: float
+    connections_mean: float
+    dense_connections: int
+    compression: float
+    run_seconds: list
 
     def to_dict(self):
         """JSON-safe dict of every field (non-finite floats become None)."""
         return jsonable(dataclasses.asdict(self))
 
 
-def _binom_tail(k, t, p):
-    """P(Binomial(k, p) >= t)."""
-    return sum(math.comb(k, i) * p**i * (1 - p) ** (k - i) for i in range(t, k + 1))
-
-
-def summarize_group(graphs, *, method=None, rng=None):
-    """Cross-seed similarity, controllability and degree statistics of one configuration.
+def summarize_runs(results):
+    """Aggregate the runs of one configuration over seeds: accuracy mean ± std, connections, compression.
 
     Parameters
     ----------
-    graphs : sequence of networkx.DiGraph
-        Layered graphs of one architecture (e.g. the ``final.pt`` of each seed, via
-        :func:`netgraph.to_graph`), at least two.
-    method : str, optional
-        Name of the group; default ``meta["method"]`` of the first graph.
-    rng : None, int or numpy.random.Generator, optional
-        Draws the random masks of the aligned baseline.
+    results : sequence of netgraph.train.RunResult
+        Runs of one method label and one architecture (anything with ``method``, ``seed``,
+        ``layer_sizes``, ``final_test_accuracy``, ``final_connections`` and ``seconds``).
 
     Returns
     -------
-    GroupSummary
+    RunsSummary
 
     Raises
     ------
     ParameterError
-        If fewer than two graphs are given.
-    ArchitectureMismatchError
-        If the layer sizes differ.
+        If ``results`` is empty or mixes method labels or layer sizes.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Run
+    >>> runs = [Run(method="m", seed=s, layer_sizes=(4, 3, 2), final_test_accuracy=a,
+    ...             final_connections=(6, 3), seconds=1.0) for s, a in ((0, 0.9), (1, 0.8))]
+    >>> r = summarize_runs(runs)
+    >>> round(r.accuracy_mean, 4), round(r.accuracy_std, 4), r.connections_mean, r.dense_connections, r.compression
+    (0.85, 0.0707, 9, 18, 2.0)
     """
-    from analysis import (
-        aligned_jaccard,
-        common_subnetwork_curve,
-        degree_distribution,
-        driver_nodes,
-        layer_summary,
-        random_like,
-        similarity_matrix,
+    if isinstance(results, str) or not isinstance(results, list | tuple) or not results:
+        raise ParameterError(f"results={results!r}: expected a non-empty list of RunResult")
+    methods = sorted({str(r.method) for r in results})
+    if len(methods) > 1:
+        raise ParameterError(f"results mix the methods {methods}; summarise one configuration at a time")
+    shapes = sorted({tuple(r.layer_sizes) for r in results})
+    if len(shapes) > 1:
+        raise ParameterError(f"results mix the layer sizes {[list(x) for x in shapes]}; summarise one architecture at a time")
+    sizes = shapes[0]
+    accs = [r.final_test_accuracy for r in results]
+    conns = [sum(r.final_connections) for r in results]
+    dense = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    mean_conns = statistics.mean(conns)
+    return RunsSummary(
+        method=methods[0],
+        seeds=[r.seed for r in results],
+        test_accuracy=accs,
+        accuracy_mean=statistics.mean(accs),
+        accuracy_std=statistics.stdev(accs) if len(accs) > 1 else 0.0,
+        connections_mean=mean_conns,
+        dense_connections=dense,
+        compression=dense / mean_conns if mean_conns else math.inf,
+        run_seconds=[r.seconds for r in results],
     )
-    from analysis._arrays import structure
-
-    t0 = time.perf_counter()
-    if not isinstance(graphs, list | tuple) or len(graphs) < 2:
-        raise ParameterError(f"graphs: {len(graphs) if isinstance(graphs, list | tuple) else graphs!r}; need >= 2 graphs")
-    rng = check_random_state(rng)
-    k = len(graphs)
-    if method is None:
-        method = (graphs[0].graph.get("meta") or {}).get("method") or "(no method)"
-    raw = similarity_matrix(graphs, kind="edge")  # also checks that the architectures match
-    structs = [structure(G) for G in graphs]
-    sizes = list(structs[0].layered.sizes)
-    n_blocks = len(sizes) - 1
-    edge = {"overall": raw.mean}
-    chance = {}
-    for l in range(n_blocks):
-        m = similarity_matrix(graphs, kind="edge", layer=l)
-        edge[str(l)], chance[str(l)] = m.mean, m.mean_chance
-    randoms = [random_like(G, rng=rng) for G in graphs]
-    aligned_vals, null_vals = [], []
-    for a in range(k):
-        for b in range(a + 1, k):
-            aligned_vals.append(_aligned_values(aligned_jaccard(graphs[a], graphs[b])))
-            null_vals.append(_aligned_values(aligned_jaccard(randoms[a], randoms[b])))
-    aligned = _mean_dict(aligned_vals)
-    aligned_null = _mean_dict(null_vals)
-
-    summaries = [layer_summary(G) for G in graphs]
-    curve = common_subnetwork_curve(graphs)
-    possible = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
-    chance["overall"] = raw.mean_chance  # block by block: a dense block counts as shared
-    densities = [np.mean([s.density[l] for s in summaries]) for l in range(n_blocks)]
-    common, common_chance = {}, {}
-    for share in MIN_SHARES:
-        t = max(1, math.ceil(share * k - 1e-9))
-        common[str(share)] = int(curve.edges[t - 1])
-        common_chance[str(share)] = float(sum(p * _binom_tail(k, t, d) for p, d in zip(possible, densities)))
-    curve_edges = {f"{t / k:.3g}": int(curve.edges[t - 1]) for t in range(1, k + 1)}
-    curve_chance = {
-        f"{t / k:.3g}": float(sum(p * _binom_tail(k, t, d) for p, d in zip(possible, densities))) for t in range(1, k + 1)
-    }
-    drivers = [driver_nodes(G) for G in graphs]
-    input_deg = [np.asarray(degree_distribution(G, direction="out", layer=0).degrees, dtype=float) for G in graphs]
-    corr = []
-    for a in range(k):
-        for b in range(a + 1, k):
-            if input_deg[a].std() > 0 and input_deg[b].std() > 0:
-                corr.append(float(np.corrcoef(input_deg[a], input_deg[b])[0, 1]))
-            else:
-                corr.append(math.nan)
-    degrees = {}
-    for key in ("in_mean", "in_std", "in_max", "out_mean", "out_std", "out_max", "n_isolated"):
-        values = np.array([getattr(s, key) for s in summaries], dtype=float)
-        degrees[key] = values.mean(axis=0).tolist()
-    return GroupSummary(
-        method=str(method),
-        n_networks=k,
-        seeds=[(G.graph.get("meta") or {}).get("seed") for G in graphs],
-        layer_sizes=sizes,
-        connections=np.mean([s.connections for s in summaries], axis=0).tolist(),
-        total_connections=float(np.mean([s.total_connections for s in summaries])),
-        density=float(np.mean([s.total_density for s in summaries])),
-        edge=edge,
-        edge_chance=chance,
-        aligned=aligned,
-        aligned_null=aligned_null,
-        common_edges=common,
-        common_edges_chance=common_chance,
-        common_curve=curve_edges,
-        common_curve_chance=curve_chance,
-        input_correlation=float(np.mean(corr)),
-        driver_fraction=float(np.mean([d.fraction for d in drivers])),
-        driver_shortfall=float(np.mean([d.shortfall for d in drivers])),
-        layer_shortfall=np.mean([d.layer_shortfall for d in drivers], axis=0).tolist(),
-        degrees=degrees,
-        seconds=time.perf_counter() - t0,
-        parameters={"min_shares": list(MIN_SHARES), "aligned_null": "one random mask per network, same edge count per block"},
-    )
-
-
-def _aligned_values(j):
-    out = {"overall": j.value}
-    out.update({str(l): v for l, v in enumerate(j.layer_values)})
-    return out
-
-
-def _mean_dict(rows):
-    return {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}

@@ -37,7 +37,7 @@ import torch
 from .validation import check_layer_sizes, check_positive_int, check_random_state
 from .errors import ParameterError
 
-__all__ = ["set_density", "erdos_renyi_mask", "init_masks"]
+__all__ = ["set_density", "expected_density", "erdos_renyi_mask", "init_masks"]
 
 
 def set_density(n_in, n_out, epsilon):
@@ -69,6 +69,54 @@ def set_density(n_in, n_out, epsilon):
     """
     n_in, n_out, epsilon = _check_set_args(n_in, n_out, epsilon)
     return min(1.0, epsilon * (n_in + n_out) / (n_in * n_out))
+
+
+def expected_density(layer_sizes, *, epsilon=None, density=None):
+    """Expected overall density of :func:`init_masks` with these options.
+
+    With ``epsilon``, each layer's connections are present with its own probability
+    :func:`set_density`, so the overall density is
+    :math:`\\sum_l p_l n_l n_{l+1} / \\sum_l n_l n_{l+1}` (a dense layer, ``p`` clipped to 1,
+    counts in full); with ``density`` it is ``density``; with neither (dense layers) 1.0. The
+    masks drawn have this density in expectation (their connection counts are binomial).
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Widths from inputs to outputs.
+    epsilon : float, optional
+        SET's ε.
+    density : float, optional
+        The connection probability of every layer. Give at most one of the two.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        If both ``epsilon`` and ``density`` are given, or the sizes or values are invalid.
+
+    Examples
+    --------
+    >>> expected_density([784, 1000, 1000, 1000, 10], epsilon=20)
+    0.04498210450966356
+    >>> expected_density([64, 256, 256, 10], density=0.1), expected_density([3, 2])
+    (0.1, 1.0)
+    """
+    sizes = check_layer_sizes(layer_sizes)
+    if epsilon is not None and density is not None:
+        raise ParameterError(
+            f"epsilon={epsilon!r}, density={density!r}: give at most one of epsilon and density"
+        )
+    if density is not None:
+        return _check_density(density)
+    if epsilon is None:
+        return 1.0
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    present = sum(set_density(a, b, epsilon) * a * b for a, b in pairs)
+    return present / sum(a * b for a, b in pairs)
 
 
 def erdos_renyi_mask(n_in, n_out, *, epsilon=None, density=None, rng=None):

@@ -8,7 +8,10 @@ in parallel worker processes (``--workers``). Then, per configuration: test accu
 std over seeds), connections, compression against dense, mean pairwise edge Jaccard of the
 final networks (raw, chance level, after NNSTD alignment, aligned random baseline) per block and
 overall, common subnetwork at min_share 1.0 and 0.8, driver nodes against the width bound and
-degree statistics (``netgraph.study.summarize_group``).
+degree statistics: each method's ``analysis.GroupSummary``, as the similarity report
+(``analysis.build_report``, ``rng=0``) states it, and ``netgraph.study.summarize_runs``.
+What stays here is what is specific to the paper: the configurations, its claims and the
+rendering of docs/RESULTS.md.
 
 Writes ``OUT/<dataset>/study.json`` (every number, configurations, seeds, timings), the HTML
 similarity report ``OUT/<dataset>/report/report.html`` (``analysis.write_report``), figures in
@@ -31,7 +34,6 @@ import math
 import os
 import platform
 import shlex
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -68,19 +70,10 @@ MNIST = {
 # --------------------------------------------------------------------------- configurations
 
 
-def initial_density(layers, topology):
-    """Overall density of the initial topology (Erdős–Rényi with ``density`` or SET's ``epsilon``)."""
-    possible = [a * b for a, b in zip(layers[:-1], layers[1:])]
-    if "density" in topology:
-        return float(topology["density"])
-    from netgraph.topology import set_density
-
-    present = sum(set_density(a, b, topology["epsilon"]) * a * b for a, b in zip(layers[:-1], layers[1:]))
-    return present / sum(possible)
-
-
 def build_configs(spec, *, epochs, data_dir=None):
     """Dense baseline plus growth x pruning; pruning is GMP to half the initial density."""
+    from netgraph.study import pruning_window
+    from netgraph.topology import expected_density
     from netgraph.train import TrainConfig
 
     common = {
@@ -91,11 +84,10 @@ def build_configs(spec, *, epochs, data_dir=None):
         "batch_size": spec["batch_size"],
         "epochs": epochs,
     }
-    target = round(initial_density(spec["layers"], spec["topology"]) / 2, 6)
+    target = round(expected_density(spec["layers"], **spec["topology"]) / 2, 6)
     prune = {}
-    if epochs >= 2:
-        start = max(1, round(0.2 * epochs)) if epochs >= 10 else 1
-        end = max(start, round(0.8 * epochs)) if epochs >= 10 else epochs - 1
+    if epochs >= 2:  # a pruning schedule needs an epoch to prune after
+        start, end = pruning_window(epochs)
         prune = {"target_density": target, "prune_start": start, "prune_end": end}
     configs = [TrainConfig(**common)]
     for growth in GROWTHS:
@@ -110,8 +102,10 @@ def build_configs(spec, *, epochs, data_dir=None):
 
 def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
     from analysis import build_report, write_report
-    from netgraph import to_graph
-    from netgraph.study import run_grid, summarize_group
+    from netgraph import __version__, to_graph
+    from netgraph.fileio import atomic_write
+    from netgraph.study import run_grid, summarize_runs
+    from netgraph.topology import expected_density
 
     part_dir = out / spec["dataset"]
     configs = build_configs(spec, epochs=epochs, data_dir=data_dir)
@@ -135,68 +129,60 @@ def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
         trained = before.get("trained_runs", len(results))
     epoch_seconds = sum(row["seconds"] for r in results for row in r.epochs)
 
+    # one analysis: the report compares every method's seeds (its group summaries are the study's numbers)
     t1 = time.perf_counter()
-    graphs, sources = [], []
-    for r in results:
-        path = Path(r.out_dir) / "final.pt"
-        graphs.append(to_graph(path))
-        sources.append(str(path))
-    dense_possible = sum(a * b for a, b in zip(spec["layers"][:-1], spec["layers"][1:]))
+    sources = [str(Path(r.out_dir) / "final.pt") for r in results]
+    graphs = [to_graph(path) for path in sources]
+    log(f"  similarity report over {len(graphs)} networks")
+    report = build_report(graphs, sources=sources, aligned=True, progress=lambda m: log(f"    {m}"), rng=0)
+    summaries = {c.name: c.summary for c in report.comparisons}
+    paths = write_report(report, part_dir / "report")
+    report_seconds = time.perf_counter() - t1
+
     rows = []
-    for c in configs:
-        idx = [k for k, r in enumerate(results) if r.method == c.method]
-        accs = [results[k].final_test_accuracy for k in idx]
-        log(f"  summarising {c.method} ({len(idx)} networks)")
-        summary = summarize_group([graphs[k] for k in idx], method=c.method, rng=0) if len(idx) > 1 else None
-        conns = [sum(results[k].final_connections) for k in idx]
+    run_summaries = [summarize_runs([r for r in results if r.method == c.method]) for c in configs]
+    for c, runs in zip(configs, run_summaries):
+        summary = summaries.get(c.method)  # None for a single seed: nothing to compare
         rows.append(
             {
                 "method": c.method,
                 "config": c.to_dict(),
-                "seeds": [results[k].seed for k in idx],
-                "test_accuracy": accs,
-                "accuracy_mean": statistics.mean(accs),
-                "accuracy_std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
-                "connections_mean": statistics.mean(conns),
-                "compression": dense_possible / statistics.mean(conns),
-                "run_seconds": [results[k].seconds for k in idx],
+                "seeds": runs.seeds,
+                "test_accuracy": runs.test_accuracy,
+                "accuracy_mean": runs.accuracy_mean,
+                "accuracy_std": runs.accuracy_std,
+                "connections_mean": runs.connections_mean,
+                "compression": runs.compression,
+                "run_seconds": runs.run_seconds,
                 "summary": None if summary is None else summary.to_dict(),
             }
         )
-    summary_seconds = time.perf_counter() - t1
-
-    t2 = time.perf_counter()
-    log(f"  similarity report over {len(graphs)} networks")
-    report = build_report(graphs, sources=sources, aligned=True, progress=lambda m: log(f"    {m}"), rng=0)
-    paths = write_report(report, part_dir / "report")
-    report_seconds = time.perf_counter() - t2
+    summary_seconds = sum(s.seconds for s in summaries.values())
 
     study = {
         "dataset": spec["dataset"],
         "layers": list(spec["layers"]),
         "topology": spec["topology"],
-        "initial_density": initial_density(spec["layers"], spec["topology"]),
-        "dense_connections": dense_possible,
+        "initial_density": expected_density(spec["layers"], **spec["topology"]),
+        "dense_connections": run_summaries[0].dense_connections,
         "epochs": epochs,
         "seeds": seeds,
         "workers": workers,
         "rows": rows,
         "trained_runs": trained,
         "report_html": str(paths["html"]),
+        # the group summaries are computed within the report: "summaries" is part of "report"
         "seconds": {"training": train_seconds, "epochs_sum": epoch_seconds, "summaries": summary_seconds,
-                    "report": report_seconds},
+                    "report": report_seconds, "summaries_in_report": True},
         "command": " ".join(shlex.quote(a) for a in ["python", "scripts/reproduce.py", *sys.argv[1:]]),
         "machine": machine(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "netgraph_version": __version__,
     }
-    from netgraph.fileio import atomic_write
-    from netgraph import __version__
-
-    study["netgraph_version"] = __version__
     with atomic_write(part_dir / "study.json", "w", encoding="utf-8") as f:
         json.dump(study, f, indent=1, allow_nan=False)
-    log(f"{spec['dataset']}: training {train_seconds:.0f} s, summaries {summary_seconds:.0f} s, "
-        f"report {report_seconds:.0f} s; wrote {part_dir / 'study.json'} and {paths['html']}")
+    log(f"{spec['dataset']}: training {train_seconds:.0f} s, similarity report {report_seconds:.0f} s "
+        f"(group summaries {summary_seconds:.0f} s of it); wrote {part_dir / 'study.json'} and {paths['html']}")
     return study
 
 
@@ -339,6 +325,11 @@ def _dense_layer_note(study, prune_config):
             f"brings every layer to the same target density {prune_config['target_density']:g}, that layer included.")
 
 
+def _pruned(config):
+    # "pruning" is resolved ("gmp") in configurations recorded resolved; a target density implies it
+    return bool(config.get("pruning") or config.get("target_density") is not None)
+
+
 def _prune_scope(prune_config):
     # configurations recorded before the prune_scope option existed pruned every layer to one density
     return prune_config.get("prune_scope", "uniform")
@@ -356,6 +347,13 @@ def _training_text(study):
     return text
 
 
+def _analysis_text(sec):
+    if sec.get("summaries_in_report"):
+        return f"similarity report {sec['report']:.0f} s (group summaries {sec['summaries']:.0f} s of it)"
+    # studies recorded before the summaries moved into the report timed them apart
+    return f"summaries {sec['summaries']:.0f} s, similarity report {sec['report']:.0f} s"
+
+
 def _rel(path, base):
     return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
 
@@ -371,7 +369,7 @@ def render_part(study, figure_files, command, md_dir):
     n_blocks = len(study["layers"]) - 1
     sec = study["seconds"]
     cfg = rows[1]["config"]
-    pr = next((r["config"] for r in rows if r["config"]["pruning"]), None)
+    pr = next((r["config"] for r in rows if _pruned(r["config"])), None)
     lines = [
         f"### {name}: {layers}, {topo}",
         "",
@@ -383,7 +381,7 @@ def render_part(study, figure_files, command, md_dir):
               if _prune_scope(pr) == "proportional" else "per layer")
            + f" between epochs {pr['prune_start']} and {pr['prune_end']}" if pr else "")
         + f". {study['workers']} worker process(es) on {study['machine']}: training {_training_text(study)}, "
-        f"summaries {sec['summaries']:.0f} s, similarity report {sec['report']:.0f} s. "
+        + _analysis_text(sec) + ". "
         f"Report: `{_rel(Path(study['report_html']), ROOT)}` (not committed)." + _dense_layer_note(study, pr),
         "",
         "| method | test accuracy (mean ± std) | connections | compression vs dense | driver fraction | shortfall above bound | isolated hidden | input-degree corr. |",
@@ -611,6 +609,7 @@ def parse_args(argv):
 
 
 def main(argv=None):
+    from netgraph.data import find_idx_files
     from netgraph.train import parse_seeds
 
     args = parse_args(argv)
@@ -629,10 +628,7 @@ def main(argv=None):
             run_part(DIGITS, out=out, seeds=seeds, epochs=epochs, workers=args.workers, resume=args.resume,
                      data_dir=None, log=log)
         if not args.skip_mnist:
-            if args.data_dir and all(
-                any((Path(args.data_dir) / f"{stem}{ext}").is_file() for ext in ("", ".gz"))
-                for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-            ):
+            if args.data_dir and all(find_idx_files(args.data_dir).values()):
                 seeds = parse_seeds(args.mnist_seeds or ("0-1" if args.quick else MNIST["seeds"]))
                 epochs = args.mnist_epochs or (1 if args.quick else MNIST["epochs"])
                 run_part(MNIST, out=out, seeds=seeds, epochs=epochs, workers=args.workers, resume=args.resume,

@@ -1,7 +1,10 @@
 """Import hygiene: analysis never pulls in torch; the console script is installed."""
 
 import subprocess
+from pathlib import Path
 import sys
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_analysis_and_errors_do_not_import_torch():
@@ -13,3 +16,54 @@ def test_analysis_and_errors_do_not_import_torch():
 def test_python_dash_m_runs_the_cli():
     out = subprocess.run([sys.executable, "-m", "netgraph", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("netgraph ")
+
+
+def _imports(path):
+    """``(module, name)`` for every import in a file (name is None for ``import module``)."""
+    import ast
+
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, None) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # relative: resolve against the file's package
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, module] if module else base)
+            found.extend((module, alias.name) for alias in node.names)
+    return found
+
+
+def _private_use(module, name, other):
+    """Whether an import reaches into package ``other``'s private modules or names."""
+    parts = module.split(".")
+    if parts[0] != other:
+        return False
+    if any(p.startswith("_") and not p.startswith("__") for p in parts[1:]):
+        return True
+    return name is not None and name.startswith("_") and not name.startswith("__")
+
+
+def test_no_package_imports_another_packages_private_parts():
+    """netgraph, analysis and scripts use each other only through public modules and names."""
+    rules = {"analysis": ("netgraph",), "netgraph": ("analysis",), "scripts": ("netgraph", "analysis")}
+    bad = []
+    for folder, others in rules.items():
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for module, name in _imports(path):
+                for other in others:
+                    if _private_use(module, name, other):
+                        bad.append(f"{path.relative_to(ROOT)}: {module}" + (f" import {name}" if name else ""))
+    assert bad == []
+
+
+def test_analysis_never_imports_torch_even_lazily():
+    bad = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "analysis").rglob("*.py"))
+        if any(m == "torch" or m.startswith("torch.") for m, _ in _imports(path))
+    ]
+    assert bad == []

@@ -3,8 +3,9 @@
 Trains random and strategic growth, both with gradual magnitude pruning, on scikit-learn's
 bundled digits (64-256-256-10 at 10% density, offline) for a few seeds, compares the final
 networks across seeds (raw and aligned edge Jaccard against their chance levels, common
-subnetworks, driver nodes) and writes the HTML similarity report. The full study is
-``scripts/reproduce.py``.
+subnetworks, driver nodes) and writes the HTML similarity report. The printed table is read
+from that report (each method's :class:`analysis.GroupSummary`), so its numbers are the
+report's. The full study is ``scripts/reproduce.py``.
 """
 
 import sys
@@ -44,10 +45,10 @@ def register(subparsers):
 
 
 def _configs(epochs):
+    from ..study import pruning_window
     from ..train import TrainConfig
 
-    start = max(1, round(0.2 * epochs)) if epochs >= 10 else 1
-    end = max(start, round(0.8 * epochs)) if epochs >= 10 else epochs - 1
+    start, end = pruning_window(epochs)
     return [
         TrainConfig(
             dataset="digits",
@@ -67,7 +68,7 @@ def _configs(epochs):
 
 def _run(args):
     from ..errors import ParameterError
-    from ..study import default_workers, run_grid, summarize_group
+    from ..study import default_workers, run_grid, summarize_runs
     from ..train import parse_seeds
 
     seeds = parse_seeds(args.seeds)
@@ -104,19 +105,19 @@ def _run(args):
 
     files = [Path(r.out_dir) / "final.pt" for r in results]
     graphs = [to_graph(p) for p in files]
+    say("similarity report:")
+    # one computation: the table below prints each method's summary from the report
+    report = build_report(graphs, sources=[str(p) for p in files], progress=lambda m: say(f"  {m}"), rng=0)
+    summaries = {c.name: c.summary for c in report.comparisons}
     print(f"{'method':<16} {'test accuracy':>15} {'connections':>11} {'edge J':>7} {'chance':>7} {'aligned J':>9} {'aligned random':>14}")
     for c in configs:
-        idx = [k for k, r in enumerate(results) if r.method == c.method]
-        accs = [results[k].final_test_accuracy for k in idx]
-        mean = sum(accs) / len(accs)
-        std = (sum((a - mean) ** 2 for a in accs) / (len(accs) - 1)) ** 0.5
-        s = summarize_group([graphs[k] for k in idx], method=c.method, rng=0)
+        runs = summarize_runs([r for r in results if r.method == c.method])
+        s = summaries[c.method]
         print(
-            f"{c.method:<16} {mean:>8.4f} ± {std:.3f} {s.total_connections:>11,.0f} {s.edge['overall']:>7.3f} "
-            f"{s.edge_chance['overall']:>7.3f} {s.aligned['overall']:>9.3f} {s.aligned_null['overall']:>14.3f}"
+            f"{c.method:<16} {runs.accuracy_mean:>8.4f} ± {runs.accuracy_std:.3f} {s.total_connections:>11,.0f} "
+            f"{s.edge['overall']:>7.3f} {s.edge_chance['overall']:>7.3f} {s.aligned['overall']:>9.3f} "
+            f"{s.aligned_null['overall']:>14.3f}"
         )
-    say("similarity report:")
-    report = build_report(graphs, sources=[str(p) for p in files], progress=lambda m: say(f"  {m}"), rng=0)
     paths = write_report(report, out / "report")
     say(f"done in {time.perf_counter() - t0:.0f} s")
     print(f"report: {paths['html']}")

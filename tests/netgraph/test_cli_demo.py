@@ -7,10 +7,22 @@ import pytest
 from netgraph.cli import main
 
 
-def test_demo_writes_runs_and_report(tmp_path, capsys):
+def test_demo_writes_runs_and_report(tmp_path, capsys, monkeypatch):
+    import analysis.report
+
+    summaries = []
+    real = analysis.report._summarize
+
+    def counting(graphs, **kwargs):
+        summaries.append(kwargs["method"])
+        return real(graphs, **kwargs)
+
+    monkeypatch.setattr(analysis.report, "_summarize", counting)
     out = tmp_path / "demo"
     argv = ["demo", "--out", str(out), "--seeds", "0-1", "--epochs", "2", "--workers", "1"]
     assert main(argv) == 0
+    # one computation: each comparison of the report is summarised once, and the printed table reads it
+    assert summaries == ["random+prune", "strategic+prune", "all methods"]
     captured = capsys.readouterr()
     lines = captured.out.strip().splitlines()
     assert lines[-1] == f"report: {out / 'report' / 'report.html'}"
@@ -29,6 +41,15 @@ def test_demo_writes_runs_and_report(tmp_path, capsys):
     assert list((out / "report").glob("*.png"))
     # pruned to half the 10% density: 0.05 of 64*256 + 256*256 + 256*10 = 4224 connections
     assert "4,224" in lines[1]
+    # the printed table is the report's: same edge, chance, aligned and aligned random numbers
+    for line, comparison in zip(lines[1:3], report["comparisons"]):
+        s = comparison["summary"]
+        assert comparison["name"] == line.split()[0] == s["method"]
+        printed = line.split()[-4:]
+        stated = [s["edge"]["overall"], s["edge_chance"]["overall"], s["aligned"]["overall"], s["aligned_null"]["overall"]]
+        assert printed == [f"{x:.3f}" for x in stated]
+        assert comparison["aligned"]["mean_chance"] == s["aligned_null"]["overall"]  # the heatmap's chance line too
+        assert f"{s['total_connections']:,.0f}" in line
 
     # a second call reuses the finished runs and rewrites the report
     assert main(argv + ["--quiet"]) == 0

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from netgraph import NetgraphError, ParameterError
-from netgraph.data import load, read_idx
+from netgraph.data import find_idx_files, load, read_idx
 
 MNIST_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 
@@ -118,6 +118,32 @@ def test_mnist_missing_files_says_what_and_where(tmp_path):
     for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
         assert name in msg
     assert "never downloads" in msg and str(tmp_path) in msg and "--data-dir" in msg
+
+
+def test_find_idx_files_finds_what_load_reads(tiny_mnist):
+    found = find_idx_files(tiny_mnist)
+    assert {k: p.name for k, p in found.items()} == {
+        "train_images": "train-images-idx3-ubyte.gz",
+        "train_labels": "train-labels-idx1-ubyte.gz",
+        "test_images": "t10k-images-idx3-ubyte",
+        "test_labels": "t10k-labels-idx1-ubyte",
+    }
+    assert find_idx_files(str(tiny_mnist)) == found
+    # the dotted names some mirrors use are found too
+    (tiny_mnist / "t10k-labels-idx1-ubyte").rename(tiny_mnist / "t10k-labels.idx1-ubyte")
+    assert find_idx_files(tiny_mnist)["test_labels"].name == "t10k-labels.idx1-ubyte"
+    assert len(load("mnist", data_dir=tiny_mnist).y_test) == 2
+
+
+def test_find_idx_files_reports_missing_files(tmp_path):
+    assert find_idx_files(tmp_path / "nowhere") == dict.fromkeys(
+        ("train_images", "train_labels", "test_images", "test_labels")
+    )
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"")
+    found = find_idx_files(tmp_path)
+    assert found["train_images"] == tmp_path / "train-images-idx3-ubyte" and not all(found.values())
+    with pytest.raises(ParameterError, match="directory=None: expected a path"):
+        find_idx_files(None)
 
 
 def test_mnist_from_tiny_idx_files(tiny_mnist):

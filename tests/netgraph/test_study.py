@@ -1,28 +1,15 @@
-"""netgraph.study: seed spawning, the run grid (in and across processes) and group summaries."""
+"""netgraph.study: seed spawning, the run grid (in and across processes), the pruning window and run aggregates."""
 
 import json
 import math
+import statistics
+from types import SimpleNamespace
 
-import networkx as nx
 import pytest
 
-from netgraph.errors import ArchitectureMismatchError, ParameterError
-from netgraph.study import run_grid, spawn_seeds, summarize_group
+from netgraph.errors import ParameterError
+from netgraph.study import RunsSummary, pruning_window, run_grid, spawn_seeds, summarize_runs
 from netgraph.train import TrainConfig
-
-
-def _layered(edges, sizes):
-    """A layered graph with every node (isolated too) and the given (layer, i) -> (layer + 1, j) edges."""
-    G = nx.DiGraph()
-    for l, n in enumerate(sizes):
-        G.add_nodes_from(((l, i) for i in range(n)), layer=l)
-    G.add_edges_from(((l, i), (l + 1, j)) for l, i, j in edges)
-    return G
-
-
-# 2-2-1: inputs 0,1 -> hidden 0,1 (straight), both hidden -> output
-STRAIGHT = [(0, 0, 0), (0, 1, 1), (1, 0, 0), (1, 1, 0)]
-CROSSED = [(0, 0, 1), (0, 1, 0), (1, 0, 0), (1, 1, 0)]  # the same network with its hidden neurons swapped
 
 
 def test_spawn_seeds_is_reproducible_and_distinct():
@@ -39,65 +26,58 @@ def test_spawn_seeds_rejects_bad_counts(n):
         spawn_seeds(n)
 
 
-def test_summary_of_identical_networks():
-    G = _layered(STRAIGHT, (2, 2, 1))
-    s = summarize_group([G, G.copy()], method="same", rng=0)
-    assert s.edge == {"overall": 1.0, "0": 1.0, "1": 1.0}
-    # densities: block 0 holds 2 of 4 edges, block 1 2 of 2, overall 4 of 6
-    assert s.edge_chance["0"] == pytest.approx(0.5 / 1.5)
-    assert s.edge_chance["1"] == 1.0
-    # overall: expected intersection 4 * 0.5^2 + 2 * 1^2 = 3 edges of an expected union 2 + 2 + 2 + 2 - 3
-    assert s.edge_chance["overall"] == pytest.approx(3 / 5)
-    assert s.common_edges == {"1.0": 4, "0.8": 4}
-    # chance of an edge being in both random masks: 4 * 0.5^2 + 2 * 1^2
-    assert s.common_edges_chance["1.0"] == pytest.approx(3.0)
-    assert s.connections == [2.0, 2.0] and s.total_connections == 4.0 and s.density == pytest.approx(4 / 6)
-    assert s.input_correlation != s.input_correlation  # both inputs have out-degree 1: nan
-    # N = 5 nodes, maximum matching 2 (block 0) + 1 (block 1) -> N_D = 2, bound 2 + 0 + 0
-    assert s.driver_fraction == pytest.approx(2 / 5) and s.driver_shortfall == 0.0
-    assert s.degrees["in_mean"][1:] == [1.0, 2.0] and s.degrees["n_isolated"] == [0.0, 0.0, 0.0]
-
-
-def test_summary_aligns_permuted_hidden_neurons():
-    G, H = _layered(STRAIGHT, (2, 2, 1)), _layered(CROSSED, (2, 2, 1))
-    s = summarize_group([G, H], rng=0)
-    assert s.edge["0"] == 0.0 and s.edge["1"] == 1.0 and s.edge["overall"] == pytest.approx(2 / 6)
-    assert s.aligned == {"overall": 1.0, "0": 1.0, "1": 1.0}
-    assert s.common_edges == {"1.0": 2, "0.8": 2}
-    assert s.method == "(no method)" and s.n_networks == 2
-
-
-def test_summary_common_subnetwork_shares_with_five_networks():
-    base = [(0, 0, 0), (0, 1, 1), (1, 0, 0), (1, 1, 0)]
-    graphs = [_layered(base, (2, 2, 1)) for _ in range(4)] + [_layered(base[:3], (2, 2, 1))]
-    s = summarize_group(graphs, method="five", rng=0)
-    # edge (1,1)->(2,0) is in 4 of 5 graphs: out at min_share 1.0, in at 0.8 (ceil(0.8 * 5) = 4)
-    assert s.common_edges == {"1.0": 3, "0.8": 4}
-    assert s.common_curve == {"0.2": 4, "0.4": 4, "0.6": 4, "0.8": 4, "1": 3}
-    # random masks with block densities 0.5 (4 possible) and 0.9 (2 possible): 4 * 0.5^5 + 2 * 0.9^5
-    assert s.common_curve_chance["1"] == pytest.approx(4 * 0.5**5 + 2 * 0.9**5)
-    assert s.edge["overall"] == pytest.approx((6 * 1.0 + 4 * 0.75) / 10)
-
-
-def test_summary_to_dict_is_json_safe():
-    G, H = _layered(STRAIGHT, (2, 2, 1)), _layered(CROSSED, (2, 2, 1))
-    d = json.loads(json.dumps(summarize_group([G, H], method="m", rng=0).to_dict()))
-    assert d["method"] == "m" and d["aligned"]["overall"] == 1.0 and d["input_correlation"] is None
-    assert d["degrees"]["in_mean"][0] is None  # inputs have no in-degree
-    assert "netgraph_version" in d
+# the cross-seed summary of the final networks lives in analysis (tests/analysis/test_summary.py)
 
 
 @pytest.mark.parametrize(
-    "graphs, error, message",
+    "epochs, window",
+    [(2, (1, 1)), (3, (1, 2)), (9, (1, 8)), (10, (2, 8)), (11, (2, 9)), (30, (6, 24)), (50, (10, 40)), (200, (40, 160))],
+)
+def test_pruning_window(epochs, window):
+    start, end = pruning_window(epochs)
+    assert (start, end) == window
+    assert 1 <= start <= end < epochs  # at least one epoch before the first step and after the last
+
+
+@pytest.mark.parametrize("epochs", [0, 1, -3, 2.5, True, "10"])
+def test_pruning_window_rejects(epochs):
+    with pytest.raises(ParameterError, match="epochs="):
+        pruning_window(epochs)
+
+
+def _run(method="m", seed=0, acc=0.9, connections=(10, 5), sizes=(4, 5, 2), seconds=1.0):
+    return SimpleNamespace(
+        method=method, seed=seed, layer_sizes=sizes, final_test_accuracy=acc, final_connections=connections, seconds=seconds
+    )
+
+
+def test_summarize_runs_numbers():
+    runs = [_run(seed=0, acc=0.9, connections=(10, 5)), _run(seed=3, acc=0.8, connections=(8, 3), seconds=2.5)]
+    r = summarize_runs(runs)
+    assert isinstance(r, RunsSummary) and r.method == "m" and r.seeds == [0, 3]
+    assert r.test_accuracy == [0.9, 0.8] and r.run_seconds == [1.0, 2.5]
+    assert r.accuracy_mean == statistics.mean([0.9, 0.8]) and r.accuracy_std == statistics.stdev([0.9, 0.8])
+    assert r.connections_mean == 13 and r.dense_connections == 4 * 5 + 5 * 2 and r.compression == 30 / 13
+    assert json.loads(json.dumps(r.to_dict())) == r.to_dict()
+
+
+def test_summarize_runs_of_one_seed_has_no_spread():
+    r = summarize_runs([_run(acc=0.5)])
+    assert r.accuracy_std == 0.0 and r.accuracy_mean == 0.5 and r.compression == 2.0
+
+
+@pytest.mark.parametrize(
+    "results, message",
     [
-        ([], ParameterError, "need >= 2"),
-        ([_layered(STRAIGHT, (2, 2, 1))], ParameterError, "need >= 2"),
-        ([_layered(STRAIGHT, (2, 2, 1)), _layered([(0, 0, 0)], (2, 3, 1))], ArchitectureMismatchError, "cannot be compared edge by edge"),
+        ([], "non-empty list"),
+        ("runs", "non-empty list"),
+        ([_run(method="a"), _run(method="b")], r"mix the methods \['a', 'b'\]"),
+        ([_run(), _run(sizes=(4, 6, 2))], "mix the layer sizes"),
     ],
 )
-def test_summary_rejects(graphs, error, message):
-    with pytest.raises(error, match=message):
-        summarize_group(graphs)
+def test_summarize_runs_rejects(results, message):
+    with pytest.raises(ParameterError, match=message):
+        summarize_runs(results)
 
 
 def _configs():

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from netgraph.errors import ParameterError
-from netgraph.topology import erdos_renyi_mask, init_masks, set_density
+from netgraph.topology import erdos_renyi_mask, expected_density, init_masks, set_density
 
 
 @pytest.mark.parametrize(
@@ -74,8 +74,31 @@ def test_init_masks_per_layer_epsilon():
         (lambda: erdos_renyi_mask(3, 3, density=-0.1), "density=-0.1"),
         (lambda: init_masks([3, 2], epsilon=1, density=0.5), "at most one"),
         (lambda: init_masks([3], density=0.5), "at least two layers"),
+        (lambda: expected_density([3, 2], epsilon=1, density=0.5), "at most one"),
+        (lambda: expected_density([3], density=0.5), "at least two layers"),
+        (lambda: expected_density([3, 2], density=1.5), r"density=1.5, must be a number in \[0, 1\]"),
+        (lambda: expected_density([3, 2], epsilon=0), "epsilon=0"),
     ],
 )
 def test_bad_input(call, match):
     with pytest.raises(ParameterError, match=match):
         call()
+
+
+def test_expected_density_by_hand():
+    # epsilon 1 on 4-4-2: p = 8/16 = 0.5 (8 of 16 expected), then 6/8 = 0.75 (6 of 8): 14 of 24
+    assert expected_density([4, 4, 2], epsilon=1) == pytest.approx(14 / 24)
+    # epsilon 20 on MNIST's 784-1000-1000-1000-10: the 1000 -> 10 layer is dense (p clipped to 1)
+    sizes = [784, 1000, 1000, 1000, 10]
+    present = 20 * 1784 + 20 * 2000 + 20 * 2000 + 1000 * 10
+    assert expected_density(sizes, epsilon=20) == pytest.approx(present / (784000 + 2 * 1000000 + 10000))
+    assert expected_density([64, 256, 256, 10], density=0.1) == 0.1
+    assert expected_density([5, 3]) == 1.0  # neither: dense
+
+
+@pytest.mark.parametrize("options", [{"epsilon": 2}, {"epsilon": 30}, {"density": 0.2}, {}])
+def test_expected_density_is_what_init_masks_draws(options):
+    sizes = [60, 80, 40, 10]
+    counts = [sum(int(m.sum()) for m in init_masks(sizes, rng=seed, **options)) for seed in range(20)]
+    possible = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    assert np.mean(counts) / possible == pytest.approx(expected_density(sizes, **options), rel=0.02)
