@@ -64,6 +64,7 @@ _LAZY = {
 _SUBMODULES = {
     "checkpoint",
     "cli",
+    "config",
     "convert",
     "data",
     "edits",

@@ -67,13 +67,15 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
     growth : str, optional
         A name in :data:`~netgraph.growth.GROWTH_STRATEGIES`. ``"none"`` means a static
         topology: nothing is removed or added.
-    rng : None, int, SeedSequence or numpy.random.Generator, optional
-        Source of randomness (growth choices, then new weights).
+    rng : optional
+        Source of randomness (growth choices, then new weights): None, a seed or a Generator,
+        see :func:`netgraph.validation.check_random_state`.
     grads : sequence of torch.Tensor, optional
         One dense gradient per layer (see :func:`~netgraph.growth.dense_gradients`);
         required by ``growth="gradient"``.
     **growth_options
-        ``init`` (``"normal"`` or ``"zero"``; default by strategy: ``"zero"`` for gradient,
+        ``init`` (a name in :data:`~netgraph.growth.GROW_INITS`, ``"normal"`` or ``"zero"``;
+        default by strategy, :data:`~netgraph.growth.DEFAULT_INIT`: ``"zero"`` for gradient,
         ``"normal"`` otherwise), ``init_scale`` (default
         :data:`~netgraph.growth.DEFAULT_INIT_SCALE`, 0.3), and the strategy's own options
         (e.g. ``start_fraction`` for ``"strategic"``; options of other strategies are ignored).
@@ -98,8 +100,8 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         included), or missing or mismatched ``grads``.
     """
     _check_zeta(zeta)
-    check_choice(criterion, tuple(PRUNING_CRITERIA), name="criterion")
-    check_choice(growth, tuple(GROWTH_STRATEGIES), name="growth")
+    check_choice(criterion, PRUNING_CRITERIA, name="criterion")
+    check_choice(growth, GROWTH_STRATEGIES, name="growth")
     layers = list(model.layers)
     weight_opts = {k: growth_options.pop(k) for k in _WEIGHT_OPTIONS if k in growth_options}
     weight_opts.setdefault("init", DEFAULT_INIT[growth])
@@ -115,7 +117,7 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         return [dict(removed=0, added=0, removed_index=empty, added_index=empty) for _ in layers]
 
     # the spread before removal, for layers that keep no survivors (or only identical ones)
-    before = [_present_std(layer) if weight_opts["init"] == "normal" else None for layer in layers]
+    before = [_present_std(layer) for layer in layers]
     removed = []
     for layer in layers:
         idx = choose_prune(layer.weight, layer.mask, zeta, criterion=criterion)

@@ -20,10 +20,15 @@ connection. Its options are its keyword-only parameters besides ``rng`` and ``gr
 - ``"none"`` -- no growth.
 
 :func:`choose_growth` validates and dispatches; :func:`new_weight_values` draws the weights of
-the grown connections; :func:`dense_gradients` computes the ``grad`` that ``"gradient"`` needs.
+the grown connections by one of :data:`GROW_INITS`; :func:`dense_gradients` computes the
+``grad`` that ``"gradient"`` needs.
 
 To add a strategy, write a function with the signature above and put it in
-:data:`GROWTH_STRATEGIES` under a new name.
+:data:`GROWTH_STRATEGIES` under a new name: :func:`choose_growth`,
+:func:`netgraph.evolution.evolve_`, ``TrainConfig(growth=...)`` and ``netgraph train --growth``
+all take it from there (its new weights are ``"normal"`` unless :data:`DEFAULT_INIT` says
+otherwise). The same holds for a way to draw new weights added to :data:`GROW_INITS`
+(``TrainConfig(grow_init=...)``, ``--grow-init``).
 
 Examples
 --------
@@ -51,11 +56,13 @@ import torch
 from scipy.special import log_ndtr
 from torch.nn import functional as F
 
-from .validation import check_amount, check_choice, check_random_state
+from .config import DEFAULT_INIT_SCALE
+from .validation import Interval, check_amount, check_choice, check_random_state
 from .errors import ParameterError
 
 __all__ = [
     "GROWTH_STRATEGIES",
+    "GROW_INITS",
     "DEFAULT_INIT",
     "DEFAULT_INIT_SCALE",
     "choose_growth",
@@ -65,11 +72,15 @@ __all__ = [
     "grow_strategic",
     "grow_gradient",
     "grow_none",
+    "new_weights_normal",
+    "new_weights_zero",
 ]
 
-_INITS = ("normal", "zero")
 # rows x targets of the Gumbel key matrix drawn at once by the strategic strategy
 _CHUNK = 1 << 21
+_START_FRACTION = Interval(numbers.Real, 0, 1, closed="right")
+_NON_NEGATIVE = Interval(numbers.Real, 0)
+_COUNT = Interval(numbers.Integral, 0)
 
 
 def grow_random(weight, mask, n, *, rng, grad=None):
@@ -130,8 +141,7 @@ def grow_strategic(weight, mask, n, *, rng, grad=None, start_fraction=0.2):
     >>> grow_strategic(w, m, 1, rng=np.random.default_rng(0)).tolist()
     [3]
     """
-    if isinstance(start_fraction, bool) or not isinstance(start_fraction, numbers.Real) or not 0 < start_fraction <= 1:
-        raise ParameterError(f"start_fraction={start_fraction!r}, must be a number in (0, 1]")
+    _START_FRACTION(start_fraction, name="start_fraction")
     m = _np_mask(mask)
     n_out, n_in = m.shape
     free = n_out - m.sum(axis=0)  # free targets per source
@@ -240,13 +250,59 @@ GROWTH_STRATEGIES = {
     "none": grow_none,
 }
 
-#: The weight initialisation each strategy's new connections get by default.
-DEFAULT_INIT = {"random": "normal", "strategic": "normal", "gradient": "zero", "none": "zero"}
+class _DefaultInit(dict):
+    """The exceptions as a dict; any other registered strategy gets ``"normal"``."""
 
-#: Default ``init_scale`` of regrown weights. With 1.0 (the full spread of the surviving weights,
-#: which SET removal has already stripped of its smallest ones) weights grew every epoch and
-#: training on digits at 10% density diverged within 40 epochs; 0.3 trains stably.
-DEFAULT_INIT_SCALE = 0.3
+    def __missing__(self, strategy):
+        if strategy in GROWTH_STRATEGIES:
+            return "normal"
+        raise KeyError(strategy)
+
+
+#: The weight initialisation (a name in :data:`GROW_INITS`) each strategy's new connections get
+#: by default: ``"zero"`` for ``"gradient"`` (RigL's choice) and ``"none"``, ``"normal"`` for
+#: every other strategy of :data:`GROWTH_STRATEGIES`, registered later ones included.
+DEFAULT_INIT = _DefaultInit(gradient="zero", none="zero")
+
+
+def new_weights_normal(weight, mask, n, *, init_scale, rng, fallback_sigma=None):
+    """``n`` draws from ``N(0, (init_scale * sigma_W)^2)``, ``sigma_W`` the spread of the present weights.
+
+    ``sigma_W`` is the population standard deviation of the present weights; where there are
+    none, or it is 0, it is ``fallback_sigma`` (without one: 0, giving zeros). The ``n``
+    normals are drawn whatever the scale, so the random stream advances the same way.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> w = torch.tensor([[1.0, -1.0]])
+    >>> new_weights_normal(w, w != 0, 2, init_scale=0.0, rng=np.random.default_rng(0)).tolist()
+    [0.0, -0.0]
+    """
+    present = _np_weight(weight)[_np_mask(mask)].astype(np.float64)
+    sigma_w = float(present.std()) if present.size else 0.0
+    if sigma_w == 0.0 and fallback_sigma is not None:
+        sigma_w = float(fallback_sigma)
+    return rng.normal(0.0, float(init_scale) * sigma_w, size=int(n))
+
+
+def new_weights_zero(weight, mask, n, *, init_scale, rng, fallback_sigma=None):
+    """``n`` zeros (RigL's choice: a new connection starts without effect). Uses no randomness.
+
+    Examples
+    --------
+    >>> import torch
+    >>> new_weights_zero(torch.ones(1, 2), torch.ones(1, 2, dtype=torch.bool), 3, init_scale=0.3, rng=None).tolist()
+    [0.0, 0.0, 0.0]
+    """
+    return np.zeros(int(n))
+
+
+#: Ways to draw the weights of new connections by name (``init`` of :func:`new_weight_values`,
+#: ``TrainConfig.grow_init``); each is ``fn(weight, mask, n, *, init_scale, rng, fallback_sigma=None)``
+#: returning ``n`` floats, with ``weight`` and ``mask`` the layer before the connections are added
+#: and ``rng`` a ``numpy.random.Generator``.
+GROW_INITS = {"normal": new_weights_normal, "zero": new_weights_zero}
 
 
 def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=None, **options):
@@ -261,8 +317,9 @@ def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=Non
         connections (rounded to the nearest int). Capped at the number of absent positions.
     strategy : str, optional
         A name in :data:`GROWTH_STRATEGIES`.
-    rng : None, int, SeedSequence or numpy.random.Generator, optional
-        Source of randomness.
+    rng : optional
+        Source of randomness: None, a seed or a Generator, see
+        :func:`netgraph.validation.check_random_state`.
     grad : torch.Tensor, optional
         Dense gradient of the loss with respect to the layer's effective weight (for
         ``"gradient"``; see :func:`dense_gradients`).
@@ -306,14 +363,17 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
         The layer as it is before the new connections are added.
     n : int
         How many values.
-    init : {"normal", "zero"}, optional
-        ``"normal"`` draws from ``N(0, (init_scale * sigma_W)^2)`` with ``sigma_W`` the
-        population standard deviation of the present weights; where there are none, or
-        their standard deviation is 0, ``sigma_W`` is ``fallback_sigma`` (without one:
-        0, giving zeros). ``"zero"`` gives zeros (RigL's choice).
+    init : str, optional
+        A name in :data:`GROW_INITS`. ``"normal"`` (:func:`new_weights_normal`) draws from
+        ``N(0, (init_scale * sigma_W)^2)`` with ``sigma_W`` the population standard deviation
+        of the present weights; where there are none, or their standard deviation is 0,
+        ``sigma_W`` is ``fallback_sigma`` (without one: 0, giving zeros). ``"zero"`` gives
+        zeros (RigL's choice).
     init_scale : float, optional
         Multiplier of ``sigma_W`` (non-negative).
-    rng : None, int, SeedSequence or numpy.random.Generator, optional
+    rng : optional
+        Source of randomness: None, a seed or a Generator, see
+        :func:`netgraph.validation.check_random_state`.
     fallback_sigma : float, optional
         ``sigma_W`` to use when the present weights have no spread: typically the standard
         deviation of the layer's weights *before* the connections were removed, as
@@ -350,11 +410,9 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
     >>> bool((new_weight_values(w, none, 2, rng=0, fallback_sigma=1.0) != 0).all())
     True
     """
-    check_choice(init, _INITS, name="init")
-    if isinstance(init_scale, bool) or not isinstance(init_scale, numbers.Real) or not init_scale >= 0:
-        raise ParameterError(f"init_scale={init_scale!r}, must be a non-negative number")
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-        raise ParameterError(f"n={n!r}, must be a non-negative int")
+    check_choice(init, GROW_INITS, name="init")
+    _NON_NEGATIVE(init_scale, name="init_scale")
+    _COUNT(n, name="n")
     if fallback_sigma is not None and (
         isinstance(fallback_sigma, bool)
         or not isinstance(fallback_sigma, numbers.Real)
@@ -363,14 +421,9 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
         raise ParameterError(f"fallback_sigma={fallback_sigma!r}, must be a non-negative finite number (or None)")
     mask = _check_layer(weight, mask)
     rng = check_random_state(rng)
-    values = np.zeros(int(n))
-    if init == "normal" and n:
-        present = _np_weight(weight)[_np_mask(mask)].astype(np.float64)
-        sigma_w = float(present.std()) if present.size else 0.0
-        if sigma_w == 0.0 and fallback_sigma is not None:
-            sigma_w = float(fallback_sigma)
-        # one draw of n normals whatever the scale, so the stream stays the same
-        values = rng.normal(0.0, float(init_scale) * sigma_w, size=int(n))
+    values = np.zeros(0)
+    if n:
+        values = GROW_INITS[init](weight, mask, int(n), init_scale=init_scale, rng=rng, fallback_sigma=fallback_sigma)
     return torch.as_tensor(values, dtype=weight.dtype, device=weight.device)
 
 
@@ -418,7 +471,7 @@ def dense_gradients(model, inputs, targets):
 
 
 def _check_strategy(strategy):
-    check_choice(strategy, tuple(GROWTH_STRATEGIES), name="strategy")
+    check_choice(strategy, GROWTH_STRATEGIES, name="strategy")
     return GROWTH_STRATEGIES[strategy]
 
 

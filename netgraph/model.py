@@ -8,7 +8,15 @@ connection from unit ``i`` of layer ``l`` to unit ``j`` of layer ``l + 1`` exist
 present connection may have weight exactly zero (a freshly grown edge, say).
 
 Hidden layers apply the activation; the output layer returns raw scores (logits).
+
+Two registries name what a network is built with: :data:`ACTIVATIONS` (the function between
+layers) and :data:`WEIGHT_INITS` (how :func:`netgraph.train.train_run` draws a layer's initial
+weights). Adding a function to either under a new name makes it usable everywhere a name is
+taken -- ``SparseMLP(activation=...)``, ``TrainConfig(activation=..., weight_init=...)``,
+``netgraph train --activation/--weight-init`` -- with no other edit.
 """
+
+import math
 
 import torch
 from torch import nn
@@ -17,7 +25,7 @@ from torch.nn import functional as F
 from .validation import check_choice, check_layer_sizes
 from .errors import ParameterError
 
-__all__ = ["SparseMLP", "MaskedLinear", "ACTIVATIONS"]
+__all__ = ["SparseMLP", "MaskedLinear", "ACTIVATIONS", "WEIGHT_INITS", "init_he_", "init_torch_"]
 
 #: Activations a :class:`SparseMLP` can use between layers, by name.
 ACTIVATIONS = {
@@ -29,6 +37,66 @@ ACTIVATIONS = {
     "leaky_relu": F.leaky_relu,
     "identity": lambda x: x,
 }
+
+
+def init_he_(layer, *, output, generator):
+    """He-style uniform initialisation of a sparse layer, in place: U(±sqrt(6/f)) weights (U(±sqrt(3/f)) on the output layer), zero biases.
+
+    ``f`` is the layer's mean number of incoming connections (at least 1), so a sparse layer
+    gets the variance of a dense layer with its fan-in. The biases are drawn too (and scaled
+    by 0), so that both initialisations use the same amount of ``generator``.
+
+    Parameters
+    ----------
+    layer : MaskedLinear
+        Its mask must be set; ``weight`` and ``bias`` are overwritten (absent connections
+        included: :meth:`SparseMLP.apply_masks_` zeroes them).
+    output : bool
+        Whether ``layer`` is the output layer (no activation follows it).
+    generator : torch.Generator
+
+    Examples
+    --------
+    >>> layer = MaskedLinear(4, 2, mask=torch.tensor([[1, 1, 0, 0], [1, 1, 0, 0]]))
+    >>> init_he_(layer, output=False, generator=torch.Generator().manual_seed(0))
+    >>> bool(layer.weight.abs().max() <= math.sqrt(6 / 2)), layer.bias.tolist()
+    (True, [0.0, 0.0])
+    """
+    n_out, n_in = layer.weight.shape
+    fan_in = max(1.0, float(layer.mask.sum()) / n_out)
+    bound = math.sqrt((3.0 if output else 6.0) / fan_in)
+    _uniform_(layer, bound, 0.0, generator)
+
+
+def init_torch_(layer, *, output, generator):
+    """``nn.Linear``'s default initialisation, in place: U(±1/sqrt(n_in)) for weights and biases.
+
+    Parameters are those of :func:`init_he_` (``output`` is not used).
+
+    Examples
+    --------
+    >>> layer = MaskedLinear(4, 2)
+    >>> init_torch_(layer, output=True, generator=torch.Generator().manual_seed(0))
+    >>> bool(layer.weight.abs().max() <= 0.5), bool(layer.bias.abs().max() <= 0.5)
+    (True, True)
+    """
+    n_in = layer.weight.shape[1]
+    bound = 1.0 / math.sqrt(n_in)
+    _uniform_(layer, bound, bound, generator)
+
+
+@torch.no_grad()
+def _uniform_(layer, bound, bias_bound, generator):
+    n_out, n_in = layer.weight.shape
+    layer.weight.copy_((torch.rand(n_out, n_in, generator=generator) * 2 - 1) * bound)
+    layer.bias.copy_((torch.rand(n_out, generator=generator) * 2 - 1) * bias_bound)
+
+
+#: Initial weights by name, as ``TrainConfig.weight_init`` takes them; each is
+#: ``fn(layer, *, output, generator)``, filling a :class:`MaskedLinear`'s ``weight`` and ``bias``
+#: in place from the ``torch.Generator`` (the trainer calls it under ``torch.no_grad()``);
+#: ``output`` says whether the layer is the last one.
+WEIGHT_INITS = {"he": init_he_, "torch": init_torch_}
 
 
 class MaskedLinear(nn.Linear):
@@ -108,7 +176,7 @@ class SparseMLP(nn.Module):
     def __init__(self, layer_sizes, *, activation="relu", bias=True, masks=None):
         super().__init__()
         sizes = check_layer_sizes(layer_sizes)
-        check_choice(activation, tuple(ACTIVATIONS), name="activation")
+        check_choice(activation, ACTIVATIONS, name="activation")
         n_layers = len(sizes) - 1
         if masks is not None and len(masks) != n_layers:
             raise ParameterError(

@@ -18,6 +18,11 @@ returning ascending distinct flat (row-major, out x in) indices of *present* con
 
 Ties between equal values go to the lower flat index, so every criterion is deterministic.
 
+To add a criterion, write a function with the signature above and put it in
+:data:`PRUNING_CRITERIA` under a new name: :func:`choose_prune`, :func:`prune_to_density_`,
+:func:`netgraph.evolution.evolve_`, ``TrainConfig(criterion=..., prune_criterion=...)`` and
+``netgraph train --criterion/--prune-criterion`` all take it from there.
+
 :func:`gmp_density` is Zhu & Gupta's (2017) cubic gradual-pruning schedule (in epochs),
 :func:`prune_to_density_` applies one step of it, and :func:`remove_dead_` removes unused
 paths (P-RM) without changing the network's outputs.
@@ -45,7 +50,7 @@ import numbers
 import numpy as np
 import torch
 
-from .validation import check_amount, check_choice
+from .validation import Interval, check_amount, check_choice
 from .errors import ParameterError
 
 __all__ = [
@@ -57,6 +62,10 @@ __all__ = [
     "prune_to_density_",
     "remove_dead_",
 ]
+
+
+_NUMBER = Interval(numbers.Real)
+_DENSITY = Interval(numbers.Real, 0, 1)
 
 
 def prune_set(weight, mask, amount):
@@ -138,7 +147,7 @@ def choose_prune(weight, mask, amount, *, criterion="set"):
     >>> choose_prune(torch.tensor([[3.0, -1.0, 2.0]]), torch.ones(1, 3, dtype=torch.bool), 1, criterion="magnitude").tolist()
     [1]
     """
-    check_choice(criterion, tuple(PRUNING_CRITERIA), name="criterion")
+    check_choice(criterion, PRUNING_CRITERIA, name="criterion")
     if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
         raise ParameterError(f"weight must be a 2-D tensor (out x in), got {type(weight).__name__}")
     mask = torch.as_tensor(mask)
@@ -181,11 +190,9 @@ def gmp_density(epoch, *, start_epoch, end_epoch, initial_density, target_densit
     [1.0, 0.30000000000000004, 0.2, 0.2]
     """
     for name, v in (("epoch", epoch), ("start_epoch", start_epoch), ("end_epoch", end_epoch)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise ParameterError(f"{name}={v!r}, must be a number")
+        _NUMBER(v, name=name)
     for name, v in (("initial_density", initial_density), ("target_density", target_density)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v <= 1:
-            raise ParameterError(f"{name}={v!r}, must be a number in [0, 1]")
+        _DENSITY(v, name=name)
     if end_epoch < start_epoch:
         raise ParameterError(f"end_epoch == {end_epoch!r}, must be >= start_epoch == {start_epoch!r}")
     if epoch < start_epoch:
@@ -226,7 +233,7 @@ def prune_to_density_(model, density, *, criterion="magnitude"):
     >>> prune_to_density_(net, [0.25, 0.5]), net.n_connections()
     ([2, 0], 3)
     """
-    check_choice(criterion, tuple(PRUNING_CRITERIA), name="criterion")
+    check_choice(criterion, PRUNING_CRITERIA, name="criterion")
     n_layers = len(model.layers)
     densities = list(density) if isinstance(density, (list, tuple)) else [density] * n_layers
     if len(densities) != n_layers:

@@ -1,12 +1,15 @@
 """Training sparse MLPs whose topology evolves while they learn.
 
 :func:`train_run` trains one :class:`~netgraph.SparseMLP` with one seed, as configured by a
-:class:`TrainConfig`:
+:class:`TrainConfig` (defined in :mod:`netgraph.config`, re-exported here), resolved with the
+data (:meth:`TrainConfig.resolved`): the resolved configuration is what the run trains with
+and what it records.
 
 1. the data is loaded (:func:`netgraph.data.load`, split seeded by ``data_seed`` so every
    seed of an experiment sees the same split);
 2. the masks start Erdős–Rényi (SET's ``epsilon`` or an explicit ``density``) or dense, and
-   the weights are drawn uniformly with He's variance on each layer's mean fan-in;
+   the weights are drawn by ``weight_init`` (:data:`netgraph.model.WEIGHT_INITS`; by default
+   uniformly with He's variance on each layer's mean fan-in);
 3. each epoch is a pass of minibatch SGD with momentum (or Adam) over the shuffled
    training set, followed by an evaluation on the test set and a checkpoint;
 4. after every epoch but the last, the topology evolves: each layer loses the fraction
@@ -47,7 +50,7 @@ import numbers
 import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -56,14 +59,13 @@ from torch.nn import functional as F
 
 from .fileio import atomic_write, jsonable
 from ._lock import run_lock
-from .validation import check_choice, check_layer_sizes
+from .validation import check_choice
 from ._version import __version__
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from .data import load
+from .config import KEEP_CHOICES, TrainConfig, default_batch_size, method_label
 from .evolution import reset_optimizer_state
 from .errors import CheckpointError, NetgraphError, ParameterError
-from .growth import DEFAULT_INIT_SCALE
-from .model import ACTIVATIONS, SparseMLP
+from .model import WEIGHT_INITS, SparseMLP
 
 __all__ = [
     "TrainConfig",
@@ -72,201 +74,13 @@ __all__ = [
     "parse_seeds",
     "method_label",
     "default_batch_size",
-    "GROWTH_NAMES",
     "KEEP_CHOICES",
 ]
 
-#: Growth strategies the trainer accepts ("none" keeps the topology fixed between epochs).
-GROWTH_NAMES = ("random", "strategic", "gradient", "none")
-#: What :func:`train_run` keeps of its epoch checkpoints: ``"all"`` of them, or only the ``"last"``.
-KEEP_CHOICES = ("all", "last")
-_CRITERIA = ("set", "magnitude")
-_OPTIMIZERS = ("sgd", "adam")
-_PRUNE_SCOPES = ("proportional", "uniform")
-_WEIGHT_INITS = ("he", "torch")
-_DEFAULT_LR = {"sgd": 0.05, "adam": 0.001}
-# default minibatch size: about _STEPS_PER_EPOCH steps per epoch, within these bounds
-_STEPS_PER_EPOCH = 60
-_MIN_DEFAULT_BATCH = 16
-_MAX_DEFAULT_BATCH = 128
 _EPOCH_FILE = re.compile(r"^epoch-(\d{3,})\.pt$")
 # temporary files of netgraph.fileio.atomic_write (".{name}.{random}.tmp") for the files of a run
 _TEMP_FILE = re.compile(r"^\.(?:params\.json|metrics\.json|final\.pt|epoch-\d{3,}\.pt)\.[A-Za-z0-9_]+\.tmp$")
 _EVAL_CHUNK = 8192
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Every knob of a training run (seeds apart). Validated on construction.
-
-    Attributes
-    ----------
-    dataset : str
-        A :func:`netgraph.data.load` name: ``"digits"``, ``"mnist"``, ``"fashion-mnist"``,
-        ``"synthetic"`` or ``"csv:PATH"``.
-    data_dir : str or None
-        Directory of the MNIST-style IDX files.
-    label_column : str
-        Class column of a CSV dataset.
-    test_size : float or None
-        Held-out fraction (default 0.2; MNIST-style datasets use their own split).
-    data_seed : int
-        Seed of the train/test split, the same for every run seed.
-    layers : tuple of int or None
-        Layer widths, inputs to outputs; the first must equal the dataset's feature count and
-        the last its class count. None means ``(n_features, 256, 256, n_classes)``.
-    activation : str
-        Hidden-layer activation (see :data:`netgraph.model.ACTIVATIONS`).
-    epsilon, density : float or None
-        Initial topology: SET's ε, or one connection probability for every layer. Neither
-        (or ``density=1``) means dense layers. Every layer must draw at least one connection
-        (checked by :func:`train_run`).
-    growth : str or None
-        ``"random"`` (SET), ``"strategic"``, ``"gradient"`` (RigL-like) or ``"none"`` (fixed
-        topology). None means ``"random"`` for a sparse start and ``"none"`` for a dense one.
-        A dense start refuses any growth but ``"none"``: with every connection present there
-        is nothing to grow, and the evolution could only re-initialise the weights it removes.
-        Where ``epsilon`` leaves some layers dense (e.g. a small output layer), growth is fine;
-        where it leaves every layer dense (p clipped to 1), it is refused as for a dense start.
-    zeta : float
-        Fraction of each layer's connections removed and regrown after each epoch but the
-        last, in ``[0, 1)``: 1 would remove every connection each epoch, so nothing learned
-        would survive.
-    criterion : str
-        Which connections the evolution removes: ``"set"`` or ``"magnitude"``.
-    grow_init : str or None
-        Weights of regrown connections: ``"normal"`` (N(0, (init_scale * sigma_W)^2), sigma_W
-        the std of the layer's surviving weights, or of its weights before the removal where
-        none survives or they do not differ; see :func:`netgraph.evolution.evolve_`) or
-        ``"zero"``. None: the strategy's default (``"zero"`` for gradient growth, ``"normal"``
-        otherwise).
-    init_scale : float
-        See ``grow_init``. The default 0.3 keeps the weight distribution from inflating:
-        SET's pruning removes the smallest weights, so drawing their replacements with the
-        full sigma_W widens the distribution every epoch (with 1.0 a 64-256-256-10 net on
-        digits diverged to NaN within 40 epochs).
-    growth_options : dict
-        Further options of the growth strategy, e.g. ``{"start_fraction": 0.2}`` for
-        ``"strategic"``.
-    pruning : str or None
-        ``"gmp"`` (gradual magnitude pruning) or None. Setting ``target_density`` implies
-        ``"gmp"``.
-    target_density : float or None
-        Overall density the schedule prunes down to, in ``(0, 1]``; it must leave every layer
-        at least one connection (checked by :func:`train_run`).
-    prune_scope : str
-        ``"proportional"`` (default): every layer keeps the same fraction of its initial
-        connections, so the overall density follows the schedule and a dense output layer (SET's
-        ε leaves small layers dense) is thinned as much as the sparse ones, not cut to their
-        density. ``"uniform"``: every layer is brought to the scheduled density itself.
-    prune_start, prune_end : int or None
-        Epochs (1-based) after which the schedule prunes, cubic in between (Zhu & Gupta 2017).
-        Default: from epoch 1 to ``epochs - 1``, so the last epoch trains the pruned network.
-    prune_criterion : str
-        ``"magnitude"`` or ``"set"``.
-    remove_dead : bool
-        Drop neurons that cannot influence the output after the last epoch.
-    optimizer : str
-        ``"sgd"`` (with ``momentum``) or ``"adam"``.
-    lr : float or None
-        Learning rate; default 0.05 for SGD (momentum 0.9), 0.001 for Adam.
-    momentum : float
-        SGD momentum.
-    nesterov : bool
-        Nesterov momentum (SGD).
-    weight_decay : float
-        L2 penalty.
-    batch_size : int or None
-        Minibatch size. None (the default) resolves from the training-set size with
-        :func:`default_batch_size`: about 60 SGD steps per epoch, between 16 and 128 (24 on
-        digits, 128 on MNIST).
-    epochs : int
-    weight_init : str
-        ``"he"``: U(±sqrt(6/f)) on hidden layers and U(±sqrt(3/f)) on the output layer, f the
-        layer's mean number of incoming connections, zero biases; ``"torch"``: ``nn.Linear``'s
-        default U(±1/sqrt(n_in)) for weights and biases.
-    device : str
-        ``"cpu"`` or ``"cuda"``.
-    label : str or None
-        Method label written to the checkpoints; default from :func:`method_label`.
-    """
-
-    dataset: str = "digits"
-    data_dir: str | None = None
-    label_column: str = "label"
-    test_size: float | None = None
-    data_seed: int = 0
-    layers: tuple | None = None
-    activation: str = "relu"
-    epsilon: float | None = None
-    density: float | None = None
-    growth: str | None = None
-    zeta: float = 0.3
-    criterion: str = "set"
-    grow_init: str | None = None
-    init_scale: float = DEFAULT_INIT_SCALE
-    growth_options: dict = field(default_factory=dict)
-    pruning: str | None = None
-    target_density: float | None = None
-    prune_start: int = 1
-    prune_end: int | None = None
-    prune_criterion: str = "magnitude"
-    prune_scope: str = "proportional"
-    remove_dead: bool = False
-    optimizer: str = "sgd"
-    lr: float | None = None
-    momentum: float = 0.9
-    nesterov: bool = False
-    weight_decay: float = 0.0002
-    batch_size: int | None = None
-    epochs: int = 10
-    weight_init: str = "he"
-    device: str = "cpu"
-    label: str | None = None
-
-    def __post_init__(self):
-        for name, value in _check_config(self).items():
-            object.__setattr__(self, name, value)
-
-    @property
-    def sparse(self):
-        """bool: whether the initial topology is sparse."""
-        return self.epsilon is not None or (self.density is not None and self.density < 1.0)
-
-    @property
-    def method(self):
-        """str: the method label (see :func:`method_label`)."""
-        return self.label or method_label(self)
-
-    def load_data(self):
-        """Load this configuration's dataset and split (:func:`netgraph.data.load`).
-
-        Returns
-        -------
-        netgraph.data.Dataset
-        """
-        return load(
-            self.dataset,
-            data_dir=self.data_dir,
-            rng=self.data_seed,
-            test_size=self.test_size,
-            label_column=self.label_column,
-        )
-
-    def to_dict(self):
-        """JSON-safe dict of every field (tuples as lists)."""
-        out = dataclasses.asdict(self)
-        out["layers"] = None if self.layers is None else list(self.layers)
-        return out
-
-    @classmethod
-    def from_dict(cls, d):
-        """Rebuild a config from :meth:`to_dict` output (unknown keys raise ParameterError)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - names)
-        if unknown:
-            raise ParameterError(f"unknown TrainConfig keys {unknown}; valid keys: {', '.join(sorted(names))}")
-        return cls(**d)
 
 
 @dataclass(frozen=True)
@@ -319,23 +133,6 @@ class RunResult:
         return out
 
 
-def method_label(config):
-    """The label of a configuration: growth name, ``"static"`` or ``"dense"``, plus ``"+prune"``.
-
-    Examples
-    --------
-    >>> method_label(TrainConfig(epsilon=10, growth="strategic", target_density=0.05, epochs=5))
-    'strategic+prune'
-    >>> method_label(TrainConfig()), method_label(TrainConfig(density=0.1, growth="none"))
-    ('dense', 'static')
-    """
-    if config.growth != "none":
-        base = config.growth
-    else:
-        base = "static" if config.sparse else "dense"
-    return base + ("+prune" if config.pruning else "")
-
-
 def parse_seeds(text):
     """Parse a seed list such as ``"0-4"``, ``"0,2,5"`` or ``"0-2,7"`` (duplicates dropped).
 
@@ -367,6 +164,8 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
     Parameters
     ----------
     config : TrainConfig
+        Resolved with the data (:meth:`TrainConfig.resolved`) before anything else; the
+        resolved configuration is what the run records (``params.json``, checkpoints).
     out_dir : str or Path
         The experiment directory; the run goes into its ``seed-S`` subdirectory.
     seed : int
@@ -413,7 +212,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
     seed = int(seed)
     if data is None:
         data = config.load_data()
-    config = _resolve_for_data(config, data)
+    config = config.resolved(data)  # what the run trains with, and records
     device = _check_device(config.device)
     run_dir = Path(out_dir) / f"seed-{seed}"
     if not resume:
@@ -544,152 +343,6 @@ def _train_locked(config, run_dir, seed, data, device, fresh, torch_gen, np_gen,
     )
 
 
-# --------------------------------------------------------------------------- validation
-
-
-def _check_config(cfg):
-    """Validate every field; return the normalised values to set."""
-    out = {}
-
-    def number(name, low=None, high=None, *, integer=False, open_low=False, open_high=False, optional=False, value=None):
-        value = getattr(cfg, name) if value is None else value
-        if value is None and optional:
-            return None
-        kind = numbers.Integral if integer else numbers.Real
-        ok = not isinstance(value, bool) and isinstance(value, kind)
-        if ok and not math.isfinite(value):
-            raise ParameterError(f"{name}={value!r}, must be a finite number")
-        if ok and low is not None:
-            ok = value > low if open_low else value >= low
-        if ok and high is not None:
-            ok = value < high if open_high else value <= high
-        if not ok:
-            lo = "" if low is None else (f"> {low}" if open_low else f">= {low}")
-            hi = "" if high is None else (f"< {high}" if open_high else f"<= {high}")
-            what = "an int" if integer else "a number"
-            raise ParameterError(f"{name}={value!r}, must be {what} {' and '.join(p for p in (lo, hi) if p)}".rstrip())
-        out[name] = int(value) if integer else float(value)
-        return out[name]
-
-    if not isinstance(cfg.dataset, str) or not cfg.dataset:
-        raise ParameterError(f"dataset={cfg.dataset!r}, expected a dataset name such as 'digits'")
-    if cfg.layers is not None:
-        out["layers"] = check_layer_sizes(cfg.layers, name="layers")
-    check_choice(cfg.activation, tuple(ACTIVATIONS), name="activation")
-    number("test_size", 0, 1, open_low=True, optional=True)
-    number("data_seed", 0, integer=True)
-    if cfg.epsilon is not None and cfg.density is not None:
-        raise ParameterError(f"epsilon={cfg.epsilon!r}, density={cfg.density!r}: give at most one of them")
-    number("epsilon", 0, open_low=True, optional=True)
-    number("density", 0, 1, open_low=True, optional=True)
-    growth = cfg.growth
-    if growth is None:
-        growth = "random" if (cfg.epsilon is not None or (cfg.density is not None and cfg.density < 1)) else "none"
-    out["growth"] = check_choice(growth, GROWTH_NAMES, name="growth")
-    sparse = cfg.epsilon is not None or (cfg.density is not None and cfg.density < 1)
-    if growth != "none" and not sparse:
-        raise ParameterError(
-            f"growth={growth!r} with a dense start (neither epsilon nor a density < 1): every connection is "
-            "present, so there is nothing to grow and the evolution could only re-initialise the weights it "
-            "removes; give epsilon or density < 1 for a sparse start, or growth='none'"
-        )
-    if growth != "none" and cfg.epsilon is not None and "layers" in out:
-        from .topology import set_density
-
-        sizes = out["layers"]
-        if all(set_density(a, b, cfg.epsilon) >= 1.0 for a, b in zip(sizes[:-1], sizes[1:])):
-            raise ParameterError(
-                f"growth={growth!r} with epsilon={cfg.epsilon:g} leaves every layer dense (p = 1 for layers "
-                f"{list(sizes)}), so there is nothing to grow and the evolution could only re-initialise the "
-                "weights it removes; use a smaller epsilon, or growth='none'"
-            )
-    zeta = cfg.zeta
-    if not isinstance(zeta, bool) and isinstance(zeta, numbers.Real) and zeta == 1:
-        raise ParameterError(
-            f"zeta={float(zeta)!r} removes every connection each epoch, so nothing learned survives; must be < 1"
-        )
-    number("zeta", 0, 1, open_high=True)
-    check_choice(cfg.criterion, _CRITERIA, name="criterion")
-    if not isinstance(cfg.growth_options, dict):
-        raise ParameterError(f"growth_options={cfg.growth_options!r}, expected a dict")
-    try:
-        json.dumps(cfg.growth_options)
-    except (TypeError, ValueError):
-        raise ParameterError(f"growth_options={cfg.growth_options!r}: values must be JSON-safe") from None
-    out["growth_options"] = dict(cfg.growth_options)
-    for key in ("init", "init_scale"):
-        if key in cfg.growth_options:
-            raise ParameterError(f"growth_options has {key!r}; set TrainConfig.{'grow_init' if key == 'init' else key} instead")
-    if cfg.grow_init is not None:
-        check_choice(cfg.grow_init, ("normal", "zero"), name="grow_init")
-    number("init_scale", 0)
-    epochs = number("epochs", 1, integer=True)
-    pruning = cfg.pruning
-    if pruning is None and cfg.target_density is not None:
-        pruning = "gmp"
-    if pruning is not None:
-        check_choice(pruning, ("gmp",), name="pruning")
-        if cfg.target_density is None:
-            raise ParameterError("pruning='gmp' needs target_density (a fraction in (0, 1])")
-        number("target_density", 0, 1, open_low=True)
-        if epochs < 2:
-            raise ParameterError(f"epochs={epochs}: a pruning schedule needs at least 2 epochs")
-        start = number("prune_start", 1, epochs - 1, integer=True)
-        end = cfg.prune_end if cfg.prune_end is not None else epochs - 1
-        number("prune_end", start, epochs - 1, integer=True, value=end)
-    out["pruning"] = pruning
-    check_choice(cfg.prune_criterion, _CRITERIA, name="prune_criterion")
-    check_choice(cfg.prune_scope, _PRUNE_SCOPES, name="prune_scope")
-    check_choice(cfg.optimizer, _OPTIMIZERS, name="optimizer")
-    if cfg.lr is None:
-        out["lr"] = _DEFAULT_LR[cfg.optimizer]
-    else:
-        number("lr", 0, open_low=True)
-    number("momentum", 0, 1)
-    number("weight_decay", 0)
-    number("batch_size", 1, integer=True, optional=True)
-    check_choice(cfg.weight_init, _WEIGHT_INITS, name="weight_init")
-    if not isinstance(cfg.device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", cfg.device):
-        raise ParameterError(f"device={cfg.device!r} is not valid; expected 'cpu' or 'cuda' (or 'cuda:N')")
-    for name in ("remove_dead", "nesterov"):
-        if not isinstance(getattr(cfg, name), bool):
-            raise ParameterError(f"{name}={getattr(cfg, name)!r}, expected True or False")
-    if cfg.nesterov and (cfg.optimizer != "sgd" or cfg.momentum == 0):
-        raise ParameterError("nesterov=True needs optimizer='sgd' with momentum > 0")
-    if cfg.label is not None and (not isinstance(cfg.label, str) or not cfg.label):
-        raise ParameterError(f"label={cfg.label!r}, expected a non-empty string")
-    return out
-
-
-def default_batch_size(n_train):
-    """The minibatch size a run uses when none is given: about 60 SGD steps per epoch.
-
-    ``min(128, max(16, ceil(n_train / 60)))``. Small datasets get small batches, so that a run
-    of a few dozen epochs takes enough steps: on digits (1438 training samples) 24 instead of
-    128 lifts sparse networks at 10% density from 0.948 (random growth) and 0.941 (strategic)
-    to 0.958 and 0.956 test accuracy after 30 epochs (seeds 0-2; docs/RESULTS.md). From 7621
-    samples on (MNIST: 60000) it is 128. The floor of 16 keeps strategic growth stable (batch
-    8 scattered it between seeds).
-
-    Examples
-    --------
-    >>> default_batch_size(1438), default_batch_size(60000), default_batch_size(200)
-    (24, 128, 16)
-    """
-    return min(_MAX_DEFAULT_BATCH, max(_MIN_DEFAULT_BATCH, math.ceil(n_train / _STEPS_PER_EPOCH)))
-
-
-def _resolve_for_data(config, data):
-    layers = config.layers or (data.n_features, 256, 256, data.n_classes)
-    if layers[0] != data.n_features or layers[-1] != data.n_classes:
-        raise ParameterError(
-            f"layers={list(layers)}: {data.name} has {data.n_features} features and {data.n_classes} classes, "
-            f"so the first size must be {data.n_features} and the last {data.n_classes}"
-        )
-    batch = config.batch_size or default_batch_size(len(data.y_train))
-    return dataclasses.replace(config, layers=tuple(layers), batch_size=batch)
-
-
 def _check_keep(keep):
     return check_choice(keep, KEEP_CHOICES, name="keep")
 
@@ -762,18 +415,11 @@ def _init_model(config, torch_gen, np_gen):
                 f"layer {l} ({n_in} -> {n_out}) drew no connection at {drawn}; use a larger density or epsilon"
             )
     model = SparseMLP(config.layers, activation=config.activation, masks=masks)
+    init = WEIGHT_INITS[config.weight_init]
     last = len(model.layers) - 1
     with torch.no_grad():
         for l, layer in enumerate(model.layers):
-            n_out, n_in = layer.weight.shape
-            if config.weight_init == "he":
-                fan_in = max(1.0, float(layer.mask.sum()) / n_out)
-                bound = math.sqrt((3.0 if l == last else 6.0) / fan_in)
-                bias_bound = 0.0
-            else:
-                bound = bias_bound = 1.0 / math.sqrt(n_in)
-            layer.weight.copy_((torch.rand(n_out, n_in, generator=torch_gen) * 2 - 1) * bound)
-            layer.bias.copy_((torch.rand(n_out, generator=torch_gen) * 2 - 1) * bias_bound)
+            init(layer, output=l == last, generator=torch_gen)
     return model.apply_masks_()
 
 

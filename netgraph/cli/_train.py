@@ -1,40 +1,34 @@
-"""``netgraph train``: dynamic sparse training of an MLP, one run directory per seed."""
+"""``netgraph train``: dynamic sparse training of an MLP, one run directory per seed.
 
+The options are :class:`~netgraph.config.TrainConfig`'s fields, built from
+:func:`dataclasses.fields` and :data:`~netgraph.config.PARAMETER_CONSTRAINTS` (which stay
+torch-free): a field with a help group in its metadata becomes ``--field-name``, an int or a
+number option by its :class:`~netgraph.validation.Interval`, a flag for a bool, and a choice of
+the names of its registry for :class:`~netgraph.validation.Options`. A registry's names are a
+:class:`~netgraph.config.RegistryNames`, read (and torch imported) only when argparse checks a
+value or formats the help, so a strategy registered in
+:data:`~netgraph.growth.GROWTH_STRATEGIES` is a valid ``--growth`` with no edit here.
+"""
+
+import dataclasses
 import statistics
 import sys
 
+from ..config import EXCLUSIVE, KEEP_CHOICES, PARAMETER_CONSTRAINTS, RegistryNames, TrainConfig
+from ..validation import Interval, NoneOr, Options, check_bool
+
 __all__ = ["register"]
 
-# option dest -> TrainConfig field (every option defaults to None: TrainConfig's default applies)
-_FIELDS = {
-    "dataset": "dataset",
-    "data_dir": "data_dir",
-    "label_column": "label_column",
-    "test_size": "test_size",
-    "data_seed": "data_seed",
-    "activation": "activation",
-    "epsilon": "epsilon",
-    "density": "density",
-    "growth": "growth",
-    "zeta": "zeta",
-    "criterion": "criterion",
-    "grow_init": "grow_init",
-    "init_scale": "init_scale",
-    "target_density": "target_density",
-    "prune_start": "prune_start",
-    "prune_end": "prune_end",
-    "prune_criterion": "prune_criterion",
-    "prune_scope": "prune_scope",
-    "optimizer": "optimizer",
-    "lr": "lr",
-    "momentum": "momentum",
-    "weight_decay": "weight_decay",
-    "batch_size": "batch_size",
-    "epochs": "epochs",
-    "weight_init": "weight_init",
-    "device": "device",
-    "label": "label",
+# help groups of TrainConfig's fields (metadata "group"), in help order, with their titles
+_GROUPS = {
+    "data": "data",
+    "network": "network and topology",
+    "pruning": "pruning",
+    "optimisation": "optimisation",
+    "runs": "runs",
 }
+#: TrainConfig fields that are options (every option defaults to None: TrainConfig's default applies).
+_FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig) if "group" in f.metadata)
 
 
 def register(subparsers):
@@ -48,55 +42,17 @@ def register(subparsers):
         epilog="example: netgraph train --dataset digits --layers 64,256,256,10 --epsilon 10 "
         "--growth strategic --zeta 0.3 --epochs 50 --seeds 0-4 --out runs/strategic",
     )
-    data = p.add_argument_group("data")
-    data.add_argument("--dataset", help="digits (default), mnist, fashion-mnist, synthetic or csv:PATH")
-    data.add_argument("--data-dir", help="directory of the MNIST / Fashion-MNIST IDX files (default ./data/NAME)")
-    data.add_argument("--label-column", help="class column of a CSV dataset (default: label)")
-    data.add_argument("--test-size", type=float, help="held-out fraction (default 0.2; MNIST has its own split)")
-    data.add_argument("--data-seed", type=int, help="seed of the train/test split, shared by all seeds (default 0)")
-
-    net = p.add_argument_group("network and topology")
-    net.add_argument("--layers", help="layer widths, e.g. 64,256,256,10 (default: FEATURES,256,256,CLASSES)")
-    net.add_argument("--activation", help="hidden activation (default relu)")
-    sparsity = net.add_mutually_exclusive_group()
-    sparsity.add_argument("--epsilon", type=float, help="SET's epsilon: p = eps(n_in+n_out)/(n_in n_out) per layer")
-    sparsity.add_argument("--density", type=float, help="initial connection probability of every layer")
-    net.add_argument(
-        "--growth",
-        choices=("random", "strategic", "gradient", "none"),
-        help="regrowth after each epoch but the last (default: random if sparse, none if dense)",
-    )
-    net.add_argument("--zeta", type=float, help="fraction of each layer's connections rewired per epoch (default 0.3)")
-    net.add_argument("--criterion", choices=("set", "magnitude"), help="which connections to remove (default set)")
-    net.add_argument("--grow-init", choices=("normal", "zero"), help="weights of regrown connections")
-    net.add_argument("--init-scale", type=float, help="std of regrown weights / std of present weights (default 0.3)")
-    net.add_argument("--start-fraction", type=float, help="strategic growth: top fraction of source nodes (0.2)")
-    net.add_argument("--weight-init", choices=("he", "torch"), help="initial weights (default he)")
-
-    prune = p.add_argument_group("pruning")
-    prune.add_argument("--target-density", type=float, help="gradual magnitude pruning down to this density")
-    prune.add_argument("--prune-start", type=int, help="first epoch after which to prune (default 1)")
-    prune.add_argument("--prune-end", type=int, help="epoch after which the target is reached (default EPOCHS-1)")
-    prune.add_argument("--prune-criterion", choices=("magnitude", "set"), help="pruning criterion (magnitude)")
-    prune.add_argument(
-        "--prune-scope",
-        choices=("proportional", "uniform"),
-        help="proportional: each layer keeps the same share of its initial connections (default); "
-        "uniform: every layer to the scheduled density",
-    )
-    prune.add_argument("--remove-dead", action="store_true", help="remove neurons without effect at the end")
-
-    opt = p.add_argument_group("optimisation")
-    opt.add_argument("--optimizer", choices=("sgd", "adam"), help="sgd with momentum (default) or adam")
-    opt.add_argument("--lr", type=float, help="learning rate (default 0.05 sgd, 0.001 adam)")
-    opt.add_argument("--momentum", type=float, help="SGD momentum (default 0.9)")
-    opt.add_argument("--nesterov", action="store_true", help="Nesterov momentum")
-    opt.add_argument("--weight-decay", type=float, help="L2 penalty (default 0.0002)")
-    opt.add_argument("--batch-size", type=int, help="minibatch size (default: about 60 steps per epoch, between 16 and 128: 24 on digits, 128 on MNIST)")
-    opt.add_argument("--epochs", type=int, help="number of epochs (default 10)")
-    opt.add_argument("--device", help="cpu (default) or cuda")
-
-    run = p.add_argument_group("runs")
+    groups = {key: p.add_argument_group(title) for key, title in _GROUPS.items()}
+    groups["exclusive"] = groups["network"].add_mutually_exclusive_group()
+    for f in dataclasses.fields(TrainConfig):
+        if f.name in _FIELDS:
+            group = groups["exclusive" if f.name in EXCLUSIVE else f.metadata["group"]]
+            group.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, **_option(f))
+        if f.name == "growth_options":  # the one strategy option of the command line
+            groups["network"].add_argument(
+                "--start-fraction", type=float, help="strategic growth: top fraction of source nodes (0.2)"
+            )
+    run = groups["runs"]
     run.add_argument("--seeds", default="0", help="seeds, e.g. 0-4 or 0,2,5 (default 0)")
     run.add_argument("--out", required=True, help="experiment directory; each seed goes to OUT/seed-S")
     run.add_argument(
@@ -106,21 +62,38 @@ def register(subparsers):
     )
     run.add_argument(
         "--keep",
-        choices=("all", "last"),
+        choices=KEEP_CHOICES,
         default="all",
         help="epoch checkpoints to keep on disk (default all: every epoch-XXX.pt, the network after each "
         "epoch; last: only the newest, enough for --resume, besides final.pt)",
     )
-    run.add_argument("--label", help="method label stored in the checkpoints (default from the options)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
 
+def _option(f):
+    """argparse keywords of the option of field ``f``, from its entry in PARAMETER_CONSTRAINTS."""
+    check = PARAMETER_CONSTRAINTS[f.name]
+    if isinstance(check, NoneOr):
+        check = check.check
+    kwargs = {"default": None, "help": f.metadata["help"]}
+    if check is check_bool:
+        kwargs["action"] = "store_true"
+    elif isinstance(check, Interval):
+        kwargs["type"] = int if check.integral else float
+    elif isinstance(check, Options):
+        kwargs["choices"] = check.choices
+        if isinstance(check.choices, RegistryNames):  # listed when the help is shown, not before
+            kwargs["metavar"] = "NAME"
+            kwargs["help"] += "; NAME is one of %(choices)s"
+    return kwargs
+
+
 def _run(args):
     from ..errors import ParameterError
-    from ..train import TrainConfig, parse_seeds, train_run
+    from ..train import parse_seeds, train_run
 
-    kwargs = {field: getattr(args, dest) for dest, field in _FIELDS.items() if getattr(args, dest) is not None}
+    kwargs = {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
     if args.layers is not None:
         try:
             kwargs["layers"] = tuple(int(s) for s in args.layers.split(","))
@@ -128,9 +101,6 @@ def _run(args):
             raise ParameterError(f"--layers {args.layers!r}: expected comma-separated ints such as 64,256,10") from None
     if args.start_fraction is not None:
         kwargs["growth_options"] = {"start_fraction": args.start_fraction}
-    for flag in ("remove_dead", "nesterov"):
-        if getattr(args, flag):
-            kwargs[flag] = True
     config = TrainConfig(**kwargs)
     seeds = parse_seeds(args.seeds)
     data = config.load_data()

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from netgraph import load_checkpoint
+from netgraph import ParameterError, load_checkpoint
 from netgraph.cli import main
 
 BASE = ["train", "--dataset", "synthetic", "--layers", "20,16,4", "--density", "0.5", "--epochs", "2",
@@ -171,3 +171,98 @@ def test_resume_cleans_up_after_a_killed_run(tmp_path, capsys):
     assert sorted(p.name for p in run.iterdir()) == [
         "epoch-001.pt", "epoch-002.pt", "epoch-003.pt", "final.pt", "metrics.json", "params.json"
     ]
+
+
+# --------------------------------------------------------------------------- configuration from the fields
+
+# what a run of this command recorded before TrainConfig moved to netgraph.config (resume compatibility)
+_RECORDED = (
+    '{"dataset": "synthetic", "data_dir": null, "label_column": "label", "test_size": null, "data_seed": 0, '
+    '"layers": [20, 16, 4], "activation": "relu", "epsilon": 4.0, "density": null, "growth": "strategic", '
+    '"zeta": 0.3, "criterion": "set", "grow_init": null, "init_scale": 0.3, "growth_options": {"start_fraction": 0.3}, '
+    '"pruning": "gmp", "target_density": 0.2, "prune_start": 1, "prune_end": 2, "prune_criterion": "magnitude", '
+    '"prune_scope": "proportional", "remove_dead": false, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9, '
+    '"nesterov": false, "weight_decay": 0.0002, "batch_size": 16, "epochs": 3, "weight_init": "he", "device": "cpu", '
+    '"label": null}'
+)
+
+
+def test_the_recorded_configuration_of_a_command_is_unchanged(tmp_path):
+    args = ["train", "--dataset", "synthetic", "--layers", "20,16,4", "--epsilon", "4", "--epochs", "3", "--growth",
+            "strategic", "--start-fraction", "0.3", "--target-density", "0.2", "--quiet", "--out", str(tmp_path)]
+    assert main(args) == 0
+    recorded = json.loads((tmp_path / "seed-0" / "params.json").read_text())["config"]
+    assert json.dumps(recorded) == _RECORDED  # same keys, order, values and types (4.0, not 4)
+    meta = load_checkpoint(tmp_path / "seed-0" / "final.pt").meta["params"]
+    assert json.dumps(meta, sort_keys=True) == json.dumps(json.loads(_RECORDED), sort_keys=True)
+
+
+def test_every_option_field_of_train_config_is_an_option(capsys):
+    import dataclasses
+
+    from netgraph.config import TrainConfig
+
+    assert main(["train", "--help"]) == 0
+    text = capsys.readouterr().out
+    for f in dataclasses.fields(TrainConfig):
+        if f.name not in ("growth_options", "pruning"):  # --start-fraction; implied by --target-density
+            assert f"--{f.name.replace('_', '-')}" in text, f.name
+
+
+def _counting(fn, calls):
+    import functools
+
+    @functools.wraps(fn)  # keeps fn's signature (a strategy's options are read from it)
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return fn(*args, **kwargs)
+
+    return counted
+
+
+def _register(monkeypatch, module, registry, name, like):
+    """Register a counting copy of registry[like] as registry[name] (undone after the test)."""
+    import importlib
+
+    table = getattr(importlib.import_module(module), registry)
+    calls = []
+    monkeypatch.setitem(table, name, _counting(table[like], calls))
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("module", "registry", "option", "like"),
+    [
+        ("netgraph.growth", "GROWTH_STRATEGIES", "--growth", "random"),
+        ("netgraph.pruning", "PRUNING_CRITERIA", "--criterion", "set"),
+        ("netgraph.pruning", "PRUNING_CRITERIA", "--prune-criterion", "magnitude"),
+        ("netgraph.growth", "GROW_INITS", "--grow-init", "normal"),
+        ("netgraph.model", "WEIGHT_INITS", "--weight-init", "he"),
+        ("netgraph.model", "ACTIVATIONS", "--activation", "relu"),
+    ],
+)
+def test_a_registered_function_is_an_option_with_no_other_edit(tmp_path, capsys, monkeypatch, module, registry, option, like):
+    from netgraph.config import TrainConfig
+
+    calls = _register(monkeypatch, module, registry, "toy", like)
+    field = option[2:].replace("-", "_")
+    with pytest.raises(ParameterError, match="toy-2"):  # not a name anywhere before it is registered
+        TrainConfig(**{field: "toy-2"})
+    assert getattr(TrainConfig(density=0.5, **{field: "toy"}), field) == "toy"
+    extra = ["--target-density", "0.3"] if option == "--prune-criterion" else []
+    assert main(BASE + [option, "toy", "--epochs", "3", "--out", str(tmp_path)] + extra) == 0
+    assert calls, f"the registered {registry} function was not used"
+    config = json.loads((tmp_path / "seed-0" / "params.json").read_text())["config"]
+    assert config[field] == "toy"
+    if option == "--growth":
+        assert "seed 0: toy, test accuracy" in capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["train", "--help"]) == 0
+    assert "toy" in " ".join(capsys.readouterr().out.split())  # listed by --help
+
+
+def test_an_unregistered_name_is_refused_by_the_parser_with_the_registered_names(tmp_path, capsys):
+    assert main(BASE + ["--growth", "toy", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'toy'" in err and "'random', 'strategic', 'gradient', 'none'" in err
+    assert not tmp_path.joinpath("seed-0").exists()

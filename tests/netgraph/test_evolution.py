@@ -177,3 +177,17 @@ def test_reset_optimizer_state_zeroes_absent_and_regrown_positions():
     opt.state[net.layers[0].weight]["momentum_buffer"] = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
     reset_optimizer_state(opt, net, [torch.tensor([3])])
     assert opt.state[net.layers[0].weight]["momentum_buffer"].tolist() == [[1.0, 0.0], [3.0, 0.0]]
+
+
+def test_a_registered_strategy_and_criterion_evolve_with_no_other_edit(monkeypatch):
+    from netgraph.growth import GROWTH_STRATEGIES, grow_random
+    from netgraph.pruning import PRUNING_CRITERIA, prune_magnitude
+
+    monkeypatch.setitem(GROWTH_STRATEGIES, "toy", grow_random)
+    monkeypatch.setitem(PRUNING_CRITERIA, "toy", prune_magnitude)
+    a, b = make_net(0), make_net(0)
+    stats = evolve_(a, zeta=0.3, criterion="toy", growth="toy", rng=5)
+    ref = evolve_(b, zeta=0.3, criterion="magnitude", growth="random", rng=5)
+    assert [s["added"] for s in stats] == [s["added"] for s in ref] and min(s["added"] for s in stats) > 0
+    for (wa, ma), (wb, mb) in zip(state(a), state(b)):
+        assert torch.equal(wa, wb) and torch.equal(ma, mb)

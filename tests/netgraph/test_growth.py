@@ -309,3 +309,45 @@ def test_new_weights_bad_fallback_sigma(bad):
     weight, mask, _ = random_layer(0)
     with pytest.raises(ParameterError, match=r"fallback_sigma=.*must be a non-negative finite number"):
         new_weight_values(weight, mask, 3, rng=0, fallback_sigma=bad)
+
+
+# --- registries ------------------------------------------------------------------------
+
+
+def test_a_registered_strategy_defaults_to_normal_weights_and_unknown_names_still_fail(monkeypatch):
+    from netgraph.growth import DEFAULT_INIT, GROWTH_STRATEGIES, grow_random
+
+    monkeypatch.setitem(GROWTH_STRATEGIES, "toy", grow_random)
+    assert DEFAULT_INIT["toy"] == "normal"
+    assert (DEFAULT_INIT["random"], DEFAULT_INIT["strategic"], DEFAULT_INIT["gradient"], DEFAULT_INIT["none"]) == (
+        "normal", "normal", "zero", "zero"
+    )
+    with pytest.raises(KeyError):
+        DEFAULT_INIT["unregistered"]
+    weight, mask, _ = random_layer(0)
+    assert torch.equal(choose_growth(weight, mask, 5, strategy="toy", rng=3), choose_growth(weight, mask, 5, rng=3))
+
+
+def test_a_registered_grow_init_is_used_by_new_weight_values(monkeypatch):
+    from netgraph.growth import GROW_INITS
+
+    seen = {}
+
+    def halves(weight, mask, n, *, init_scale, rng, fallback_sigma=None):
+        seen.update(n=n, init_scale=init_scale, fallback_sigma=fallback_sigma)
+        return np.full(n, 0.5)
+
+    monkeypatch.setitem(GROW_INITS, "halves", halves)
+    weight, mask, _ = random_layer(0)
+    v = new_weight_values(weight, mask, 3, init="halves", init_scale=0.7, rng=0, fallback_sigma=0.2)
+    assert v.tolist() == [0.5] * 3 and v.dtype == weight.dtype
+    assert seen == {"n": 3, "init_scale": 0.7, "fallback_sigma": 0.2}
+
+
+def test_the_built_in_grow_inits_draw_as_new_weight_values_does():
+    from netgraph.growth import new_weights_normal, new_weights_zero
+
+    weight, mask, _ = random_layer(0)
+    drawn = new_weights_normal(weight, mask, 50, init_scale=0.3, rng=np.random.default_rng(4))
+    assert torch.equal(new_weight_values(weight, mask, 50, rng=np.random.default_rng(4)), torch.as_tensor(drawn, dtype=torch.float32))
+    assert new_weights_zero(weight, mask, 2, init_scale=0.3, rng=None).tolist() == [0.0, 0.0]

@@ -55,3 +55,35 @@ def test_bad_arguments(kwargs, message):
 def test_bad_layer_index(net_231):
     with pytest.raises(ParameterError, match=r"layer=2, expected an int in \[0, 1\]"):
         net_231.n_connections(layer=2)
+
+
+def test_weight_inits_fill_a_layer_from_the_generator():
+    import math
+
+    from netgraph.model import WEIGHT_INITS, MaskedLinear
+
+    mask = torch.zeros(4, 10, dtype=torch.bool)
+    mask[:, :5] = True  # mean fan-in 5
+    layer = MaskedLinear(10, 4, mask=mask).requires_grad_(False)
+    WEIGHT_INITS["he"](layer, output=False, generator=torch.Generator().manual_seed(0))
+    assert float(layer.weight.abs().max()) <= math.sqrt(6 / 5) and float(layer.weight.abs().max()) > 0.5
+    assert layer.bias.tolist() == [0.0] * 4
+    WEIGHT_INITS["he"](layer, output=True, generator=torch.Generator().manual_seed(0))
+    assert float(layer.weight.abs().max()) <= math.sqrt(3 / 5)
+    WEIGHT_INITS["torch"](layer, output=False, generator=torch.Generator().manual_seed(0))
+    assert float(layer.weight.abs().max()) <= 1 / math.sqrt(10) and float(layer.bias.abs().max()) > 0
+    # one weight draw and one bias draw, whatever the init: the generator advances alike
+    g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    WEIGHT_INITS["he"](layer, output=False, generator=g1)
+    WEIGHT_INITS["torch"](layer, output=False, generator=g2)
+    assert torch.equal(g1.get_state(), g2.get_state())
+
+
+def test_a_registered_activation_builds_a_network(monkeypatch):
+    from netgraph.model import ACTIVATIONS
+
+    monkeypatch.setitem(ACTIVATIONS, "double", lambda x: 2 * x)
+    net = SparseMLP([2, 2, 1], activation="double")
+    assert net(torch.zeros(3, 2)).shape == (3, 1)
+    with pytest.raises(ParameterError, match="activation='triple' is not valid; expected one of 'relu'"):
+        SparseMLP([2, 1], activation="triple")

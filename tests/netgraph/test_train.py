@@ -268,9 +268,14 @@ def test_bad_config(kwargs, message):
 
 def test_config_defaults_and_round_trip():
     cfg = TrainConfig(epsilon=20, optimizer="adam", target_density=0.05, epochs=10)
-    assert (cfg.growth, cfg.lr, cfg.pruning, cfg.prune_start, cfg.prune_end) == ("random", 0.001, "gmp", 1, 9)
-    assert TrainConfig().growth == "none" and TrainConfig().lr == 0.05
+    # what you construct is what you get; the defaults a run trains with come from resolved()
+    assert (cfg.growth, cfg.lr, cfg.pruning, cfg.prune_start, cfg.prune_end) == (None, None, None, 1, None)
+    run = cfg.resolved()
+    assert (run.growth, run.lr, run.pruning, run.prune_start, run.prune_end) == ("random", 0.001, "gmp", 1, 9)
+    assert TrainConfig().growth is None and TrainConfig().lr is None
+    assert TrainConfig().resolved().growth == "none" and TrainConfig().resolved().lr == 0.05
     assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    assert TrainConfig.from_dict(json.loads(json.dumps(run.to_dict()))) == run
     with pytest.raises(ParameterError, match=r"unknown TrainConfig keys \['colour'\]"):
         TrainConfig.from_dict({"colour": "red"})
 
@@ -313,7 +318,7 @@ def test_an_epsilon_that_leaves_every_layer_dense_refuses_growth_once_the_layers
 
 
 def test_dense_start_without_growth_and_partly_dense_epsilon_are_allowed():
-    assert TrainConfig(growth="none").growth == "none" and TrainConfig(density=1.0).growth == "none"
+    assert TrainConfig(growth="none").growth == "none" and TrainConfig(density=1.0).resolved().growth == "none"
     # SET's epsilon leaves the small output layer dense: normal, and growth is allowed
     assert TrainConfig(epsilon=20, layers=(784, 1000, 10), growth="strategic").growth == "strategic"
 
@@ -449,3 +454,77 @@ def test_default_batch_size_is_resolved_from_the_data_and_recorded(tmp_path, dat
     params = json.loads((tmp_path / "seed-0" / "params.json").read_text())
     assert params["config"]["batch_size"] == 16
     assert TrainConfig().batch_size is None  # what you construct is what you get
+
+
+# --------------------------------------------------------------------------- TrainConfig: table, rules, resolution
+
+
+def test_construction_changes_nothing_and_resolved_cleans():
+    cfg = TrainConfig(epsilon=1, layers=[8, 24, 3], zeta=0, momentum=1, data_seed=np.int64(2), growth_options={})
+    assert (cfg.epsilon, cfg.layers, cfg.zeta, cfg.momentum, cfg.growth, cfg.lr) == (1, [8, 24, 3], 0, 1, None, None)
+    assert type(cfg.data_seed) is np.int64
+    run = cfg.resolved()
+    assert (run.epsilon, run.layers, run.zeta, run.momentum, run.growth, run.lr) == (1.0, (8, 24, 3), 0.0, 1.0, "random", 0.05)
+    assert [type(v) for v in (run.epsilon, run.zeta, run.momentum, run.data_seed)] == [float, float, float, int]
+    assert run.resolved() == run and cfg.resolved() == run  # idempotent, and cfg is left as it was
+    assert cfg.layers == [8, 24, 3] and cfg.method == run.method == "random"
+
+
+def test_resolved_with_data_fills_in_layers_and_batch_size(data):
+    cfg = TrainConfig(dataset="synthetic", density=0.5)
+    assert (cfg.layers, cfg.batch_size) == (None, None)
+    run = cfg.resolved(data)
+    assert run.layers == (8, 256, 256, 3) and run.batch_size == 16  # 192 training samples: the floor
+    assert cfg.resolved(data) == run and TrainConfig(dataset="synthetic", density=0.5, batch_size=7).resolved(data).batch_size == 7
+    with pytest.raises(ParameterError, match=r"layers=\[8, 5, 4\]: synthetic has 8 features and 3 classes"):
+        TrainConfig(dataset="synthetic", layers=(8, 5, 4)).resolved(data)
+
+
+def test_the_constraint_table_covers_every_field_and_nothing_else():
+    import dataclasses
+
+    from netgraph.config import PARAMETER_CONSTRAINTS
+
+    assert list(PARAMETER_CONSTRAINTS) == [f.name for f in dataclasses.fields(TrainConfig)]
+
+
+def test_train_config_lives_in_a_module_without_torch():
+    import subprocess
+    import sys
+
+    import netgraph.config
+    import netgraph.train
+
+    assert netgraph.train.TrainConfig is netgraph.config.TrainConfig
+    assert netgraph.train.method_label is netgraph.config.method_label
+    code = "import sys, netgraph.config; print('torch' in sys.modules, 'numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"prune_start": 0}, r"prune_start=0, must be an int >= 1"),  # checked whether or not pruning
+        ({"prune_end": 2.5}, r"prune_end=2.5, must be an int >= 1"),
+        ({"target_density": 0.1, "epochs": 5, "prune_start": 5}, r"prune_start=5, must be an int >= 1 and <= 4"),
+        ({"target_density": 0.1, "epochs": 5, "prune_start": 3, "prune_end": 2}, r"prune_end=2, must be an int >= 3 and <= 4"),
+        ({"data_dir": 3}, r"data_dir=3, expected a directory path"),
+        ({"label_column": ""}, r"label_column='', expected a column name"),
+        ({"data_seed": -1}, r"data_seed=-1, must be an int >= 0"),
+        ({"test_size": 0}, r"test_size=0, must be a number > 0 and <= 1"),
+        ({"momentum": 1.5}, r"momentum=1.5, must be a number >= 0 and <= 1"),
+        ({"remove_dead": 1}, r"remove_dead=1, expected True or False"),
+        ({"growth_options": []}, r"growth_options=\[\], expected a dict"),
+        ({"growth_options": {"x": object}}, r"values must be JSON-safe"),
+        ({"label": ""}, r"label='', expected a non-empty string"),
+        ({"activation": "swish"}, r"activation='swish' is not valid; expected one of 'relu', 'tanh'"),
+        ({"criterion": "random"}, r"criterion='random' is not valid; expected one of 'set', 'magnitude'"),
+        ({"weight_init": "xavier"}, r"weight_init='xavier' is not valid; expected one of 'he', 'torch'"),
+        ({"pruning": "l1"}, r"pruning='l1' is not valid; expected one of 'gmp'"),
+        ({"epsilon": 10, "density": 0.1, "growth": "banana"}, r"growth='banana' is not valid"),  # the table before the rules
+    ],
+)
+def test_bad_config_messages_come_from_the_table(kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        TrainConfig(**kwargs)

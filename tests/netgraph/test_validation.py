@@ -1,3 +1,5 @@
+import random
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,115 @@ def test_atomic_write_keeps_old_file_on_error_and_uses_normal_permissions(tmp_pa
     mask = os.umask(0)
     os.umask(mask)
     assert os.stat(target).st_mode & 0o777 == 0o666 & ~mask
+
+
+# --------------------------------------------------------------------------- one signature, constraints, rng
+
+
+def test_every_check_has_one_signature():
+    import inspect
+
+    from netgraph import validation
+
+    checks = [getattr(validation, n) for n in validation.__all__ if n.startswith("check_") and n != "check_params"]
+    assert len(checks) >= 7
+    for check in checks:
+        params = list(inspect.signature(check).parameters.values())
+        assert params[0].kind is params[0].POSITIONAL_OR_KEYWORD, check.__name__  # the value first
+        assert params[-1].name == "name" and params[-1].kind is params[-1].KEYWORD_ONLY, check.__name__
+
+
+@pytest.mark.parametrize("rng", [None, 0, 7, np.int64(3), np.random.SeedSequence(1), np.random.default_rng(2)])
+def test_accepted_random_states(rng):
+    assert isinstance(check_random_state(rng), np.random.Generator)
+
+
+@pytest.mark.parametrize(
+    "rng",
+    ["0", 1.5, -1, True, random.Random(0), np.random.RandomState(0), [1, 2]],
+    ids=["str", "float", "negative", "bool", "random.Random", "RandomState", "list"],
+)
+def test_a_bad_random_state_is_a_parameter_error_naming_it(rng):
+    with pytest.raises(ParameterError, match=r"^seed=.*, expected None, a non-negative int, a numpy.random.SeedSequence"):
+        check_random_state(rng, name="seed")
+    with pytest.raises(ParameterError, match=r"^rng="):
+        check_random_state(rng)
+
+
+@pytest.mark.parametrize(
+    ("constraint", "value", "expected"),
+    [
+        (("Integral", 1, None, "both"), 3, 3),
+        (("Integral", 1, None, "both"), np.int64(3), 3),
+        (("Real", 0, 1, "left"), 0, 0.0),
+        (("Real", 0, 1, "right"), 1, 1.0),
+        (("Real", 0, None, "neither"), 1e9, 1e9),
+    ],
+)
+def test_interval_returns_the_cleaned_value(constraint, value, expected):
+    import numbers
+
+    from netgraph.validation import Interval
+
+    kind, low, high, closed = constraint
+    out = Interval(getattr(numbers, kind), low, high, closed=closed)(value, name="x")
+    assert out == expected and type(out) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("constraint", "value", "message"),
+    [
+        (("Integral", 1, None, "both"), 0, "x=0, must be an int >= 1"),
+        (("Integral", 1, None, "both"), 2.0, "x=2.0, must be an int >= 1"),
+        (("Integral", 1, None, "both"), True, "x=True, must be an int >= 1"),
+        (("Real", 0, 1, "left"), 1.5, "x=1.5, must be a number >= 0 and < 1"),
+        (("Real", 0, 1, "right"), 0.0, "x=0.0, must be a number > 0 and <= 1"),
+        (("Real", 0, None, "neither"), float("nan"), "x=nan, must be a finite number"),
+        (("Real", 0, None, "both"), "1", "x='1', must be a number >= 0"),
+        (("Real", None, None, "both"), None, "x=None, must be a number"),
+    ],
+)
+def test_interval_messages(constraint, value, message):
+    import numbers
+
+    from netgraph.validation import Interval
+
+    kind, low, high, closed = constraint
+    with pytest.raises(ParameterError) as info:
+        Interval(getattr(numbers, kind), low, high, closed=closed)(value, name="x")
+    assert str(info.value) == message
+
+
+def test_an_excluded_bound_can_say_why():
+    import numbers
+
+    from netgraph.validation import Interval
+
+    zeta = Interval(numbers.Real, 0, 1, closed="left", at_bound="removes everything")
+    with pytest.raises(ParameterError) as info:
+        zeta(1, name="zeta")
+    assert str(info.value) == "zeta=1.0 removes everything; must be < 1"
+    with pytest.raises(ParameterError, match=r"^zeta=1.5, must be a number >= 0 and < 1$"):
+        zeta(1.5, name="zeta")
+
+
+def test_options_none_or_and_check_params():
+    import numbers
+
+    from netgraph.validation import Interval, NoneOr, Options, Pattern, String, check_params
+
+    table = {
+        "kind": Options({"a": 1, "b": 2}),  # a registry: its keys
+        "size": NoneOr(Interval(numbers.Integral, 1)),
+        "dev": Pattern("cpu|gpu", "'cpu' or 'gpu'"),
+    }
+    assert check_params({"kind": "a", "size": None, "dev": "gpu", "extra": 1}, table) == {"kind": "a", "size": None, "dev": "gpu"}
+    assert check_params({"kind": "b", "size": np.int64(4), "dev": "cpu"}, table)["size"] == 4
+    with pytest.raises(ParameterError, match=r"^kind=\['a'\] is not valid; expected one of 'a', 'b'$"):
+        check_params({"kind": ["a"], "size": 1, "dev": "cpu"}, table)  # unhashable: refused, not a TypeError
+    with pytest.raises(ParameterError, match=r"^size=0, must be an int >= 1$"):
+        check_params({"kind": "a", "size": 0, "dev": "cpu"}, table)
+    with pytest.raises(ParameterError, match=r"^dev='tpu' is not valid; expected 'cpu' or 'gpu'$"):
+        check_params({"kind": "a", "size": 1, "dev": "tpu"}, table)
+    with pytest.raises(ParameterError, match=r"^name=3, expected a non-empty string$"):
+        String()(3, name="name")
