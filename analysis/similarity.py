@@ -899,7 +899,11 @@ def _edge_counts(structs, labels=None):
     return space, keys, counts
 
 
-def _threshold(min_share, k):
+def _min_count(min_share, k):
+    """How many of ``k`` graphs a share ``min_share`` means: ``ceil(min_share * k)``, at least 1.
+
+    A tolerance of 1e-9 keeps a share such as ``0.8`` of 5 graphs at 4 despite float rounding.
+    """
     return max(1, math.ceil(min_share * k - 1e-9))
 
 
@@ -942,7 +946,7 @@ def common_subnetwork(graphs, *, min_share=1.0):
     structs = _check_graphs(graphs)
     k = len(structs)
     space, keys, counts = _edge_counts(structs)
-    keep = counts >= _threshold(min_share, k)
+    keep = counts >= _min_count(min_share, k)
     H = nx.DiGraph(n_graphs=k, min_share=min_share)
     if space.layered:
         lay = structs[0].layered

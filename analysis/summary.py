@@ -49,6 +49,7 @@ from ._arrays import structure
 from ._results import provenance
 from .controllability import driver_nodes
 from .degrees import degree_distribution, layer_summary
+from .similarity import _min_count
 from .similarity import (
     _align_blocks,
     _block_counts,
@@ -296,7 +297,7 @@ def _summarize(
 
     common, common_chance = {}, {}
     for share in MIN_SHARES:
-        t = max(1, math.ceil(share * k - 1e-9))
+        t = _min_count(share, k)
         common[str(share)] = int(curve.edges[t - 1])
         common_chance[str(share)] = expected(t)
     curve_edges = {f"{t / k:.3g}": int(curve.edges[t - 1]) for t in range(1, k + 1)}

@@ -37,10 +37,11 @@ import numpy as np
 import torch
 
 from .validation import check_choice, check_random_state
+from ._layers import check_grads
 from .convert import graph_to_checkpoint
 from .errors import GraphContractError, ParameterError
 from .growth import DEFAULT_INIT, DEFAULT_INIT_SCALE, GROWTH_STRATEGIES, choose_growth, new_weight_values
-from .pruning import choose_prune, _remove_dead
+from .pruning import choose_prune, remove_dead_tensors_
 
 __all__ = [
     "choose_prune_edges",
@@ -115,10 +116,14 @@ def choose_growth_edges(G, amount, *, strategy="random", rng=None, grads=None, *
     >>> choose_growth_edges(G, 5, strategy="strategic", rng=0)
     [[((0, 1), (1, 1))]]
     """
+    return _choose_growth(*_layers(G), amount, strategy=strategy, rng=rng, grads=grads, **options)
+
+
+def _choose_growth(weights, masks, amount, *, strategy, rng, grads, **options):
+    """:func:`choose_growth_edges` on the per-layer weights and masks of the graph."""
     check_choice(strategy, tuple(GROWTH_STRATEGIES), name="strategy")
-    weights, masks = _layers(G)
     amounts = _per_layer(amount, len(weights))
-    grads = _per_layer_grads(grads, len(weights), strategy)
+    grads = check_grads(grads, len(weights), strategy, name="strategy")
     rng = check_random_state(rng)
     return [
         _to_edges(l, choose_growth(w, m, a, strategy=strategy, rng=rng, grad=g, **options), w.shape[1])
@@ -275,8 +280,8 @@ def grow(G, amount, *, strategy="random", rng=None, copy=True, grads=None, init=
     6
     """
     rng = check_random_state(rng)
-    chosen = choose_growth_edges(G, amount, strategy=strategy, rng=rng, grads=grads, **options)
-    weights, masks = _layers(G)
+    weights, masks = _layers(G)  # the graph is read once, for choosing and for the new weights
+    chosen = _choose_growth(weights, masks, amount, strategy=strategy, rng=rng, grads=grads, **options)
     init = DEFAULT_INIT[strategy] if init is None else init
     values = [
         new_weight_values(w, m, len(e), init=init, init_scale=init_scale, rng=rng)
@@ -311,15 +316,13 @@ def remove_dead(G, *, copy=True):
     >>> remove_dead(to_graph(net)).number_of_edges()
     0
     """
-    from .model import ACTIVATIONS
-
     ckpt = graph_to_checkpoint(G)
     weights = [torch.from_numpy(np.array(w)) for w in ckpt.weights]
     old = [torch.from_numpy(np.array(m)) for m in ckpt.masks]
     masks = [m.clone() for m in old]
     biases = [torch.from_numpy(np.array(b)) for b in ckpt.biases] if ckpt.has_bias else None
     old_biases = [b.clone() for b in biases] if biases is not None else None
-    _remove_dead(masks, weights, biases, ACTIVATIONS[ckpt.activation])
+    remove_dead_tensors_(masks, weights, biases, activation=ckpt.activation)
     gone = [m_old & ~m_new for m_old, m_new in zip(old, masks)]
     H = G.copy() if copy else G
     for l, g in enumerate(gone):
@@ -361,17 +364,6 @@ def _per_layer(amount, n_layers):
     if len(amounts) != n_layers:
         raise ParameterError(f"amount has {len(amounts)} entries, expected {n_layers} (one per layer)")
     return amounts
-
-
-def _per_layer_grads(grads, n_layers, strategy):
-    if grads is None:
-        if strategy == "gradient":
-            raise ParameterError("grads=None: strategy='gradient' needs one dense gradient per layer")
-        return [None] * n_layers
-    grads = list(grads)
-    if len(grads) != n_layers:
-        raise ParameterError(f"grads has {len(grads)} entries, expected {n_layers} (one per layer)")
-    return grads
 
 
 def _is_edge(item):

@@ -39,6 +39,7 @@ import numbers
 import numpy as np
 import torch
 
+from ._layers import check_grads
 from .validation import check_choice, check_random_state
 from .errors import ParameterError
 from .growth import DEFAULT_INIT, GROWTH_STRATEGIES, choose_growth, new_weight_values
@@ -105,7 +106,7 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
     layers = list(model.layers)
     weight_opts = {k: growth_options.pop(k) for k in _WEIGHT_OPTIONS if k in growth_options}
     weight_opts.setdefault("init", DEFAULT_INIT[growth])
-    grads = _check_grads(grads, layers, growth)
+    grads = check_grads(grads, len(layers), growth)
     rng = check_random_state(rng)
     empty = torch.zeros(0, dtype=torch.long)
     if growth == "none":
@@ -205,17 +206,3 @@ def _put(tensor, idx, value):
         flat[idx.numpy()] = value.numpy() if isinstance(value, torch.Tensor) else value
     else:
         tensor.view(-1)[idx.to(tensor.device)] = value
-
-
-def _check_grads(grads, layers, growth):
-    if grads is None:
-        if growth == "gradient":
-            raise ParameterError(
-                "grads=None: growth='gradient' needs one dense gradient per layer "
-                "(see netgraph.growth.dense_gradients)"
-            )
-        return [None] * len(layers)
-    grads = list(grads)
-    if len(grads) != len(layers):
-        raise ParameterError(f"grads has {len(grads)} entries, expected {len(layers)} (one per layer)")
-    return grads

@@ -56,6 +56,7 @@ import torch
 from scipy.special import log_ndtr
 from torch.nn import functional as F
 
+from ._layers import as_index, check_layer, np_mask, np_weight
 from .config import DEFAULT_INIT_SCALE
 from .validation import Interval, check_amount, check_choice, check_random_state
 from .errors import ParameterError
@@ -92,10 +93,10 @@ def grow_random(weight, mask, n, *, rng, grad=None):
     >>> grow_random(torch.zeros(2, 3), torch.eye(2, 3, dtype=torch.bool), 4, rng=np.random.default_rng(0)).tolist()
     [1, 2, 3, 5]
     """
-    absent = np.flatnonzero(~_np_mask(mask))
+    absent = np.flatnonzero(~np_mask(mask))
     n = min(int(n), absent.size)
     picked = absent[rng.choice(absent.size, size=n, replace=False)] if n else absent[:0]
-    return _as_index(np.sort(picked), weight)
+    return as_index(np.sort(picked), weight)
 
 
 def grow_strategic(weight, mask, n, *, rng, grad=None, start_fraction=0.2):
@@ -142,13 +143,13 @@ def grow_strategic(weight, mask, n, *, rng, grad=None, start_fraction=0.2):
     [3]
     """
     _START_FRACTION(start_fraction, name="start_fraction")
-    m = _np_mask(mask)
+    m = np_mask(mask)
     n_out, n_in = m.shape
     free = n_out - m.sum(axis=0)  # free targets per source
     n = min(int(n), int(free.sum()))
     if n == 0:
-        return _as_index(np.zeros(0, dtype=np.int64), weight)
-    a = np.abs(_np_weight(weight) * m, dtype=np.float64)
+        return as_index(np.zeros(0, dtype=np.int64), weight)
+    a = np.abs(np_weight(weight) * m, dtype=np.float64)
     source_score = a.sum(axis=0)
     target_score = a.sum(axis=1)
 
@@ -190,7 +191,7 @@ def grow_strategic(weight, mask, n, *, rng, grad=None, start_fraction=0.2):
         take = np.arange(top) < cnt[:, None]
         tgt = order[take]
         out.append(tgt * n_in + np.repeat(src, cnt))
-    return _as_index(np.sort(np.concatenate(out)), weight)
+    return as_index(np.sort(np.concatenate(out)), weight)
 
 
 def grow_gradient(weight, mask, n, *, rng, grad=None):
@@ -216,18 +217,18 @@ def grow_gradient(weight, mask, n, *, rng, grad=None):
         raise ParameterError("grad=None: the 'gradient' growth strategy needs the dense gradient of the layer")
     if tuple(grad.shape) != tuple(mask.shape):
         raise ParameterError(f"grad has shape {tuple(grad.shape)}, expected {tuple(mask.shape)} (out x in)")
-    m = _np_mask(mask).ravel()
+    m = np_mask(mask).ravel()
     score = np.abs(grad.detach().cpu().numpy().astype(np.float64, copy=False).ravel())
     absent = np.flatnonzero(~m)
     n = min(int(n), absent.size)
     if n == 0:
-        return _as_index(absent[:0], weight)
+        return as_index(absent[:0], weight)
     s = score[absent]
     # n-th largest value, then everything above it and the lowest-index ties at it
     thresh = np.partition(s, s.size - n)[s.size - n]
     above = absent[s > thresh]
     ties = absent[s == thresh][: n - above.size]
-    return _as_index(np.sort(np.concatenate([above, ties])), weight)
+    return as_index(np.sort(np.concatenate([above, ties])), weight)
 
 
 def grow_none(weight, mask, n, *, rng, grad=None):
@@ -239,7 +240,7 @@ def grow_none(weight, mask, n, *, rng, grad=None):
     >>> grow_none(torch.zeros(2, 2), torch.zeros(2, 2, dtype=torch.bool), 3, rng=None).tolist()
     []
     """
-    return _as_index(np.zeros(0, dtype=np.int64), weight)
+    return as_index(np.zeros(0, dtype=np.int64), weight)
 
 
 #: Growth strategies by name; each has the signature ``fn(weight, mask, n, *, rng, grad=None, **options)``.
@@ -279,7 +280,7 @@ def new_weights_normal(weight, mask, n, *, init_scale, rng, fallback_sigma=None)
     >>> new_weights_normal(w, w != 0, 2, init_scale=0.0, rng=np.random.default_rng(0)).tolist()
     [0.0, -0.0]
     """
-    present = _np_weight(weight)[_np_mask(mask)].astype(np.float64)
+    present = np_weight(weight)[np_mask(mask)].astype(np.float64)
     sigma_w = float(present.std()) if present.size else 0.0
     if sigma_w == 0.0 and fallback_sigma is not None:
         sigma_w = float(fallback_sigma)
@@ -346,8 +347,8 @@ def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=Non
     [3]
     """
     fn = _check_strategy(strategy)
-    mask = _check_layer(weight, mask)
-    n_present = int(np.count_nonzero(_np_mask(mask)))
+    mask = check_layer(weight, mask)
+    n_present = int(np.count_nonzero(np_mask(mask)))
     n_absent = mask.numel() - n_present
     n = min(_check_count(amount, n_present), n_absent)
     own = _strategy_options(fn, options)
@@ -419,7 +420,7 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
         or not (math.isfinite(fallback_sigma) and fallback_sigma >= 0)
     ):
         raise ParameterError(f"fallback_sigma={fallback_sigma!r}, must be a non-negative finite number (or None)")
-    mask = _check_layer(weight, mask)
+    mask = check_layer(weight, mask)
     rng = check_random_state(rng)
     values = np.zeros(0)
     if n:
@@ -454,19 +455,19 @@ def dense_gradients(model, inputs, targets):
     >>> g[0].shape, bool((g[0] != 0).all())
     (torch.Size([2, 2]), True)
     """
-    from .model import ACTIVATIONS
-
-    act = ACTIVATIONS[model.activation]
+    # the model's own forward, with every weight replaced by its effective value W * M and every
+    # mask by ones, so that the gradient reaches absent positions too
+    replaced, eff = {}, []
+    for l, layer in enumerate(model.layers):
+        w = (layer.weight * layer.mask).detach().requires_grad_(True)
+        eff.append(w)
+        replaced[f"layers.{l}.weight"] = w
+        replaced[f"layers.{l}.mask"] = torch.ones_like(layer.mask)
+        if layer.bias is not None:
+            replaced[f"layers.{l}.bias"] = layer.bias.detach()
     with torch.enable_grad():
-        eff = [(layer.weight * layer.mask).detach().requires_grad_(True) for layer in model.layers]
-        x = inputs.reshape(inputs.shape[0], -1)
-        last = len(eff) - 1
-        for l, (w, layer) in enumerate(zip(eff, model.layers)):
-            x = F.linear(x, w, None if layer.bias is None else layer.bias.detach())
-            if l < last:
-                x = act(x)
-        loss = F.cross_entropy(x, targets)
-        grads = torch.autograd.grad(loss, eff)
+        out = torch.func.functional_call(model, replaced, (inputs,))
+        grads = torch.autograd.grad(F.cross_entropy(out, targets), eff)
     return [g.detach() for g in grads]
 
 
@@ -496,25 +497,3 @@ def _check_count(amount, n_present):
     if isinstance(amount, numbers.Integral) and not isinstance(amount, bool):
         return check_amount(amount, max(int(amount), 0))
     return check_amount(amount, n_present)
-
-
-def _check_layer(weight, mask):
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
-        raise ParameterError(f"weight must be a 2-D tensor (out x in), got {type(weight).__name__}")
-    mask = torch.as_tensor(mask)
-    if tuple(mask.shape) != tuple(weight.shape):
-        raise ParameterError(f"mask has shape {tuple(mask.shape)}, expected {tuple(weight.shape)} (out x in)")
-    return mask.to(torch.bool)
-
-
-def _np_mask(mask):
-    return torch.as_tensor(mask).detach().to(torch.bool).cpu().numpy()
-
-
-def _np_weight(weight):
-    return weight.detach().cpu().numpy()
-
-
-def _as_index(idx, like):
-    device = like.device if isinstance(like, torch.Tensor) else "cpu"
-    return torch.as_tensor(np.ascontiguousarray(idx, dtype=np.int64), device=device)

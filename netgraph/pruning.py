@@ -50,6 +50,7 @@ import numbers
 import numpy as np
 import torch
 
+from ._layers import as_index, check_layer, np_mask, np_weight
 from .validation import Interval, check_amount, check_choice
 from .errors import ParameterError
 
@@ -61,6 +62,7 @@ __all__ = [
     "gmp_density",
     "prune_to_density_",
     "remove_dead_",
+    "remove_dead_tensors_",
 ]
 
 
@@ -95,7 +97,7 @@ def prune_set(weight, mask, amount):
     pos_order = np.argsort(w[pos], kind="stable")  # smallest positive first
     neg_order = np.argsort(-w[neg], kind="stable")  # closest to zero first
     picked = np.concatenate([pos[pos_order[:k_pos]], neg[neg_order[:k_neg]]])
-    return _as_index(np.sort(picked), weight)
+    return as_index(np.sort(picked), weight)
 
 
 def prune_magnitude(weight, mask, amount):
@@ -111,7 +113,7 @@ def prune_magnitude(weight, mask, amount):
     w, present = _present(weight, mask)
     k = check_amount(amount, present.size)
     order = np.argsort(np.abs(w[present]), kind="stable")
-    return _as_index(np.sort(present[order[:k]]), weight)
+    return as_index(np.sort(present[order[:k]]), weight)
 
 
 #: Pruning criteria by name; each has the signature ``fn(weight, mask, amount)``.
@@ -148,11 +150,7 @@ def choose_prune(weight, mask, amount, *, criterion="set"):
     [1]
     """
     check_choice(criterion, PRUNING_CRITERIA, name="criterion")
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
-        raise ParameterError(f"weight must be a 2-D tensor (out x in), got {type(weight).__name__}")
-    mask = torch.as_tensor(mask)
-    if tuple(mask.shape) != tuple(weight.shape):
-        raise ParameterError(f"mask has shape {tuple(mask.shape)}, expected {tuple(weight.shape)} (out x in)")
+    mask = check_layer(weight, mask)
     return PRUNING_CRITERIA[criterion](weight, mask, amount)
 
 
@@ -287,20 +285,46 @@ def remove_dead_(model):
     >>> remove_dead_(net)
     {'no_outgoing': [0, 0, 0], 'no_incoming': [0, 1, 0], 'removed': [0, 1]}
     """
-    from .model import ACTIVATIONS
-
     layers = list(model.layers)
     masks = [layer.mask for layer in layers]
     weights = [layer.weight for layer in layers]
     biases = [layer.bias for layer in layers] if model.has_bias else None
-    return _remove_dead(masks, weights, biases, ACTIVATIONS[model.activation])
+    return remove_dead_tensors_(masks, weights, biases, activation=model.activation)
 
 
-def _remove_dead(masks, weights, biases, act):
-    """Core of :func:`remove_dead_` on lists of tensors, changed in place.
+@torch.no_grad()
+def remove_dead_tensors_(masks, weights, biases, *, activation="relu"):
+    """:func:`remove_dead_` on plain per-layer tensors, changed in place.
 
-    ``masks[l]``, ``weights[l]`` are out x in; ``biases`` is a list of bias vectors or None.
+    The kernel behind :func:`remove_dead_` (a model) and :func:`netgraph.edits.remove_dead`
+    (a graph).
+
+    Parameters
+    ----------
+    masks, weights : list of torch.Tensor
+        ``masks[l]`` (bool) and ``weights[l]``, out x in.
+    biases : list of torch.Tensor or None
+        Bias vectors, or None for a network without biases.
+    activation : str, optional
+        A name in :data:`netgraph.model.ACTIVATIONS`.
+
+    Returns
+    -------
+    dict
+        As :func:`remove_dead_`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> masks = [torch.tensor([[True], [True]]), torch.tensor([[True, False]])]
+    >>> weights = [torch.ones(2, 1), torch.tensor([[2.0, 0.0]])]
+    >>> remove_dead_tensors_(masks, weights, None)["removed"], masks[0].tolist()
+    ([1, 0], [[True], [False]])
     """
+    from .model import ACTIVATIONS
+
+    check_choice(activation, ACTIVATIONS, name="activation")
+    act = ACTIVATIONS[activation]
     n_layers = len(masks)
     no_out = [0] * (n_layers + 1)
     no_in = [0] * (n_layers + 1)
@@ -339,10 +363,4 @@ def _remove_dead(masks, weights, biases, act):
 
 
 def _present(weight, mask):
-    w = weight.detach().cpu().numpy().ravel()
-    present = np.flatnonzero(torch.as_tensor(mask).detach().to(torch.bool).cpu().numpy().ravel())
-    return w, present
-
-
-def _as_index(idx, like):
-    return torch.as_tensor(np.ascontiguousarray(idx, dtype=np.int64), device=like.device)
+    return np_weight(weight).ravel(), np.flatnonzero(np_mask(mask).ravel())

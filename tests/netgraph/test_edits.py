@@ -168,3 +168,14 @@ def test_remove_dead_on_graph_in_place():
     # hidden (1, 1) had no input: relu(2.0) * -1.5 folded into the output bias
     assert G.nodes[(2, 0)]["bias"] == pytest.approx(1.0 - 3.0)
     assert G.nodes[(1, 1)]["bias"] == 0.0
+
+
+def test_grow_reads_the_graph_once(monkeypatch):
+    import netgraph.edits as ed
+
+    calls = []
+    real = ed.graph_to_checkpoint
+    monkeypatch.setattr(ed, "graph_to_checkpoint", lambda G: calls.append(1) or real(G))
+    G = to_graph(SparseMLP([3, 2], masks=[torch.eye(2, 3, dtype=torch.bool)]))
+    assert ed.grow(G, 2, rng=0).number_of_edges() == 4
+    assert len(calls) == 1

@@ -351,3 +351,25 @@ def test_the_built_in_grow_inits_draw_as_new_weight_values_does():
     drawn = new_weights_normal(weight, mask, 50, init_scale=0.3, rng=np.random.default_rng(4))
     assert torch.equal(new_weight_values(weight, mask, 50, rng=np.random.default_rng(4)), torch.as_tensor(drawn, dtype=torch.float32))
     assert new_weights_zero(weight, mask, 2, init_scale=0.3, rng=None).tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_dense_gradients_match_a_written_out_forward(activation):
+    """The model's own forward (functional_call) gives the gradient of W * M at every position."""
+    from torch.nn import functional as F
+
+    from netgraph import SparseMLP
+    from netgraph.growth import dense_gradients
+    from netgraph.model import ACTIVATIONS
+
+    gen = torch.Generator().manual_seed(3)
+    masks = [torch.rand(6, 5, generator=gen) < 0.4, torch.rand(3, 6, generator=gen) < 0.4]
+    net = SparseMLP([5, 6, 3], activation=activation, masks=masks)
+    x, y = torch.randn(7, 5, generator=gen), torch.tensor([0, 1, 2, 0, 1, 2, 0])
+    eff = [(layer.weight * layer.mask).detach().requires_grad_(True) for layer in net.layers]
+    h = ACTIVATIONS[activation](F.linear(x, eff[0], net.layers[0].bias.detach()))
+    loss = F.cross_entropy(F.linear(h, eff[1], net.layers[1].bias.detach()), y)
+    expected = torch.autograd.grad(loss, eff)
+    got = dense_gradients(net, x, y)
+    assert all(torch.equal(a, b) for a, b in zip(got, expected))
+    assert all(p.grad is None for p in net.parameters())  # the model's parameters are left alone
