@@ -48,7 +48,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 from netgraph.fileio import jsonable
 from netgraph.validation import check_layer_sizes
 
-from ._arrays import node_to_json, structure
+from ._structure import node_to_json, structure
 from ._results import provenance
 
 __all__ = ["DriverNodes", "driver_nodes", "width_bound"]

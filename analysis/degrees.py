@@ -26,7 +26,7 @@ from netgraph.validation import check_choice
 from netgraph.fileio import jsonable
 from netgraph.errors import ParameterError
 
-from ._arrays import node_to_json, structure
+from ._structure import node_to_json, structure
 from ._results import frozen_array, provenance
 
 __all__ = [

@@ -44,12 +44,12 @@ import networkx as nx
 import numpy as np
 
 from netgraph.fileio import atomic_write, jsonable
-from netgraph.validation import check_random_state
+from netgraph.validation import check_rng
 from netgraph import __version__
 from netgraph.errors import ParameterError
 
 from . import plotting
-from ._arrays import structure
+from ._structure import structure
 from .controllability import driver_nodes
 from .degrees import compare_power_law, degree_distribution, input_connectivity, layer_summary
 from ._results import frozen_array
@@ -321,7 +321,7 @@ def _default_group(G):
     return _NO_METHOD if method is None or method == "" else str(method)
 
 
-def _analyse_network(G, label, group, source, metrics, *, power_law):
+def _analyze_network(G, label, group, source, metrics, *, power_law):
     summary = layer_summary(G)
     n_layers = len(summary.layer_sizes)
     meta = dict(G.graph.get("meta") or {})
@@ -554,7 +554,7 @@ def build_report(
     say = progress or (lambda message: None)
     # an int (or SeedSequence) seeds every comparison alike, as summarize_group(..., rng=rng) would;
     # None or a Generator is one stream, drawn from comparison after comparison
-    seed = check_random_state(rng) if rng is None or isinstance(rng, np.random.Generator) else rng
+    seed = check_rng(rng) if rng is None or isinstance(rng, np.random.Generator) else rng
     have_powerlaw = False
     if power_law:
         try:
@@ -566,7 +566,7 @@ def build_report(
     networks = []
     for i, G in enumerate(graphs):
         say(f"analysing {labels[i]}")
-        networks.append(_analyse_network(G, labels[i], groups[i], sources[i], metrics[i], power_law=have_powerlaw))
+        networks.append(_analyze_network(G, labels[i], groups[i], sources[i], metrics[i], power_law=have_powerlaw))
 
     # architecture classes and groups, in order of first appearance
     archs = {}

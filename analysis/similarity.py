@@ -48,11 +48,11 @@ import networkx as nx
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from netgraph.validation import check_choice, check_positive_int, check_random_state
+from netgraph.validation import check_choice, check_positive_int, check_rng
 from netgraph.fileio import jsonable
 from netgraph.errors import ArchitectureMismatchError, ParameterError
 
-from ._arrays import MASK_LIMIT, structure
+from ._structure import MASK_LIMIT, structure
 from ._results import frozen_array, provenance
 
 __all__ = [
@@ -658,7 +658,7 @@ def aligned_chance_jaccard(G1, G2, *, n_samples=3, rng=None):
     for k, st in enumerate(structs):
         st.require_layered(name=f"G{k + 1}")
     _check_comparable(structs)
-    return _aligned_null(structs[0], structs[1], n_samples, check_random_state(rng))
+    return _aligned_null(structs[0], structs[1], n_samples, check_rng(rng))
 
 
 def _block_counts(st):
@@ -710,7 +710,7 @@ def random_like(G, *, rng=None):
     """
     st = _check_graphs([G])[0]
     lay = st.require_layered(name="G")
-    gen = check_random_state(rng)
+    gen = check_rng(rng)
     R = nx.DiGraph()
     for layer in lay.nodes:
         R.add_nodes_from(layer)
@@ -782,7 +782,7 @@ def similarity_matrix(graphs, *, kind="edge", labels=None, layer=None, rng=None,
             s.require_layered(name=f"graphs[{i}]")
         _check_comparable(structs, labels)
         check_positive_int(chance_samples, name="chance_samples")
-        gen = check_random_state(rng)
+        gen = check_rng(rng)
         space = _edge_space(structs)
         possible = [np.array(st.layered.sizes[:-1]) * np.array(st.layered.sizes[1:]) for st in structs]
         density_keys = [

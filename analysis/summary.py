@@ -43,9 +43,9 @@ import numpy as np
 from netgraph import __version__
 from netgraph.errors import ParameterError
 from netgraph.fileio import jsonable
-from netgraph.validation import check_random_state
+from netgraph.validation import check_rng
 
-from ._arrays import structure
+from ._structure import structure
 from ._results import provenance
 from .controllability import driver_nodes
 from .degrees import degree_distribution, layer_summary
@@ -271,7 +271,7 @@ def _summarize(
     if aligned:
         if pairs is None:
             pairs = [aligned_jaccard(graphs[a], graphs[b]) for a in range(k) for b in range(a + 1, k)]
-        gen = check_random_state(rng)
+        gen = check_rng(rng)
         randoms = [[_random_block(sizes[l], sizes[l + 1], c, gen) for l, c in enumerate(_block_counts(st))] for st in structs]
         aligned_rows, null_rows = [], []
         it = iter(pairs)

@@ -470,10 +470,10 @@ def _growth_needs_a_sparse_layer(v):
     """An epsilon that leaves every layer dense (p clipped to 1) is a dense start too, once the layers are known."""
     if v["growth"] == "none" or v["epsilon"] is None or v["layers"] is None:
         return
-    from .topology import set_density
+    from .topology import epsilon_probability
 
     sizes = v["layers"]
-    if all(set_density(a, b, v["epsilon"]) >= 1.0 for a, b in zip(sizes[:-1], sizes[1:])):
+    if all(epsilon_probability(a, b, v["epsilon"]) >= 1.0 for a, b in zip(sizes[:-1], sizes[1:])):
         raise ParameterError(
             f"growth={v['growth']!r} with epsilon={v['epsilon']:g} leaves every layer dense (p = 1 for layers "
             f"{list(sizes)}), so there is nothing to grow and the evolution could only re-initialise the "

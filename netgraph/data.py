@@ -61,7 +61,7 @@ import numpy as np
 import torch
 
 from .fileio import file_kind, stat_input
-from .validation import check_choice, check_random_state
+from .validation import check_choice, check_rng
 from .errors import NetgraphError, ParameterError
 
 __all__ = ["Dataset", "load", "read_idx", "find_idx_files", "DATASETS"]
@@ -236,7 +236,7 @@ def load(
             standardize=standardize,
         )
     seed = int(rng) if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) else None
-    gen = check_random_state(rng)
+    gen = check_rng(rng)
     test_size = _DEFAULT_TEST_SIZE if test_size is None else test_size
     if name == "digits":
         from sklearn.datasets import load_digits
@@ -686,12 +686,12 @@ def _finish(name, x_tr, y_tr, x_te, y_te, *, seed, source, class_names, standard
     mean = x_tr.mean(axis=axis, dtype=np.float64)
     std = np.atleast_1d(x_tr.std(axis=axis, dtype=np.float64))
     std[std < 1e-8] = 1.0
-    standardise = lambda a: ((a - mean) / std).astype(np.float32)  # noqa: E731
+    scale = lambda a: ((a - mean) / std).astype(np.float32)  # noqa: E731
     n_classes = int(max(y_tr.max(initial=0), y_te.max(initial=0))) + 1
     return Dataset(
-        x_train=torch.from_numpy(standardise(x_tr)),
+        x_train=torch.from_numpy(scale(x_tr)),
         y_train=torch.from_numpy(np.ascontiguousarray(y_tr, dtype=np.int64)),
-        x_test=torch.from_numpy(standardise(x_te)),
+        x_test=torch.from_numpy(scale(x_te)),
         y_test=torch.from_numpy(np.ascontiguousarray(y_te, dtype=np.int64)),
         name=name,
         n_features=int(x_tr.shape[1]),

@@ -4,7 +4,7 @@ These are the operations of dynamic sparse training expressed on the weighted
 ``networkx.DiGraph`` of a network (nodes ``(layer, index)``, edges ``(l, i) -> (l + 1, j)``
 with attribute ``weight``). Choosing is separate from applying:
 
-- :func:`choose_prune_edges` / :func:`choose_growth_edges` return, per layer of weights, the
+- :func:`choose_edges_to_prune` / :func:`choose_edges_to_grow` return, per layer of weights, the
   list of ``(u, v)`` edges to remove or add -- computed by the very functions the training
   loop uses (:mod:`netgraph.pruning`, :mod:`netgraph.growth`) on the layer's weight matrix,
   so for the same weights and the same ``rng`` they choose the same connections;
@@ -24,7 +24,7 @@ Examples
 >>> with torch.no_grad():
 ...     _ = net.layers[0].weight.copy_(torch.tensor([[1.0, -2.0], [3.0, -0.5]]))
 >>> G = to_graph(net)
->>> choose_prune_edges(G, 1, criterion="magnitude")
+>>> choose_edges_to_prune(G, 1, criterion="magnitude")
 [[((0, 1), (1, 1))]]
 >>> H = prune(G, 0.5, criterion="set")
 >>> sorted(H.edges()), G.number_of_edges()
@@ -36,16 +36,16 @@ import numbers
 import numpy as np
 import torch
 
-from .validation import check_choice, check_random_state
+from .validation import check_choice, check_rng
 from ._layers import check_grads
 from .convert import graph_to_checkpoint
 from .errors import GraphContractError, ParameterError
-from .growth import DEFAULT_INIT, DEFAULT_INIT_SCALE, GROWTH_STRATEGIES, choose_growth, new_weight_values
-from .pruning import choose_prune, remove_dead_tensors_
+from .growth import DEFAULT_INIT, DEFAULT_INIT_SCALE, GROWTH_STRATEGIES, choose_to_grow, new_weight_values
+from .pruning import choose_to_prune, remove_dead_tensors_
 
 __all__ = [
-    "choose_prune_edges",
-    "choose_growth_edges",
+    "choose_edges_to_prune",
+    "choose_edges_to_grow",
     "remove_edges",
     "add_edges",
     "prune",
@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-def choose_prune_edges(G, amount, *, criterion="set"):
+def choose_edges_to_prune(G, amount, *, criterion="set"):
     """Choose, per layer, the edges that pruning would remove.
 
     Parameters
@@ -63,7 +63,7 @@ def choose_prune_edges(G, amount, *, criterion="set"):
         A graph following the contract of :func:`~netgraph.to_graph`.
     amount : int, float or sequence
         Per layer: an int count or a float fraction (see
-        :func:`~netgraph.pruning.choose_prune`); a sequence gives one amount per layer.
+        :func:`~netgraph.pruning.choose_to_prune`); a sequence gives one amount per layer.
     criterion : str, optional
         A name in :data:`~netgraph.pruning.PRUNING_CRITERIA` (``"set"`` or ``"magnitude"``).
 
@@ -80,12 +80,12 @@ def choose_prune_edges(G, amount, *, criterion="set"):
     weights, masks = _layers(G)
     amounts = _per_layer(amount, len(weights))
     return [
-        _to_edges(l, choose_prune(w, m, a, criterion=criterion), w.shape[1])
+        _to_edges(l, choose_to_prune(w, m, a, criterion=criterion), w.shape[1])
         for l, (w, m, a) in enumerate(zip(weights, masks, amounts))
     ]
 
 
-def choose_growth_edges(G, amount, *, strategy="random", rng=None, grads=None, **options):
+def choose_edges_to_grow(G, amount, *, strategy="random", rng=None, grads=None, **options):
     """Choose, per layer, the absent edges that growth would add.
 
     Parameters
@@ -93,7 +93,7 @@ def choose_growth_edges(G, amount, *, strategy="random", rng=None, grads=None, *
     G : networkx.DiGraph
     amount : int, float or sequence
         Per layer: an int count or a float fraction of the layer's present edges (see
-        :func:`~netgraph.growth.choose_growth`); a sequence gives one amount per layer.
+        :func:`~netgraph.growth.choose_to_grow`); a sequence gives one amount per layer.
     strategy : str, optional
         A name in :data:`~netgraph.growth.GROWTH_STRATEGIES`.
     rng : None, int, SeedSequence or numpy.random.Generator, optional
@@ -113,20 +113,20 @@ def choose_growth_edges(G, amount, *, strategy="random", rng=None, grads=None, *
     >>> import torch
     >>> from netgraph import SparseMLP, to_graph
     >>> G = to_graph(SparseMLP([2, 2], masks=[torch.tensor([[True, True], [True, False]])]))
-    >>> choose_growth_edges(G, 5, strategy="strategic", rng=0)
+    >>> choose_edges_to_grow(G, 5, strategy="strategic", rng=0)
     [[((0, 1), (1, 1))]]
     """
-    return _choose_growth(*_layers(G), amount, strategy=strategy, rng=rng, grads=grads, **options)
+    return _choose_to_grow(*_layers(G), amount, strategy=strategy, rng=rng, grads=grads, **options)
 
 
-def _choose_growth(weights, masks, amount, *, strategy, rng, grads, **options):
-    """:func:`choose_growth_edges` on the per-layer weights and masks of the graph."""
+def _choose_to_grow(weights, masks, amount, *, strategy, rng, grads, **options):
+    """:func:`choose_edges_to_grow` on the per-layer weights and masks of the graph."""
     check_choice(strategy, tuple(GROWTH_STRATEGIES), name="strategy")
     amounts = _per_layer(amount, len(weights))
     grads = check_grads(grads, len(weights), strategy, name="strategy")
-    rng = check_random_state(rng)
+    rng = check_rng(rng)
     return [
-        _to_edges(l, choose_growth(w, m, a, strategy=strategy, rng=rng, grad=g, **options), w.shape[1])
+        _to_edges(l, choose_to_grow(w, m, a, strategy=strategy, rng=rng, grad=g, **options), w.shape[1])
         for l, (w, m, a, g) in enumerate(zip(weights, masks, amounts, grads))
     ]
 
@@ -222,7 +222,7 @@ def add_edges(G, edges, weights, *, copy=True):
 
 
 def prune(G, amount, *, criterion="set", copy=True):
-    """Remove edges chosen by a pruning criterion (see :func:`choose_prune_edges`).
+    """Remove edges chosen by a pruning criterion (see :func:`choose_edges_to_prune`).
 
     Parameters
     ----------
@@ -238,13 +238,13 @@ def prune(G, amount, *, criterion="set", copy=True):
     -------
     networkx.DiGraph
     """
-    return remove_edges(G, choose_prune_edges(G, amount, criterion=criterion), copy=copy)
+    return remove_edges(G, choose_edges_to_prune(G, amount, criterion=criterion), copy=copy)
 
 
 def grow(G, amount, *, strategy="random", rng=None, copy=True, grads=None, init=None, init_scale=DEFAULT_INIT_SCALE, **options):
     """Add edges chosen by a growth strategy, with new weights.
 
-    The edges of every layer are chosen first (:func:`choose_growth_edges`), then the new
+    The edges of every layer are chosen first (:func:`choose_edges_to_grow`), then the new
     weights are drawn layer by layer with :func:`~netgraph.growth.new_weight_values` from the
     same ``rng``.
 
@@ -279,9 +279,9 @@ def grow(G, amount, *, strategy="random", rng=None, copy=True, grads=None, init=
     >>> grow(G, 4, rng=0, init="zero").number_of_edges()
     6
     """
-    rng = check_random_state(rng)
+    rng = check_rng(rng)
     weights, masks = _layers(G)  # the graph is read once, for choosing and for the new weights
-    chosen = _choose_growth(weights, masks, amount, strategy=strategy, rng=rng, grads=grads, **options)
+    chosen = _choose_to_grow(weights, masks, amount, strategy=strategy, rng=rng, grads=grads, **options)
     init = DEFAULT_INIT[strategy] if init is None else init
     values = [
         new_weight_values(w, m, len(e), init=init, init_scale=init_scale, rng=rng)

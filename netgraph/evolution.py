@@ -6,10 +6,10 @@ density -- never drifts. :func:`evolve_` does this in place on a
 :class:`~netgraph.SparseMLP` with any pruning criterion of :mod:`netgraph.pruning` and any
 growth strategy of :mod:`netgraph.growth`:
 
-1. every layer: choose the connections to remove (:func:`~netgraph.pruning.choose_prune`)
+1. every layer: choose the connections to remove (:func:`~netgraph.pruning.choose_to_prune`)
    and remove them (mask False, weight 0);
 2. every layer, first to last: choose as many absent positions to grow
-   (:func:`~netgraph.growth.choose_growth`; positions just removed may be chosen again);
+   (:func:`~netgraph.growth.choose_to_grow`; positions just removed may be chosen again);
 3. every layer, first to last: draw the new weights
    (:func:`~netgraph.growth.new_weight_values`, with the spread of the surviving weights, or
    of the layer's weights before step 1 where no survivor is left or the survivors do not
@@ -40,10 +40,10 @@ import numpy as np
 import torch
 
 from ._layers import check_grads
-from .validation import check_choice, check_random_state
+from .validation import check_choice, check_rng
 from .errors import ParameterError
-from .growth import DEFAULT_INIT, GROWTH_STRATEGIES, choose_growth, new_weight_values
-from .pruning import PRUNING_CRITERIA, choose_prune
+from .growth import DEFAULT_INIT, GROWTH_STRATEGIES, choose_to_grow, new_weight_values
+from .pruning import PRUNING_CRITERIA, choose_to_prune
 
 __all__ = ["evolve_", "reset_optimizer_state"]
 
@@ -59,7 +59,7 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
     model : SparseMLP
         Changed in place: masks, and weights at the removed and the added positions.
     zeta : float or int
-        Amount to remove per layer, as for :func:`~netgraph.pruning.choose_prune` (a float
+        Amount to remove per layer, as for :func:`~netgraph.pruning.choose_to_prune` (a float
         is a fraction in ``[0, 1)``; for ``criterion="set"`` a fraction of each sign). The
         fraction 1.0 is refused: it would remove every connection, so nothing learned would
         survive the step.
@@ -70,7 +70,7 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         topology: nothing is removed or added.
     rng : optional
         Source of randomness (growth choices, then new weights): None, a seed or a Generator,
-        see :func:`netgraph.validation.check_random_state`.
+        see :func:`netgraph.validation.check_rng`.
     grads : sequence of torch.Tensor, optional
         One dense gradient per layer (see :func:`~netgraph.growth.dense_gradients`);
         required by ``growth="gradient"``.
@@ -107,13 +107,13 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
     weight_opts = {k: growth_options.pop(k) for k in _WEIGHT_OPTIONS if k in growth_options}
     weight_opts.setdefault("init", DEFAULT_INIT[growth])
     grads = check_grads(grads, len(layers), growth)
-    rng = check_random_state(rng)
+    rng = check_rng(rng)
     empty = torch.zeros(0, dtype=torch.long)
     if growth == "none":
         # still validate zeta and the options, so a typo does not pass silently
         for layer in layers:
-            choose_prune(layer.weight, layer.mask, zeta, criterion=criterion)
-        choose_growth(layers[0].weight, layers[0].mask, 0, strategy="none", **growth_options)
+            choose_to_prune(layer.weight, layer.mask, zeta, criterion=criterion)
+        choose_to_grow(layers[0].weight, layers[0].mask, 0, strategy="none", **growth_options)
         new_weight_values(layers[0].weight, layers[0].mask, 0, **weight_opts)
         return [dict(removed=0, added=0, removed_index=empty, added_index=empty) for _ in layers]
 
@@ -121,12 +121,12 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
     before = [_present_std(layer) for layer in layers]
     removed = []
     for layer in layers:
-        idx = choose_prune(layer.weight, layer.mask, zeta, criterion=criterion)
+        idx = choose_to_prune(layer.weight, layer.mask, zeta, criterion=criterion)
         _put(layer.mask, idx, False)
         _put(layer.weight, idx, 0.0)
         removed.append(idx)
     added = [
-        choose_growth(
+        choose_to_grow(
             layer.weight, layer.mask, int(idx.numel()), strategy=growth, rng=rng, grad=g, **growth_options
         )
         for layer, idx, g in zip(layers, removed, grads)
@@ -145,7 +145,7 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
 
 
 def _check_zeta(zeta):
-    """Refuse the fraction 1.0 (an int is a count and is checked per layer by choose_prune)."""
+    """Refuse the fraction 1.0 (an int is a count and is checked per layer by choose_to_prune)."""
     if isinstance(zeta, numbers.Real) and not isinstance(zeta, numbers.Integral) and zeta == 1.0:
         raise ParameterError(
             f"zeta={zeta!r} removes every connection of every layer, so nothing learned survives; "

@@ -19,12 +19,12 @@ connection. Its options are its keyword-only parameters besides ``rng`` and ``gr
   ``|dL/dw|`` (needs ``grad``; ties go to the lower flat index).
 - ``"none"`` -- no growth.
 
-:func:`choose_growth` validates and dispatches; :func:`new_weight_values` draws the weights of
+:func:`choose_to_grow` validates and dispatches; :func:`new_weight_values` draws the weights of
 the grown connections by one of :data:`GROW_INITS`; :func:`dense_gradients` computes the
 ``grad`` that ``"gradient"`` needs.
 
 To add a strategy, write a function with the signature above and put it in
-:data:`GROWTH_STRATEGIES` under a new name: :func:`choose_growth`,
+:data:`GROWTH_STRATEGIES` under a new name: :func:`choose_to_grow`,
 :func:`netgraph.evolution.evolve_`, ``TrainConfig(growth=...)`` and ``netgraph train --growth``
 all take it from there (its new weights are ``"normal"`` unless :data:`DEFAULT_INIT` says
 otherwise). The same holds for a way to draw new weights added to :data:`GROW_INITS`
@@ -34,7 +34,7 @@ Examples
 --------
 >>> import torch
 >>> mask = torch.tensor([[True, False], [False, True]])
->>> choose_growth(torch.ones(2, 2), mask, 2, strategy="random", rng=0).tolist()
+>>> choose_to_grow(torch.ones(2, 2), mask, 2, strategy="random", rng=0).tolist()
 [1, 2]
 
 References
@@ -58,7 +58,7 @@ from torch.nn import functional as F
 
 from ._layers import as_index, check_layer, np_mask, np_weight
 from .config import DEFAULT_INIT_SCALE
-from .validation import Interval, check_amount, check_choice, check_random_state
+from .validation import Interval, check_amount, check_choice, check_rng
 from .errors import ParameterError
 
 __all__ = [
@@ -66,7 +66,7 @@ __all__ = [
     "GROW_INITS",
     "DEFAULT_INIT",
     "DEFAULT_INIT_SCALE",
-    "choose_growth",
+    "choose_to_grow",
     "new_weight_values",
     "dense_gradients",
     "grow_random",
@@ -306,7 +306,7 @@ def new_weights_zero(weight, mask, n, *, init_scale, rng, fallback_sigma=None):
 GROW_INITS = {"normal": new_weights_normal, "zero": new_weights_zero}
 
 
-def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=None, **options):
+def choose_to_grow(weight, mask, amount, *, strategy="random", rng=None, grad=None, **options):
     """Choose which absent connections of one layer to add.
 
     Parameters
@@ -320,7 +320,7 @@ def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=Non
         A name in :data:`GROWTH_STRATEGIES`.
     rng : optional
         Source of randomness: None, a seed or a Generator, see
-        :func:`netgraph.validation.check_random_state`.
+        :func:`netgraph.validation.check_rng`.
     grad : torch.Tensor, optional
         Dense gradient of the loss with respect to the layer's effective weight (for
         ``"gradient"``; see :func:`dense_gradients`).
@@ -343,7 +343,7 @@ def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=Non
     --------
     >>> import torch
     >>> m = torch.tensor([[True, True, False, False]])
-    >>> choose_growth(torch.ones(1, 4), m, 0.5, strategy="random", rng=0).tolist()
+    >>> choose_to_grow(torch.ones(1, 4), m, 0.5, strategy="random", rng=0).tolist()
     [3]
     """
     fn = _check_strategy(strategy)
@@ -352,7 +352,7 @@ def choose_growth(weight, mask, amount, *, strategy="random", rng=None, grad=Non
     n_absent = mask.numel() - n_present
     n = min(_check_count(amount, n_present), n_absent)
     own = _strategy_options(fn, options)
-    return fn(weight, mask, n, rng=check_random_state(rng), grad=grad, **own)
+    return fn(weight, mask, n, rng=check_rng(rng), grad=grad, **own)
 
 
 def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT_SCALE, rng=None, fallback_sigma=None):
@@ -374,7 +374,7 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
         Multiplier of ``sigma_W`` (non-negative).
     rng : optional
         Source of randomness: None, a seed or a Generator, see
-        :func:`netgraph.validation.check_random_state`.
+        :func:`netgraph.validation.check_rng`.
     fallback_sigma : float, optional
         ``sigma_W`` to use when the present weights have no spread: typically the standard
         deviation of the layer's weights *before* the connections were removed, as
@@ -421,7 +421,7 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
     ):
         raise ParameterError(f"fallback_sigma={fallback_sigma!r}, must be a non-negative finite number (or None)")
     mask = check_layer(weight, mask)
-    rng = check_random_state(rng)
+    rng = check_rng(rng)
     values = np.zeros(0)
     if n:
         values = GROW_INITS[init](weight, mask, int(n), init_scale=init_scale, rng=rng, fallback_sigma=fallback_sigma)

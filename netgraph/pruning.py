@@ -5,7 +5,7 @@ Pruning criteria are small functions in :data:`PRUNING_CRITERIA` with one signat
     fn(weight, mask, amount) -> torch.LongTensor
 
 returning ascending distinct flat (row-major, out x in) indices of *present* connections.
-``amount`` is an int count or a float fraction (see :func:`choose_prune`).
+``amount`` is an int count or a float fraction (see :func:`choose_to_prune`).
 
 - ``"set"`` -- SET (Mocanu et al. 2018): the fraction ``amount`` of the smallest positive
   weights and, separately, of the largest negative weights (the negatives closest to zero).
@@ -19,7 +19,7 @@ returning ascending distinct flat (row-major, out x in) indices of *present* con
 Ties between equal values go to the lower flat index, so every criterion is deterministic.
 
 To add a criterion, write a function with the signature above and put it in
-:data:`PRUNING_CRITERIA` under a new name: :func:`choose_prune`, :func:`prune_to_density_`,
+:data:`PRUNING_CRITERIA` under a new name: :func:`choose_to_prune`, :func:`prune_to_density_`,
 :func:`netgraph.evolution.evolve_`, ``TrainConfig(criterion=..., prune_criterion=...)`` and
 ``netgraph train --criterion/--prune-criterion`` all take it from there.
 
@@ -31,9 +31,9 @@ Examples
 --------
 >>> import torch
 >>> w = torch.tensor([[1.0, 2.0, 3.0, 4.0], [-4.0, -3.0, -2.0, -1.0]])
->>> choose_prune(w, w != 0, 0.25, criterion="set").tolist()
+>>> choose_to_prune(w, w != 0, 0.25, criterion="set").tolist()
 [0, 7]
->>> choose_prune(w, w != 0, 2, criterion="magnitude").tolist()
+>>> choose_to_prune(w, w != 0, 2, criterion="magnitude").tolist()
 [0, 7]
 
 References
@@ -56,7 +56,7 @@ from .errors import ParameterError
 
 __all__ = [
     "PRUNING_CRITERIA",
-    "choose_prune",
+    "choose_to_prune",
     "prune_set",
     "prune_magnitude",
     "gmp_density",
@@ -120,7 +120,7 @@ def prune_magnitude(weight, mask, amount):
 PRUNING_CRITERIA = {"set": prune_set, "magnitude": prune_magnitude}
 
 
-def choose_prune(weight, mask, amount, *, criterion="set"):
+def choose_to_prune(weight, mask, amount, *, criterion="set"):
     """Choose which present connections of one layer to remove.
 
     Parameters
@@ -146,7 +146,7 @@ def choose_prune(weight, mask, amount, *, criterion="set"):
     Examples
     --------
     >>> import torch
-    >>> choose_prune(torch.tensor([[3.0, -1.0, 2.0]]), torch.ones(1, 3, dtype=torch.bool), 1, criterion="magnitude").tolist()
+    >>> choose_to_prune(torch.tensor([[3.0, -1.0, 2.0]]), torch.ones(1, 3, dtype=torch.bool), 1, criterion="magnitude").tolist()
     [1]
     """
     check_choice(criterion, PRUNING_CRITERIA, name="criterion")
@@ -243,7 +243,7 @@ def prune_to_density_(model, density, *, criterion="magnitude"):
     for layer, d in zip(model.layers, densities):
         keep = check_amount(float(d), layer.mask.numel())
         k = max(0, int(layer.mask.sum()) - keep)
-        idx = choose_prune(layer.weight, layer.mask, k, criterion=criterion) if k else None
+        idx = choose_to_prune(layer.weight, layer.mask, k, criterion=criterion) if k else None
         if idx is not None:
             layer.mask.view(-1)[idx] = False
             layer.weight.view(-1)[idx] = 0.0

@@ -34,13 +34,13 @@ import numbers
 
 import torch
 
-from .validation import check_layer_sizes, check_positive_int, check_random_state
+from .validation import check_layer_sizes, check_positive_int, check_rng
 from .errors import ParameterError
 
-__all__ = ["set_density", "expected_density", "erdos_renyi_mask", "init_masks"]
+__all__ = ["epsilon_probability", "expected_density", "erdos_renyi_mask", "init_masks"]
 
 
-def set_density(n_in, n_out, epsilon):
+def epsilon_probability(n_in, n_out, epsilon):
     """SET's connection probability ``p = ε (n_in + n_out) / (n_in n_out)``, clipped to 1.
 
     Parameters
@@ -62,9 +62,9 @@ def set_density(n_in, n_out, epsilon):
 
     Examples
     --------
-    >>> set_density(784, 1000, 20)
+    >>> epsilon_probability(784, 1000, 20)
     0.04551020408163265
-    >>> set_density(1000, 10, 20)
+    >>> epsilon_probability(1000, 10, 20)
     1.0
     """
     n_in, n_out, epsilon = _check_set_args(n_in, n_out, epsilon)
@@ -75,7 +75,7 @@ def expected_density(layer_sizes, *, epsilon=None, density=None):
     """Expected overall density of :func:`init_masks` with these options.
 
     With ``epsilon``, each layer's connections are present with its own probability
-    :func:`set_density`, so the overall density is
+    :func:`epsilon_probability`, so the overall density is
     :math:`\\sum_l p_l n_l n_{l+1} / \\sum_l n_l n_{l+1}` (a dense layer, ``p`` clipped to 1,
     counts in full); with ``density`` it is ``density``; with neither (dense layers) 1.0. The
     masks drawn have this density in expectation (their connection counts are binomial).
@@ -115,7 +115,7 @@ def expected_density(layer_sizes, *, epsilon=None, density=None):
     if epsilon is None:
         return 1.0
     pairs = list(zip(sizes[:-1], sizes[1:]))
-    present = sum(set_density(a, b, epsilon) * a * b for a, b in pairs)
+    present = sum(epsilon_probability(a, b, epsilon) * a * b for a, b in pairs)
     return present / sum(a * b for a, b in pairs)
 
 
@@ -127,7 +127,7 @@ def erdos_renyi_mask(n_in, n_out, *, epsilon=None, density=None, rng=None):
     n_in, n_out : int
         Layer widths.
     epsilon : float, optional
-        SET's ε: ``p = set_density(n_in, n_out, epsilon)``.
+        SET's ε: ``p = epsilon_probability(n_in, n_out, epsilon)``.
     density : float, optional
         ``p`` itself, in ``[0, 1]``. Give exactly one of ``epsilon`` and ``density``.
     rng : None, int, SeedSequence or numpy.random.Generator, optional
@@ -156,11 +156,11 @@ def erdos_renyi_mask(n_in, n_out, *, epsilon=None, density=None, rng=None):
             f"epsilon={epsilon!r}, density={density!r}: give exactly one of epsilon and density"
         )
     if epsilon is not None:
-        p = set_density(n_in, n_out, epsilon)
+        p = epsilon_probability(n_in, n_out, epsilon)
     else:
         n_in, n_out, _ = _check_set_args(n_in, n_out, 1.0)
         p = _check_density(density)
-    rng = check_random_state(rng)
+    rng = check_rng(rng)
     return torch.from_numpy(rng.random((n_out, n_in)) < p)
 
 
@@ -172,7 +172,7 @@ def init_masks(layer_sizes, *, epsilon=None, density=None, rng=None):
     layer_sizes : sequence of int
         Widths from inputs to outputs.
     epsilon : float, optional
-        SET's ε, applied to each layer with its own widths (see :func:`set_density`).
+        SET's ε, applied to each layer with its own widths (see :func:`epsilon_probability`).
     density : float, optional
         The same connection probability for every layer.
     rng : None, int, SeedSequence or numpy.random.Generator, optional
@@ -204,7 +204,7 @@ def init_masks(layer_sizes, *, epsilon=None, density=None, rng=None):
         raise ParameterError(
             f"epsilon={epsilon!r}, density={density!r}: give at most one of epsilon and density"
         )
-    rng = check_random_state(rng)
+    rng = check_rng(rng)
     return [erdos_renyi_mask(n_in, n_out, epsilon=epsilon, density=density, rng=rng) for n_in, n_out in pairs]
 
 

@@ -406,9 +406,9 @@ def _init_model(config, torch_gen, np_gen):
         if not bool(mask.any()):
             n_out, n_in = mask.shape
             if config.epsilon is not None:
-                from .topology import set_density
+                from .topology import epsilon_probability
 
-                drawn = f"epsilon {config.epsilon:g} (p = {set_density(n_in, n_out, config.epsilon):.3g})"
+                drawn = f"epsilon {config.epsilon:g} (p = {epsilon_probability(n_in, n_out, config.epsilon):.3g})"
             else:
                 drawn = f"density {config.density:g}"
             raise ParameterError(

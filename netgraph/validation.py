@@ -15,7 +15,7 @@ messages come from the table. :data:`netgraph.config.PARAMETER_CONSTRAINTS` is t
 Random state
 ------------
 Every function of netgraph and analysis that takes ``rng`` accepts what
-:func:`check_random_state` accepts, and says so by referring to it:
+:func:`check_rng` accepts, and says so by referring to it:
 
 - ``None``: fresh, unpredictable entropy from the operating system;
 - a non-negative int: a seed (the same seed gives the same stream);
@@ -50,7 +50,7 @@ __all__ = [
     "check_layer_sizes",
     "check_params",
     "check_positive_int",
-    "check_random_state",
+    "check_rng",
     "Interval",
     "NoneOr",
     "Options",
@@ -399,7 +399,7 @@ def check_json_dict(value, *, name):
     return dict(value)
 
 
-def check_random_state(rng, *, name="rng"):
+def check_rng(rng, *, name="rng"):
     """Turn ``rng`` into a :class:`numpy.random.Generator`.
 
     The one place that says what an ``rng`` argument may be (see the module docstring):
@@ -415,10 +415,10 @@ def check_random_state(rng, *, name="rng"):
 
     Examples
     --------
-    >>> g = check_random_state(0)
-    >>> check_random_state(g) is g
+    >>> g = check_rng(0)
+    >>> check_rng(g) is g
     True
-    >>> check_random_state("0")
+    >>> check_rng("0")
     Traceback (most recent call last):
     ...
     netgraph.errors.ParameterError: rng='0', expected None, a non-negative int, a numpy.random.SeedSequence or a numpy.random.Generator

@@ -311,10 +311,10 @@ def _dense_layer_note(study, prune_config):
     topo = study["topology"]
     if "epsilon" not in topo or not prune_config:
         return ""
-    from netgraph.topology import set_density
+    from netgraph.topology import epsilon_probability
 
     layers = study["layers"]
-    dense = [l for l, (a, b) in enumerate(zip(layers[:-1], layers[1:])) if set_density(a, b, topo["epsilon"]) >= 1.0]
+    dense = [l for l, (a, b) in enumerate(zip(layers[:-1], layers[1:])) if epsilon_probability(a, b, topo["epsilon"]) >= 1.0]
     if not dense:
         return ""
     names = ", ".join(f"{layers[l]}→{layers[l + 1]}" for l in dense)

@@ -31,7 +31,7 @@ def build_parser():
     """Return the argparse parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="netgraph",
-        description="Trained sparse neural networks as graphs: train, convert, analyse, report.",
+        description="Trained sparse neural networks as graphs: train, convert, analyze, report.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -216,7 +216,7 @@ def test_huge_edge_spaces_use_sorted_keys(make_layered, rng, monkeypatch):
     gs = [make_layered([5, 6, 3], 0.5, rng) for _ in range(3)]
     expected = similarity_matrix(gs).values
     common = set(common_subnetwork(gs, min_share=0.5).edges)
-    monkeypatch.setattr("analysis._arrays.MASK_LIMIT", 0)
+    monkeypatch.setattr("analysis._structure.MASK_LIMIT", 0)
     monkeypatch.setattr("analysis.similarity.MASK_LIMIT", 0)
     fresh = [G.copy() for G in gs]
     assert np.array_equal(similarity_matrix(fresh).values, expected)

@@ -123,9 +123,9 @@ def test_summary_is_frozen_and_records_its_parameters():
 
 def _previous_aligned_null(graphs, rng):
     """The aligned baseline as netgraph.study computed it: random_like per network, aligned_jaccard per pair."""
-    from netgraph.validation import check_random_state
+    from netgraph.validation import check_rng
 
-    gen = check_random_state(rng)
+    gen = check_rng(rng)
     randoms = [random_like(G, rng=gen) for G in graphs]
     rows = []
     k = len(graphs)

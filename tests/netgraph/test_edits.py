@@ -5,8 +5,8 @@ import torch
 from netgraph import SparseMLP, from_graph, to_graph
 from netgraph.edits import (
     add_edges,
-    choose_growth_edges,
-    choose_prune_edges,
+    choose_edges_to_grow,
+    choose_edges_to_prune,
     grow,
     prune,
     remove_dead,
@@ -14,8 +14,8 @@ from netgraph.edits import (
 )
 from netgraph.errors import GraphContractError, ParameterError
 from netgraph.evolution import evolve_
-from netgraph.growth import choose_growth, dense_gradients
-from netgraph.pruning import choose_prune, remove_dead_
+from netgraph.growth import choose_to_grow, dense_gradients
+from netgraph.pruning import choose_to_prune, remove_dead_
 from netgraph.topology import init_masks
 
 SIZES = [10, 14, 12, 4]
@@ -44,9 +44,9 @@ def edge_list(G):
 def test_graph_and_tensor_prune_choose_the_same_edges(criterion, amount):
     for seed in range(5):
         net = make_net(seed)
-        chosen = choose_prune_edges(to_graph(net), amount, criterion=criterion)
+        chosen = choose_edges_to_prune(to_graph(net), amount, criterion=criterion)
         expected = [
-            as_edges(l, choose_prune(layer.weight, layer.mask, amount, criterion=criterion), layer.in_features)
+            as_edges(l, choose_to_prune(layer.weight, layer.mask, amount, criterion=criterion), layer.in_features)
             for l, layer in enumerate(net.layers)
         ]
         assert chosen == expected
@@ -58,12 +58,12 @@ def test_graph_and_tensor_growth_choose_the_same_edges(strategy):
         net = make_net(seed)
         x = torch.from_numpy(np.random.default_rng(seed).normal(size=(8, SIZES[0])).astype(np.float32))
         grads = dense_gradients(net, x, torch.arange(8) % SIZES[-1]) if strategy == "gradient" else None
-        chosen = choose_growth_edges(to_graph(net), 0.2, strategy=strategy, rng=seed, grads=grads)
+        chosen = choose_edges_to_grow(to_graph(net), 0.2, strategy=strategy, rng=seed, grads=grads)
         rng = np.random.default_rng(seed)
         expected = [
             as_edges(
                 l,
-                choose_growth(
+                choose_to_grow(
                     layer.weight, layer.mask, 0.2, strategy=strategy, rng=rng, grad=None if grads is None else grads[l]
                 ),
                 layer.in_features,
@@ -100,7 +100,7 @@ def test_copy_semantics():
 
 def test_remove_and_add_accept_flat_or_per_layer_edges():
     G = to_graph(make_net(1))
-    chosen = choose_prune_edges(G, 2, criterion="magnitude")
+    chosen = choose_edges_to_prune(G, 2, criterion="magnitude")
     flat = [e for layer in chosen for e in layer]
     assert edge_list(remove_edges(G, chosen)) == edge_list(remove_edges(G, flat))
     H = remove_edges(G, flat)

@@ -141,8 +141,8 @@ def test_regrown_weights_are_drawn_when_every_connection_of_a_layer_is_removed()
 
 def test_fallback_uses_the_std_before_removal_and_leaves_other_layers_alone():
     # an int count equal to the smallest layer's size removes all of it; the others keep survivors
-    from netgraph.growth import choose_growth, new_weight_values
-    from netgraph.pruning import choose_prune
+    from netgraph.growth import choose_to_grow, new_weight_values
+    from netgraph.pruning import choose_to_prune
 
     net, ref = make_net(4), make_net(4)
     counts = [net.n_connections(layer=l) for l in range(3)]
@@ -157,11 +157,11 @@ def test_fallback_uses_the_std_before_removal_and_leaves_other_layers_alone():
     assert float(new.std()) == pytest.approx(sigma0, rel=0.3)
     # the layers with survivors get exactly the weights of the evolution without a fallback
     rng = np.random.default_rng(2)
-    removed = [choose_prune(l.weight, l.mask, k, criterion="magnitude") for l in ref.layers]
+    removed = [choose_to_prune(l.weight, l.mask, k, criterion="magnitude") for l in ref.layers]
     for l, idx in zip(ref.layers, removed):
         l.mask.view(-1)[idx] = False
         l.weight.data.view(-1)[idx] = 0.0
-    added = [choose_growth(l.weight, l.mask, len(idx), strategy="random", rng=rng) for l, idx in zip(ref.layers, removed)]
+    added = [choose_to_grow(l.weight, l.mask, len(idx), strategy="random", rng=rng) for l, idx in zip(ref.layers, removed)]
     values = [new_weight_values(l.weight, l.mask, len(a), init_scale=1.0, rng=rng) for l, a in zip(ref.layers, added)]
     for l in range(2):
         assert torch.equal(stats[l]["added_index"], added[l])

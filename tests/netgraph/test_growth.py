@@ -7,7 +7,7 @@ from netgraph import SparseMLP
 from netgraph.errors import ParameterError
 from netgraph.growth import (
     GROWTH_STRATEGIES,
-    choose_growth,
+    choose_to_grow,
     dense_gradients,
     grow_strategic,
     new_weight_values,
@@ -29,7 +29,7 @@ def test_growth_picks_distinct_absent_positions(strategy):
         weight, mask, grad = random_layer(seed)
         n_absent = int((~mask).sum())
         n = int(np.random.default_rng(seed).integers(0, mask.numel()))
-        idx = choose_growth(weight, mask, n, strategy=strategy, rng=seed, grad=grad)
+        idx = choose_to_grow(weight, mask, n, strategy=strategy, rng=seed, grad=grad)
         assert idx.dtype == torch.long
         assert idx.numel() == min(n, n_absent)
         assert not mask.view(-1)[idx].any()
@@ -39,28 +39,28 @@ def test_growth_picks_distinct_absent_positions(strategy):
 @pytest.mark.parametrize("strategy", ["random", "strategic"])
 def test_growth_is_reproducible(strategy):
     weight, mask, _ = random_layer(0, 30, 30, density=0.2)
-    a = choose_growth(weight, mask, 40, strategy=strategy, rng=5)
-    assert torch.equal(a, choose_growth(weight, mask, 40, strategy=strategy, rng=5))
-    assert not torch.equal(a, choose_growth(weight, mask, 40, strategy=strategy, rng=6))
+    a = choose_to_grow(weight, mask, 40, strategy=strategy, rng=5)
+    assert torch.equal(a, choose_to_grow(weight, mask, 40, strategy=strategy, rng=5))
+    assert not torch.equal(a, choose_to_grow(weight, mask, 40, strategy=strategy, rng=6))
 
 
 def test_float_amount_is_fraction_of_present_connections():
     weight, mask, _ = random_layer(1, 20, 20, density=0.25)
     n_present = int(mask.sum())
-    assert choose_growth(weight, mask, 0.5, rng=0).numel() == round(0.5 * n_present)
+    assert choose_to_grow(weight, mask, 0.5, rng=0).numel() == round(0.5 * n_present)
 
 
 def test_count_capped_at_absent_positions():
     mask = torch.tensor([[True, False], [True, True]])
-    assert choose_growth(torch.ones(2, 2), mask, 10, strategy="random", rng=0).tolist() == [1]
-    assert choose_growth(torch.ones(2, 2), mask, 10, strategy="strategic", rng=0).tolist() == [1]
+    assert choose_to_grow(torch.ones(2, 2), mask, 10, strategy="random", rng=0).tolist() == [1]
+    assert choose_to_grow(torch.ones(2, 2), mask, 10, strategy="strategic", rng=0).tolist() == [1]
     full = torch.ones(2, 2, dtype=torch.bool)
-    assert choose_growth(torch.ones(2, 2), full, 3, strategy="strategic", rng=0).tolist() == []
+    assert choose_to_grow(torch.ones(2, 2), full, 3, strategy="strategic", rng=0).tolist() == []
 
 
 def test_none_grows_nothing():
     weight, mask, _ = random_layer(2)
-    assert choose_growth(weight, mask, 5, strategy="none", rng=0).tolist() == []
+    assert choose_to_grow(weight, mask, 5, strategy="none", rng=0).tolist() == []
 
 
 # --- strategic -------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def test_strategic_endpoint_probability_follows_normal_cdf():
 def test_strategic_bad_start_fraction(bad):
     w, mask = _strategic_layer()
     with pytest.raises(ParameterError, match="start_fraction"):
-        choose_growth(w, mask, 1, strategy="strategic", rng=0, start_fraction=bad)
+        choose_to_grow(w, mask, 1, strategy="strategic", rng=0, start_fraction=bad)
 
 
 # --- gradient --------------------------------------------------------------------------
@@ -154,19 +154,19 @@ def test_gradient_takes_largest_absent_gradients():
     grad = torch.tensor([[9.0, -1.0, 4.0], [-4.0, 0.5, -7.0]])
     mask = torch.tensor([[True, False, False], [False, False, True]])
     # absent: 1 (|-1|), 2 (4), 3 (4), 4 (0.5); the 9 and -7 are present
-    idx = choose_growth(torch.zeros(2, 3), mask, 2, strategy="gradient", grad=grad)
+    idx = choose_to_grow(torch.zeros(2, 3), mask, 2, strategy="gradient", grad=grad)
     assert idx.tolist() == [2, 3]
     # tie at the boundary goes to the lower index
-    idx = choose_growth(torch.zeros(2, 3), mask, 1, strategy="gradient", grad=grad)
+    idx = choose_to_grow(torch.zeros(2, 3), mask, 1, strategy="gradient", grad=grad)
     assert idx.tolist() == [2]
 
 
 def test_gradient_needs_grad():
     weight, mask, _ = random_layer(0)
     with pytest.raises(ParameterError, match="needs the dense gradient"):
-        choose_growth(weight, mask, 1, strategy="gradient")
+        choose_to_grow(weight, mask, 1, strategy="gradient")
     with pytest.raises(ParameterError, match="grad has shape"):
-        choose_growth(weight, mask, 1, strategy="gradient", grad=torch.zeros(2, 2))
+        choose_to_grow(weight, mask, 1, strategy="gradient", grad=torch.zeros(2, 2))
 
 
 # --- validation ------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def test_gradient_needs_grad():
 def test_unknown_strategy_lists_valid_names():
     weight, mask, _ = random_layer(0)
     with pytest.raises(ParameterError) as err:
-        choose_growth(weight, mask, 1, strategy="best")
+        choose_to_grow(weight, mask, 1, strategy="best")
     assert "strategy='best'" in str(err.value)
     for name in GROWTH_STRATEGIES:
         assert repr(name) in str(err.value)
@@ -183,9 +183,9 @@ def test_unknown_strategy_lists_valid_names():
 
 def test_options_of_other_strategies_are_ignored_unknown_ones_raise():
     weight, mask, _ = random_layer(0)
-    assert choose_growth(weight, mask, 2, strategy="random", rng=0, start_fraction=0.5).numel() == 2
+    assert choose_to_grow(weight, mask, 2, strategy="random", rng=0, start_fraction=0.5).numel() == 2
     with pytest.raises(ParameterError, match="unknown growth option.*'start_frac'"):
-        choose_growth(weight, mask, 2, strategy="strategic", rng=0, start_frac=0.5)
+        choose_to_grow(weight, mask, 2, strategy="strategic", rng=0, start_frac=0.5)
 
 
 @pytest.mark.parametrize(
@@ -202,12 +202,12 @@ def test_options_of_other_strategies_are_ignored_unknown_ones_raise():
 def test_bad_amount(amount, match):
     weight, mask, _ = random_layer(0)
     with pytest.raises(ParameterError, match=match):
-        choose_growth(weight, mask, amount, rng=0)
+        choose_to_grow(weight, mask, amount, rng=0)
 
 
 def test_mask_shape_mismatch():
     with pytest.raises(ParameterError, match=r"mask has shape \(2, 2\), expected \(2, 3\)"):
-        choose_growth(torch.zeros(2, 3), torch.zeros(2, 2, dtype=torch.bool), 1, rng=0)
+        choose_to_grow(torch.zeros(2, 3), torch.zeros(2, 2, dtype=torch.bool), 1, rng=0)
 
 
 # --- new weights -----------------------------------------------------------------------
@@ -325,7 +325,7 @@ def test_a_registered_strategy_defaults_to_normal_weights_and_unknown_names_stil
     with pytest.raises(KeyError):
         DEFAULT_INIT["unregistered"]
     weight, mask, _ = random_layer(0)
-    assert torch.equal(choose_growth(weight, mask, 5, strategy="toy", rng=3), choose_growth(weight, mask, 5, rng=3))
+    assert torch.equal(choose_to_grow(weight, mask, 5, strategy="toy", rng=3), choose_to_grow(weight, mask, 5, rng=3))
 
 
 def test_a_registered_grow_init_is_used_by_new_weight_values(monkeypatch):

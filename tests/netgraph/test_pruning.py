@@ -6,7 +6,7 @@ from netgraph import SparseMLP
 from netgraph.errors import ParameterError
 from netgraph.pruning import (
     PRUNING_CRITERIA,
-    choose_prune,
+    choose_to_prune,
     gmp_density,
     prune_to_density_,
     remove_dead_,
@@ -23,15 +23,15 @@ def apply(weight, mask, idx):
 
 
 def test_set_prune_hand_worked():
-    idx = choose_prune(W, W != 0, 0.25, criterion="set")
+    idx = choose_to_prune(W, W != 0, 0.25, criterion="set")
     _, mask = apply(W, W != 0, idx)
     assert mask.tolist() == [[False, True, True, True], [True, True, True, False]]
-    idx = choose_prune(W, W != 0, 0.5, criterion="set")
+    idx = choose_to_prune(W, W != 0, 0.5, criterion="set")
     assert idx.tolist() == [0, 1, 6, 7]  # 1, 2 and -1, -2
 
 
 def test_magnitude_prune_by_two():
-    idx = choose_prune(W, W != 0, 2, criterion="magnitude")
+    idx = choose_to_prune(W, W != 0, 2, criterion="magnitude")
     weight, _ = apply(W, W != 0, idx)
     assert weight.tolist() == [[0, 2, 3, 4], [-4, -3, -2, 0]]
 
@@ -40,29 +40,29 @@ def test_set_zeros_count_as_smallest_positive():
     w = torch.tensor([[0.0, 0.5, -1.0, 2.0]])
     mask = torch.ones(1, 4, dtype=torch.bool)
     # non-negative {0, 0.5, 2}: round(0.5 * 3) = 2 -> 0 and 0.5; negative {-1}: round(0.5) = 0
-    assert choose_prune(w, mask, 0.5, criterion="set").tolist() == [0, 1]
+    assert choose_to_prune(w, mask, 0.5, criterion="set").tolist() == [0, 1]
 
 
 def test_set_int_count_split_by_sign_share():
     w = torch.tensor([[1.0, 2.0, 3.0, -1.0]])
     mask = torch.ones(1, 4, dtype=torch.bool)
     # k_pos = floor(2 * 3/4 + 1/2) = 2, k_neg = 0
-    assert choose_prune(w, mask, 2, criterion="set").tolist() == [0, 1]
-    assert choose_prune(w, mask, 3, criterion="set").tolist() == [0, 1, 3]
-    assert choose_prune(w, mask, 4, criterion="set").tolist() == [0, 1, 2, 3]
+    assert choose_to_prune(w, mask, 2, criterion="set").tolist() == [0, 1]
+    assert choose_to_prune(w, mask, 3, criterion="set").tolist() == [0, 1, 3]
+    assert choose_to_prune(w, mask, 4, criterion="set").tolist() == [0, 1, 2, 3]
 
 
 def test_absent_connections_are_never_chosen():
     mask = torch.tensor([[False, True, True, True], [True, True, True, False]])
     for criterion in PRUNING_CRITERIA:
-        idx = choose_prune(W, mask, 2, criterion=criterion)
+        idx = choose_to_prune(W, mask, 2, criterion=criterion)
         assert idx.tolist() == [1, 6]  # 2 and -2 are the smallest present
 
 
 def test_ties_go_to_lower_index():
     ones = torch.ones(2, 3)
-    assert choose_prune(ones, ones != 0, 2, criterion="magnitude").tolist() == [0, 1]
-    assert choose_prune(-ones, ones != 0, 2, criterion="set").tolist() == [0, 1]
+    assert choose_to_prune(ones, ones != 0, 2, criterion="magnitude").tolist() == [0, 1]
+    assert choose_to_prune(-ones, ones != 0, 2, criterion="set").tolist() == [0, 1]
 
 
 @pytest.mark.parametrize("criterion", ["set", "magnitude"])
@@ -71,7 +71,7 @@ def test_prune_counts_on_random_layers(criterion):
         g = np.random.default_rng(seed)
         mask = torch.from_numpy(g.random((15, 10)) < 0.6)
         w = torch.from_numpy(g.normal(size=(15, 10)).astype(np.float32)) * mask
-        idx = choose_prune(w, mask, 0.3, criterion=criterion)
+        idx = choose_to_prune(w, mask, 0.3, criterion=criterion)
         assert mask.view(-1)[idx].all() and torch.equal(idx, torch.unique(idx))
         if criterion == "magnitude":
             assert idx.numel() == round(0.3 * int(mask.sum()))
@@ -84,7 +84,7 @@ def test_prune_counts_on_random_layers(criterion):
 
 def test_unknown_criterion_lists_valid_names():
     with pytest.raises(ParameterError, match="criterion='l2' is not valid; expected one of 'set', 'magnitude'"):
-        choose_prune(W, W != 0, 1, criterion="l2")
+        choose_to_prune(W, W != 0, 1, criterion="l2")
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_unknown_criterion_lists_valid_names():
 @pytest.mark.parametrize("criterion", ["set", "magnitude"])
 def test_bad_amount(amount, match, criterion):
     with pytest.raises(ParameterError, match=match):
-        choose_prune(W, W != 0, amount, criterion=criterion)
+        choose_to_prune(W, W != 0, amount, criterion=criterion)
 
 
 # --- gradual magnitude pruning ---------------------------------------------------------

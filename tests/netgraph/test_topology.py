@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from netgraph.errors import ParameterError
-from netgraph.topology import erdos_renyi_mask, expected_density, init_masks, set_density
+from netgraph.topology import erdos_renyi_mask, expected_density, init_masks, epsilon_probability
 
 
 @pytest.mark.parametrize(
@@ -16,7 +16,7 @@ from netgraph.topology import erdos_renyi_mask, expected_density, init_masks, se
     ],
 )
 def test_set_density_formula(n_in, n_out, epsilon, expected):
-    assert set_density(n_in, n_out, epsilon) == pytest.approx(expected)
+    assert epsilon_probability(n_in, n_out, epsilon) == pytest.approx(expected)
 
 
 def test_mask_shape_dtype_and_extremes():
@@ -29,7 +29,7 @@ def test_mask_shape_dtype_and_extremes():
 
 def test_mask_density_matches_set_probability():
     m = erdos_renyi_mask(1000, 1000, epsilon=20, rng=1)
-    p = set_density(1000, 1000, 20)  # 0.04
+    p = epsilon_probability(1000, 1000, 20)  # 0.04
     n = m.numel()
     # binomial count: within 5 standard deviations of its mean
     assert abs(int(m.sum()) - p * n) < 5 * np.sqrt(n * p * (1 - p))
@@ -63,11 +63,11 @@ def test_init_masks_per_layer_epsilon():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: set_density(0, 3, 1), "n_in=0"),
-        (lambda: set_density(3, 2.5, 1), "n_out=2.5"),
-        (lambda: set_density(3, 3, 0), "epsilon=0"),
-        (lambda: set_density(3, 3, -1.0), "epsilon=-1.0"),
-        (lambda: set_density(3, 3, "big"), "epsilon='big'"),
+        (lambda: epsilon_probability(0, 3, 1), "n_in=0"),
+        (lambda: epsilon_probability(3, 2.5, 1), "n_out=2.5"),
+        (lambda: epsilon_probability(3, 3, 0), "epsilon=0"),
+        (lambda: epsilon_probability(3, 3, -1.0), "epsilon=-1.0"),
+        (lambda: epsilon_probability(3, 3, "big"), "epsilon='big'"),
         (lambda: erdos_renyi_mask(3, 3), "exactly one of epsilon and density"),
         (lambda: erdos_renyi_mask(3, 3, epsilon=1, density=0.5), "exactly one"),
         (lambda: erdos_renyi_mask(3, 3, density=1.5), r"density=1.5, must be a number in \[0, 1\]"),

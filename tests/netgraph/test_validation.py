@@ -3,7 +3,7 @@ import random
 import numpy as np
 import pytest
 
-from netgraph.validation import check_amount, check_choice, check_random_state
+from netgraph.validation import check_amount, check_choice, check_rng
 from netgraph.errors import NetgraphError, ParameterError
 
 
@@ -31,8 +31,8 @@ def test_errors_share_one_base():
 
 def test_random_state_passes_generators_through():
     g = np.random.default_rng(1)
-    assert check_random_state(g) is g
-    assert check_random_state(3).integers(1000) == np.random.default_rng(3).integers(1000)
+    assert check_rng(g) is g
+    assert check_rng(3).integers(1000) == np.random.default_rng(3).integers(1000)
 
 
 def test_atomic_write_keeps_old_file_on_error_and_uses_normal_permissions(tmp_path):
@@ -72,7 +72,7 @@ def test_every_check_has_one_signature():
 
 @pytest.mark.parametrize("rng", [None, 0, 7, np.int64(3), np.random.SeedSequence(1), np.random.default_rng(2)])
 def test_accepted_random_states(rng):
-    assert isinstance(check_random_state(rng), np.random.Generator)
+    assert isinstance(check_rng(rng), np.random.Generator)
 
 
 @pytest.mark.parametrize(
@@ -82,9 +82,9 @@ def test_accepted_random_states(rng):
 )
 def test_a_bad_random_state_is_a_parameter_error_naming_it(rng):
     with pytest.raises(ParameterError, match=r"^seed=.*, expected None, a non-negative int, a numpy.random.SeedSequence"):
-        check_random_state(rng, name="seed")
+        check_rng(rng, name="seed")
     with pytest.raises(ParameterError, match=r"^rng="):
-        check_random_state(rng)
+        check_rng(rng)
 
 
 @pytest.mark.parametrize(

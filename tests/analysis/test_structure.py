@@ -2,7 +2,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from analysis._arrays import structure
+from analysis._structure import structure
 from netgraph.errors import GraphContractError, ParameterError
 
 
@@ -96,7 +96,7 @@ def test_equal_but_distinct_node_objects():
 
 @pytest.mark.parametrize("table_size", [1, 7, (1 << 18) + 3])
 def test_identity_lookup_with_colliding_slots(make_layered, rng, monkeypatch, table_size):
-    monkeypatch.setattr("analysis._arrays._ID_TABLE_SIZE", table_size)
+    monkeypatch.setattr("analysis._structure._ID_TABLE_SIZE", table_size)
     G = make_layered([7, 9, 4], 0.5, rng)
     s = structure(G)
     got = {(s.nodes[r], s.nodes[c]) for r, c in zip(s.sources.tolist(), s.indices.tolist())}
