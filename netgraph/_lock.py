@@ -156,7 +156,7 @@ def _acquire_flock(directory, path, identity):
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
                     raise
-                raise _busy(directory, _wait_for_holder(lambda: _read_fd(fd))) from None
+                raise _busy(directory, _wait_for_holder(lambda fd=fd: _read_fd(fd))) from None
             if _same_file(path, fd):
                 _write_identity(fd, identity)
                 return fd

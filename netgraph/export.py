@@ -278,7 +278,7 @@ def _contract_graph(H, flat):
     if H.is_multigraph():
         raise CheckpointError("holds parallel edges (several weights for one connection)")
     nodes = {}
-    for n, data in H.nodes(data=True):
+    for n in H.nodes:
         node = parse_node_id(n)
         if node is None:
             raise CheckpointError(f"node id {n!r} is not of the form L{{layer}}:{{index}}; not a netgraph export")

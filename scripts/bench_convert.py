@@ -56,15 +56,15 @@ def main(argv=None):
     for density in (0.02, 0.20):
         ckpt = Checkpoint.from_model(make_net(density))
         edges = edge_list(ckpt)
-        t_ref = median_time(lambda: reference(edges), repeat=args.repeat)
-        t_ours = median_time(lambda: to_graph(ckpt), repeat=args.repeat)
+        t_ref = median_time(lambda edges=edges: reference(edges), repeat=args.repeat)
+        t_ours = median_time(lambda ckpt=ckpt: to_graph(ckpt), repeat=args.repeat)
         G = to_graph(ckpt)
         assert G.number_of_edges() == len(edges) == ckpt.n_connections()
         rows.append((density, len(edges), t_ref, t_ours))
         with tempfile.TemporaryDirectory() as d:
             path = save_checkpoint(ckpt, Path(d) / "net.pt")
             load_checkpoint(path)  # warm the page cache
-            t_load = median_time(lambda: load_checkpoint(path), repeat=args.repeat)
+            t_load = median_time(lambda path=path: load_checkpoint(path), repeat=args.repeat)
             load_rows.append((density, path.stat().st_size, t_load))
         print(f"density {density:.0%}: {len(edges):,} edges  ref {t_ref:.3f}s  to_graph {t_ours:.3f}s  ratio {t_ours / t_ref:.2f}  load {t_load * 1e3:.1f} ms", flush=True)
     lines = [

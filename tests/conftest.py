@@ -1,22 +1,35 @@
-"""Fixtures shared by the whole test suite."""
+"""Fixtures shared by the whole test suite.
+
+Markers (registered in pyproject.toml): ``e2e`` marks the end-to-end runs of whole commands
+(README examples, ``netgraph demo``, ``run_grid`` with worker processes, ``netgraph similarity``
+over run folders, a CLI subprocess); they take seconds each. CI runs everything
+(``python -m pytest -n 2``); for a quick loop while developing, leave them out with
+``python -m pytest -n 2 -m "not e2e"``.
+"""
 
 import numpy as np
 import pytest
 import torch
 
 from netgraph import SparseMLP
+from netgraph.topology import init_masks
 
 
 def random_sparse_mlp(layer_sizes, density, *, seed=0, activation="relu", bias=True):
-    """A SparseMLP with random Bernoulli(density) masks and random biases (deterministic per seed)."""
-    gen = torch.Generator().manual_seed(seed)
-    masks = [torch.rand(b, a, generator=gen) < density for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    """A SparseMLP with Bernoulli(density) masks and N(0, 1) weights and biases; an int seed gives the same net.
+
+    ``seed`` is an int or a ``numpy.random.Generator``; pass a Generator to draw more (inputs, say)
+    from the same stream afterwards. The draws, in order: every mask (``init_masks``, first layer
+    to last), then layer by layer its weights and, with ``bias``, its biases. Absent weights are 0.
+    """
+    gen = np.random.default_rng(seed)  # a Generator is returned as it is
+    masks = init_masks(layer_sizes, density=density, rng=gen)
     net = SparseMLP(layer_sizes, activation=activation, bias=bias, masks=masks)
     with torch.no_grad():
         for layer in net.layers:
-            layer.weight.copy_(torch.randn(layer.weight.shape, generator=gen))
+            layer.weight.copy_(torch.from_numpy(gen.normal(size=tuple(layer.weight.shape)).astype(np.float32)))
             if layer.bias is not None:
-                layer.bias.copy_(torch.randn(layer.bias.shape, generator=gen))
+                layer.bias.copy_(torch.from_numpy(gen.normal(size=tuple(layer.bias.shape)).astype(np.float32)))
     return net.apply_masks_()
 
 
@@ -42,7 +55,8 @@ def net_231():
 
 @pytest.fixture
 def make_net():
-    """Factory fixture: ``make_net(layer_sizes, density, seed=0, activation="relu", bias=True)``."""
+    """Factory fixture: ``make_net(layer_sizes, density, *, seed=0, activation="relu", bias=True)``,
+    the suite's one builder of random sparse networks (:func:`random_sparse_mlp`)."""
     return random_sparse_mlp
 
 

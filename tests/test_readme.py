@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -46,6 +48,7 @@ def _cli_examples(text):
     return commands
 
 
+@pytest.mark.e2e
 def test_readme_examples_run_as_written(tmp_path, monkeypatch, capsys):
     """The command-line examples, then the Python examples, in README order in one folder."""
     import shlex

@@ -37,7 +37,8 @@ def permute_hidden(G, rng):
 
 @pytest.fixture
 def make_layered():
-    """Factory fixture: ``make_layered(sizes, density, rng)``."""
+    """Factory fixture: ``make_layered(sizes, density, rng, *, weights=True)``, the analysis tests' one
+    builder of random layered graphs (:func:`layered_graph`)."""
     return layered_graph
 
 

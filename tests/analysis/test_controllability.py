@@ -116,14 +116,14 @@ def test_agrees_with_networkx_hopcroft_karp(G):
     _check_valid(G, d)
 
 
-def test_layered_random_graphs(make_layered, rng):
-    for sizes, density in (([6, 9, 4, 3], 0.4), ([10, 10, 10], 0.05), ([5, 2, 8], 0.7)):
-        G = make_layered(sizes, density, rng)
-        d = driver_nodes(G)
-        assert d.matching_size == _hk_matching_size(G)
-        assert d.layer_bound == width_bound(sizes)
-        assert sum(d.layer_drivers) == d.count and all(s >= 0 for s in d.layer_shortfall)
-        assert d.layer_drivers[0] == sizes[0]
+@pytest.mark.parametrize("sizes, density", [([6, 9, 4, 3], 0.4), ([10, 10, 10], 0.05), ([5, 2, 8], 0.7)])
+def test_layered_random_graphs(make_layered, rng, sizes, density):
+    G = make_layered(sizes, density, rng)
+    d = driver_nodes(G)
+    assert d.matching_size == _hk_matching_size(G)
+    assert d.layer_bound == width_bound(sizes)
+    assert sum(d.layer_drivers) == d.count and all(s >= 0 for s in d.layer_shortfall)
+    assert d.layer_drivers[0] == sizes[0]
 
 
 def test_to_dict_is_json():

@@ -76,17 +76,17 @@ def test_layered_equals_python_sets(rng, make_layered):
     assert node_jaccard(G1, G2, layer=1).value == pytest.approx(_set_jaccard(alive(G1, 1), alive(G2, 1)))
 
 
-def test_insertion_order_and_node_sets_do_not_matter(rng):
-    for seed in range(5):
-        G1 = nx.gnp_random_graph(15, 0.2, seed=seed, directed=True)
-        G2 = nx.gnp_random_graph(18, 0.2, seed=seed + 100, directed=True)
-        H2 = nx.DiGraph()
-        H2.add_nodes_from(rng.permutation(18).tolist())
-        H2.add_edges_from(G2.edges)
-        assert edge_jaccard(G1, H2).value == pytest.approx(_set_jaccard(G1.edges, G2.edges))
-        live = lambda G: [n for n in G if G.degree(n)]  # noqa: E731
-        assert node_jaccard(G1, H2).value == pytest.approx(_set_jaccard(live(G1), live(G2)))
-        assert edge_jaccard(G1, H2).densities[1] == G2.number_of_edges() / 18**2
+@pytest.mark.parametrize("seed", range(5))
+def test_insertion_order_and_node_sets_do_not_matter(seed):
+    G1 = nx.gnp_random_graph(15, 0.2, seed=seed, directed=True)
+    G2 = nx.gnp_random_graph(18, 0.2, seed=seed + 100, directed=True)
+    H2 = nx.DiGraph()
+    H2.add_nodes_from(np.random.default_rng(seed).permutation(18).tolist())
+    H2.add_edges_from(G2.edges)
+    assert edge_jaccard(G1, H2).value == pytest.approx(_set_jaccard(G1.edges, G2.edges))
+    live = lambda G: [n for n in G if G.degree(n)]  # noqa: E731
+    assert node_jaccard(G1, H2).value == pytest.approx(_set_jaccard(live(G1), live(G2)))
+    assert edge_jaccard(G1, H2).densities[1] == G2.number_of_edges() / 18**2
 
 
 def test_different_architectures_raise(make_layered):
@@ -226,21 +226,11 @@ def test_huge_edge_spaces_use_sorted_keys(make_layered, rng, monkeypatch):
     assert set(common_subnetwork(fresh, min_share=0.5).edges) == common
 
 
-def test_aligned_chance_is_above_raw_chance_and_matches_random_pairs():
+def test_aligned_chance_is_above_raw_chance_and_matches_random_pairs(make_layered):
     from analysis import aligned_chance_jaccard, aligned_jaccard, chance_jaccard, similarity_matrix
 
     rng = np.random.default_rng(5)
-
-    def random_net():
-        G = nx.DiGraph()
-        for l, (a, b) in enumerate([(8, 12), (12, 12), (12, 3)]):
-            G.add_nodes_from((l, i) for i in range(a))
-            G.add_nodes_from((l + 1, j) for j in range(b))
-            mask = rng.random((a, b)) < 0.3
-            G.add_edges_from(((l, int(i)), (l + 1, int(j))) for i, j in zip(*np.nonzero(mask)))
-        return G
-
-    nets = [random_net() for _ in range(4)]
+    nets = [make_layered([8, 12, 12, 3], 0.3, rng, weights=False) for _ in range(4)]
     null = aligned_chance_jaccard(nets[0], nets[1], n_samples=20, rng=1)
     raw_chance = edge_jaccard(nets[0], nets[1]).chance
     assert null > raw_chance * 1.05

@@ -114,6 +114,7 @@ def test_building_the_parser_does_not_import_torch():
 # ----------------------------------------------------------------- hardening (issue 8)
 
 
+@pytest.mark.e2e
 def test_closed_output_pipe_exits_quietly(ckpt_path, tmp_path):
     import shutil
     import subprocess

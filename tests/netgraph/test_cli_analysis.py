@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from netgraph import SparseMLP, save_checkpoint
+from netgraph import save_checkpoint
 from netgraph.cli import main
 
 
@@ -14,19 +14,14 @@ def ckpt_231(tmp_path, net_231):
     return save_checkpoint(net_231, tmp_path / "net.pt", meta={"seed": 7, "method": "set", "epoch": 3})
 
 
-def _net(sizes, seed, density=0.6):
-    gen = torch.Generator().manual_seed(seed)
-    masks = [torch.rand(b, a, generator=gen) < density for a, b in zip(sizes[:-1], sizes[1:])]
-    return SparseMLP(sizes, masks=masks)
-
-
 @pytest.fixture
-def run_dir(tmp_path):
+def run_dir(tmp_path, make_net):
     """OUT/seed-0, OUT/seed-1 (8-6-4-3, method "random") with final.pt and metrics.json."""
     out = tmp_path / "run"
     for seed in (0, 1):
         d = out / f"seed-{seed}"
-        save_checkpoint(_net([8, 6, 4, 3], seed), d / "final.pt", meta={"seed": seed, "method": "random", "epoch": 2})
+        net = make_net([8, 6, 4, 3], 0.6, seed=seed)
+        save_checkpoint(net, d / "final.pt", meta={"seed": seed, "method": "random", "epoch": 2})
         rows = [{"epoch": e, "test_accuracy": 0.5 + 0.1 * e, "total_connections": 60 - e} for e in (1, 2)]
         (d / "metrics.json").write_text(json.dumps({"seed": seed, "method": "random", "epochs": rows}))
     return out
@@ -57,8 +52,10 @@ def test_analyze_missing_file(tmp_path, capsys):
     assert err.startswith("netgraph analyze: error:") and "no such file" in err and len(err.splitlines()) == 1
 
 
-def test_similarity_report(run_dir, tmp_path, capsys):
-    other = save_checkpoint(_net([8, 5, 4, 3], 5), tmp_path / "other.pt", meta={"seed": 5, "method": "random"})
+@pytest.mark.e2e
+def test_similarity_report(run_dir, tmp_path, capsys, make_net):
+    net = make_net([8, 5, 4, 3], 0.6, seed=5)
+    other = save_checkpoint(net, tmp_path / "other.pt", meta={"seed": 5, "method": "random"})
     out = tmp_path / "report"
     assert main(["similarity", str(run_dir), str(other), "--out", str(out), "--quiet"]) == 0
     text = capsys.readouterr().out
@@ -74,6 +71,7 @@ def test_similarity_report(run_dir, tmp_path, capsys):
     assert (out / "report.html").is_file() and (out / "training.png").is_file()
 
 
+@pytest.mark.e2e
 def test_similarity_seed_dir_and_duplicates(run_dir, tmp_path, capsys):
     out = tmp_path / "r"
     args = ["similarity", str(run_dir / "seed-1"), str(run_dir / "seed-1" / "final.pt"), str(run_dir / "seed-0")]
@@ -106,6 +104,7 @@ def _foreign_runs(tmp_path):
     return dirs
 
 
+@pytest.mark.e2e
 def test_similarity_groups_by_name(tmp_path, capsys):
     dirs = _foreign_runs(tmp_path)
     args = [f"small={dirs['small'] / 'm0.pt'}", f"small={dirs['small'] / 'm1.pt'}", f"wide={dirs['wide'] / 'm0.pt'}",
@@ -116,6 +115,7 @@ def test_similarity_groups_by_name(tmp_path, capsys):
     assert data["provenance"]["groups"] == ["small", "small", "wide", "wide"]
 
 
+@pytest.mark.e2e
 def test_similarity_group_and_plain_paths_mix(run_dir, tmp_path):
     from torch import nn
 

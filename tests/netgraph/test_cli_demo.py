@@ -7,6 +7,7 @@ import pytest
 from netgraph.cli import main
 
 
+@pytest.mark.e2e
 def test_demo_writes_runs_and_report(tmp_path, capsys, monkeypatch):
     import analysis.report
 

@@ -16,19 +16,8 @@ from netgraph.errors import GraphContractError, ParameterError
 from netgraph.evolution import evolve_
 from netgraph.growth import choose_to_grow, dense_gradients
 from netgraph.pruning import choose_to_prune, remove_dead_
-from netgraph.topology import init_masks
 
 SIZES = [10, 14, 12, 4]
-
-
-def make_net(seed, density=0.3, sizes=SIZES):
-    g = np.random.default_rng(seed)
-    net = SparseMLP(sizes, masks=init_masks(sizes, density=density, rng=g))
-    with torch.no_grad():
-        for layer in net.layers:
-            layer.weight.copy_(torch.from_numpy(g.normal(size=layer.weight.shape).astype(np.float32)))
-            layer.bias.copy_(torch.from_numpy(g.normal(size=layer.bias.shape).astype(np.float32)))
-    return net.apply_masks_()
 
 
 def as_edges(l, idx, n_in):
@@ -39,55 +28,55 @@ def edge_list(G):
     return sorted(G.edges(data="weight"))
 
 
+@pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("criterion", ["set", "magnitude"])
 @pytest.mark.parametrize("amount", [0.3, 5])
-def test_graph_and_tensor_prune_choose_the_same_edges(criterion, amount):
-    for seed in range(5):
-        net = make_net(seed)
-        chosen = choose_edges_to_prune(to_graph(net), amount, criterion=criterion)
-        expected = [
-            as_edges(l, choose_to_prune(layer.weight, layer.mask, amount, criterion=criterion), layer.in_features)
-            for l, layer in enumerate(net.layers)
-        ]
-        assert chosen == expected
+def test_graph_and_tensor_prune_choose_the_same_edges(make_net, criterion, amount, seed):
+    net = make_net(SIZES, 0.3, seed=seed)
+    chosen = choose_edges_to_prune(to_graph(net), amount, criterion=criterion)
+    expected = [
+        as_edges(l, choose_to_prune(layer.weight, layer.mask, amount, criterion=criterion), layer.in_features)
+        for l, layer in enumerate(net.layers)
+    ]
+    assert chosen == expected
 
 
+@pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("strategy", ["random", "strategic", "gradient"])
-def test_graph_and_tensor_growth_choose_the_same_edges(strategy):
-    for seed in range(5):
-        net = make_net(seed)
-        x = torch.from_numpy(np.random.default_rng(seed).normal(size=(8, SIZES[0])).astype(np.float32))
-        grads = dense_gradients(net, x, torch.arange(8) % SIZES[-1]) if strategy == "gradient" else None
-        chosen = choose_edges_to_grow(to_graph(net), 0.2, strategy=strategy, rng=seed, grads=grads)
-        rng = np.random.default_rng(seed)
-        expected = [
-            as_edges(
-                l,
-                choose_to_grow(
-                    layer.weight, layer.mask, 0.2, strategy=strategy, rng=rng, grad=None if grads is None else grads[l]
-                ),
-                layer.in_features,
-            )
-            for l, layer in enumerate(net.layers)
-        ]
-        assert chosen == expected
-        assert all(len(e) > 0 for e in chosen)
+def test_graph_and_tensor_growth_choose_the_same_edges(make_net, strategy, seed):
+    net = make_net(SIZES, 0.3, seed=seed)
+    x = torch.from_numpy(np.random.default_rng(seed).normal(size=(8, SIZES[0])).astype(np.float32))
+    grads = dense_gradients(net, x, torch.arange(8) % SIZES[-1]) if strategy == "gradient" else None
+    chosen = choose_edges_to_grow(to_graph(net), 0.2, strategy=strategy, rng=seed, grads=grads)
+    rng = np.random.default_rng(seed)
+    expected = [
+        as_edges(
+            l,
+            choose_to_grow(
+                layer.weight, layer.mask, 0.2, strategy=strategy, rng=rng, grad=None if grads is None else grads[l]
+            ),
+            layer.in_features,
+        )
+        for l, layer in enumerate(net.layers)
+    ]
+    assert chosen == expected
+    assert all(len(e) > 0 for e in chosen)
 
 
+@pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("growth", ["random", "strategic"])
 @pytest.mark.parametrize("criterion", ["set", "magnitude"])
-def test_prune_then_grow_reproduces_evolve(growth, criterion):
-    for seed in range(5):
-        net = make_net(seed)
-        G = to_graph(net)
-        stats = evolve_(net, zeta=0.3, criterion=criterion, growth=growth, rng=seed)
-        H = prune(G, 0.3, criterion=criterion)
-        H = grow(H, [s["removed"] for s in stats], strategy=growth, rng=seed)
-        assert edge_list(H) == edge_list(to_graph(net))
+def test_prune_then_grow_reproduces_evolve(make_net, growth, criterion, seed):
+    net = make_net(SIZES, 0.3, seed=seed)
+    G = to_graph(net)
+    stats = evolve_(net, zeta=0.3, criterion=criterion, growth=growth, rng=seed)
+    H = prune(G, 0.3, criterion=criterion)
+    H = grow(H, [s["removed"] for s in stats], strategy=growth, rng=seed)
+    assert edge_list(H) == edge_list(to_graph(net))
 
 
-def test_copy_semantics():
-    G = to_graph(make_net(0))
+def test_copy_semantics(make_net):
+    G = to_graph(make_net(SIZES, 0.3, seed=0))
     before = edge_list(G)
     H = prune(G, 0.5)
     assert H is not G and edge_list(G) == before and H.number_of_edges() < G.number_of_edges()
@@ -98,8 +87,8 @@ def test_copy_semantics():
     assert same is G and G.number_of_edges() == n - 2 * 3
 
 
-def test_remove_and_add_accept_flat_or_per_layer_edges():
-    G = to_graph(make_net(1))
+def test_remove_and_add_accept_flat_or_per_layer_edges(make_net):
+    G = to_graph(make_net(SIZES, 0.3, seed=1))
     chosen = choose_edges_to_prune(G, 2, criterion="magnitude")
     flat = [e for layer in chosen for e in layer]
     assert edge_list(remove_edges(G, chosen)) == edge_list(remove_edges(G, flat))
@@ -143,17 +132,17 @@ def test_bad_input(call, error, match):
     assert G.number_of_edges() == n  # nothing applied
 
 
-def test_remove_dead_on_graph_matches_model():
-    for seed in range(8):
-        net = make_net(seed, density=0.12)
-        G = to_graph(net)
-        H = remove_dead(G)
-        remove_dead_(net)
-        assert edge_list(H) == edge_list(to_graph(net))
-        expected_bias = dict(to_graph(net).nodes(data="bias"))
-        assert dict(H.nodes(data="bias")) == pytest.approx(expected_bias)
-        x = torch.randn(16, SIZES[0])
-        assert torch.allclose(from_graph(H)(x), from_graph(G)(x), atol=1e-5)
+@pytest.mark.parametrize("seed", range(8))
+def test_remove_dead_on_graph_matches_model(make_net, seed):
+    net = make_net(SIZES, 0.12, seed=seed)
+    G = to_graph(net)
+    H = remove_dead(G)
+    remove_dead_(net)
+    assert edge_list(H) == edge_list(to_graph(net))
+    expected_bias = dict(to_graph(net).nodes(data="bias"))
+    assert dict(H.nodes(data="bias")) == pytest.approx(expected_bias)
+    x = torch.randn(16, SIZES[0])
+    assert torch.allclose(from_graph(H)(x), from_graph(G)(x), atol=1e-5)
 
 
 def test_remove_dead_on_graph_in_place():

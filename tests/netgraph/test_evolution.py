@@ -6,18 +6,8 @@ from netgraph import SparseMLP
 from netgraph.errors import ParameterError
 from netgraph.evolution import evolve_, reset_optimizer_state
 from netgraph.growth import dense_gradients
-from netgraph.topology import init_masks
 
 SIZES = [12, 20, 16, 5]
-
-
-def make_net(seed, density=0.3, sizes=SIZES):
-    g = np.random.default_rng(seed)
-    net = SparseMLP(sizes, masks=init_masks(sizes, density=density, rng=g))
-    with torch.no_grad():
-        for layer in net.layers:
-            layer.weight.copy_(torch.from_numpy(g.normal(size=layer.weight.shape).astype(np.float32)))
-    return net.apply_masks_()
 
 
 def grads_for(net, seed):
@@ -31,23 +21,23 @@ def state(net):
     return [(l.weight.detach().clone(), l.mask.clone()) for l in net.layers]
 
 
+@pytest.mark.parametrize("seed", range(25))
 @pytest.mark.parametrize("growth", ["random", "strategic", "gradient"])
 @pytest.mark.parametrize("criterion", ["set", "magnitude"])
-def test_connection_count_never_drifts(growth, criterion):
-    for seed in range(25):
-        net = make_net(seed, density=float(np.random.default_rng(seed).uniform(0.05, 0.9)))
-        before = [net.n_connections(layer=l) for l in range(3)]
-        grads = grads_for(net, seed) if growth == "gradient" else None
-        for step in range(3):
-            stats = evolve_(net, zeta=0.3, criterion=criterion, growth=growth, rng=seed * 10 + step, grads=grads)
-            assert [net.n_connections(layer=l) for l in range(3)] == before
-            assert [s["removed"] for s in stats] == [s["added"] for s in stats]
-            # absent weights stay zero
-            assert all(not bool((l.weight[~l.mask] != 0).any()) for l in net.layers)
+def test_connection_count_never_drifts(make_net, growth, criterion, seed):
+    net = make_net(SIZES, float(np.random.default_rng(seed).uniform(0.05, 0.9)), seed=seed)
+    before = [net.n_connections(layer=l) for l in range(3)]
+    grads = grads_for(net, seed) if growth == "gradient" else None
+    for step in range(3):
+        stats = evolve_(net, zeta=0.3, criterion=criterion, growth=growth, rng=seed * 10 + step, grads=grads)
+        assert [net.n_connections(layer=l) for l in range(3)] == before
+        assert [s["removed"] for s in stats] == [s["added"] for s in stats]
+        # absent weights stay zero
+        assert all(not bool((l.weight[~l.mask] != 0).any()) for l in net.layers)
 
 
-def test_evolution_removes_the_chosen_and_adds_absent_positions():
-    net = make_net(0)
+def test_evolution_removes_the_chosen_and_adds_absent_positions(make_net):
+    net = make_net(SIZES, 0.3, seed=0)
     old = state(net)
     stats = evolve_(net, zeta=0.3, growth="random", rng=1)
     for (w0, m0), layer, s in zip(old, net.layers, stats):
@@ -66,36 +56,36 @@ def test_evolution_removes_the_chosen_and_adds_absent_positions():
         assert torch.equal(layer.weight[keep], w0[keep])
 
 
-def test_gradient_growth_starts_at_zero_and_init_can_be_overridden():
-    net = make_net(0)
+def test_gradient_growth_starts_at_zero_and_init_can_be_overridden(make_net):
+    net = make_net(SIZES, 0.3, seed=0)
     stats = evolve_(net, zeta=0.3, growth="gradient", rng=0, grads=grads_for(net, 0))
     assert all(float(l.weight.detach().view(-1)[s["added_index"]].abs().sum()) == 0 for l, s in zip(net.layers, stats))
-    net = make_net(0)
+    net = make_net(SIZES, 0.3, seed=0)
     stats = evolve_(net, zeta=0.3, growth="random", rng=0, init="zero")
     assert all(float(l.weight.detach().view(-1)[s["added_index"]].abs().sum()) == 0 for l, s in zip(net.layers, stats))
-    net = make_net(0)
+    net = make_net(SIZES, 0.3, seed=0)
     stats = evolve_(net, zeta=0.3, growth="gradient", rng=0, grads=grads_for(net, 0), init="normal", init_scale=0.5)
     assert all(bool((l.weight.view(-1)[s["added_index"]] != 0).all()) for l, s in zip(net.layers, stats))
 
 
-def test_same_seed_same_result():
-    a, b = make_net(3), make_net(3)
+def test_same_seed_same_result(make_net):
+    a, b = make_net(SIZES, 0.3, seed=3), make_net(SIZES, 0.3, seed=3)
     evolve_(a, zeta=0.3, growth="strategic", rng=9, start_fraction=0.3)
     evolve_(b, zeta=0.3, growth="strategic", rng=9, start_fraction=0.3)
     assert all(torch.equal(x[0], y[0]) and torch.equal(x[1], y[1]) for x, y in zip(state(a), state(b)))
 
 
 @pytest.mark.parametrize("kwargs", [dict(growth="none"), dict(zeta=0.0), dict(zeta=0)])
-def test_nothing_changes(kwargs):
-    net = make_net(2)
+def test_nothing_changes(make_net, kwargs):
+    net = make_net(SIZES, 0.3, seed=2)
     old = state(net)
     stats = evolve_(net, **dict(dict(zeta=0.3, rng=0), **kwargs))
     assert [(s["removed"], s["added"]) for s in stats] == [(0, 0)] * 3
     assert all(torch.equal(x[0], y[0]) and torch.equal(x[1], y[1]) for x, y in zip(old, state(net)))
 
 
-def test_options_of_other_strategies_are_ignored():
-    net = make_net(0)
+def test_options_of_other_strategies_are_ignored(make_net):
+    net = make_net(SIZES, 0.3, seed=0)
     stats = evolve_(net, zeta=0.2, growth="random", rng=0, start_fraction=0.5, init_scale=2.0)
     assert sum(s["added"] for s in stats) > 0
 
@@ -114,15 +104,15 @@ def test_options_of_other_strategies_are_ignored():
         (dict(growth="none", init_scale=-1.0), "init_scale=-1.0"),
     ],
 )
-def test_bad_input(kwargs, match):
-    net = make_net(0)
+def test_bad_input(make_net, kwargs, match):
+    net = make_net(SIZES, 0.3, seed=0)
     with pytest.raises(ParameterError, match=match):
         evolve_(net, **dict(dict(zeta=0.3, rng=0), **kwargs))
 
 
 @pytest.mark.parametrize("growth", ["random", "none"])
-def test_zeta_one_is_refused(growth):
-    net = make_net(0)
+def test_zeta_one_is_refused(make_net, growth):
+    net = make_net(SIZES, 0.3, seed=0)
     old = state(net)
     with pytest.raises(ParameterError, match=r"zeta=1.0 removes every connection.*nothing learned survives; .*< 1"):
         evolve_(net, zeta=1.0, growth=growth, rng=0)
@@ -139,12 +129,12 @@ def test_regrown_weights_are_drawn_when_every_connection_of_a_layer_is_removed()
     assert bool((net.layers[0].weight != 0).all())  # not a dead layer of zeros
 
 
-def test_fallback_uses_the_std_before_removal_and_leaves_other_layers_alone():
+def test_fallback_uses_the_std_before_removal_and_leaves_other_layers_alone(make_net):
     # an int count equal to the smallest layer's size removes all of it; the others keep survivors
     from netgraph.growth import choose_to_grow, new_weight_values
     from netgraph.pruning import choose_to_prune
 
-    net, ref = make_net(4), make_net(4)
+    net, ref = make_net(SIZES, 0.3, seed=4), make_net(SIZES, 0.3, seed=4)
     counts = [net.n_connections(layer=l) for l in range(3)]
     k = counts[2]
     assert k < min(counts[:2])
@@ -179,13 +169,13 @@ def test_reset_optimizer_state_zeroes_absent_and_regrown_positions():
     assert opt.state[net.layers[0].weight]["momentum_buffer"].tolist() == [[1.0, 0.0], [3.0, 0.0]]
 
 
-def test_a_registered_strategy_and_criterion_evolve_with_no_other_edit(monkeypatch):
+def test_a_registered_strategy_and_criterion_evolve_with_no_other_edit(make_net, monkeypatch):
     from netgraph.growth import GROWTH_STRATEGIES, grow_random
     from netgraph.pruning import PRUNING_CRITERIA, prune_magnitude
 
     monkeypatch.setitem(GROWTH_STRATEGIES, "toy", grow_random)
     monkeypatch.setitem(PRUNING_CRITERIA, "toy", prune_magnitude)
-    a, b = make_net(0), make_net(0)
+    a, b = make_net(SIZES, 0.3, seed=0), make_net(SIZES, 0.3, seed=0)
     stats = evolve_(a, zeta=0.3, criterion="toy", growth="toy", rng=5)
     ref = evolve_(b, zeta=0.3, criterion="magnitude", growth="random", rng=5)
     assert [s["added"] for s in stats] == [s["added"] for s in ref] and min(s["added"] for s in stats) > 0

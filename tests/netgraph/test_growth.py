@@ -23,17 +23,17 @@ def random_layer(seed, n_out=12, n_in=9, density=None):
     return weight, mask, grad
 
 
+@pytest.mark.parametrize("seed", range(40))
 @pytest.mark.parametrize("strategy", ["random", "strategic", "gradient"])
-def test_growth_picks_distinct_absent_positions(strategy):
-    for seed in range(40):
-        weight, mask, grad = random_layer(seed)
-        n_absent = int((~mask).sum())
-        n = int(np.random.default_rng(seed).integers(0, mask.numel()))
-        idx = choose_to_grow(weight, mask, n, strategy=strategy, rng=seed, grad=grad)
-        assert idx.dtype == torch.long
-        assert idx.numel() == min(n, n_absent)
-        assert not mask.view(-1)[idx].any()
-        assert torch.equal(idx, torch.unique(idx))  # distinct and ascending
+def test_growth_picks_distinct_absent_positions(strategy, seed):
+    weight, mask, grad = random_layer(seed)
+    n_absent = int((~mask).sum())
+    n = int(np.random.default_rng(seed).integers(0, mask.numel()))
+    idx = choose_to_grow(weight, mask, n, strategy=strategy, rng=seed, grad=grad)
+    assert idx.dtype == torch.long
+    assert idx.numel() == min(n, n_absent)
+    assert not mask.view(-1)[idx].any()
+    assert torch.equal(idx, torch.unique(idx))  # distinct and ascending
 
 
 @pytest.mark.parametrize("strategy", ["random", "strategic"])
@@ -104,11 +104,11 @@ def test_strategic_skips_full_sources():
     assert not mask.view(-1)[idx].any()
 
 
-def test_strategic_only_possible_position():
+@pytest.mark.parametrize("seed", range(5))
+def test_strategic_only_possible_position(seed):
     w = torch.tensor([[1.0, 2.0], [3.0, 0.0]])
     mask = torch.tensor([[True, True], [True, False]])
-    for seed in range(5):
-        assert grow_strategic(w, mask, 1, rng=np.random.default_rng(seed)).tolist() == [3]
+    assert grow_strategic(w, mask, 1, rng=np.random.default_rng(seed)).tolist() == [3]
 
 
 def test_strategic_sigma_zero_is_uniform():
@@ -253,10 +253,9 @@ def test_new_weights_bad_input(kwargs, match):
 # --- dense gradients -------------------------------------------------------------------
 
 
-def test_dense_gradients_match_autograd_on_effective_weights():
+def test_dense_gradients_match_autograd_on_effective_weights(make_net):
     g = np.random.default_rng(0)
-    masks = [torch.from_numpy(g.random((5, 4)) < 0.5), torch.from_numpy(g.random((3, 5)) < 0.5)]
-    net = SparseMLP([4, 5, 3], activation="tanh", masks=masks)
+    net = make_net([4, 5, 3], 0.5, seed=g, activation="tanh")
     x = torch.from_numpy(g.normal(size=(7, 4)).astype(np.float32))
     y = torch.tensor([0, 1, 2, 0, 1, 2, 0])
     before = [p.detach().clone() for p in net.parameters()]
@@ -270,7 +269,7 @@ def test_dense_gradients_match_autograd_on_effective_weights():
     torch.nn.functional.cross_entropy(ref(x), y).backward()
     for g_l, r in zip(grads, ref.layers):
         assert torch.allclose(g_l, r.weight.grad, atol=1e-6)
-    assert bool((grads[0][~masks[0]] != 0).any())  # dense: absent positions too
+    assert bool((grads[0][~net.layers[0].mask] != 0).any())  # dense: absent positions too
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
     assert all(p.grad is None for p in net.parameters())
 
@@ -354,18 +353,16 @@ def test_the_built_in_grow_inits_draw_as_new_weight_values_does():
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
-def test_dense_gradients_match_a_written_out_forward(activation):
+def test_dense_gradients_match_a_written_out_forward(make_net, activation):
     """The model's own forward (functional_call) gives the gradient of W * M at every position."""
     from torch.nn import functional as F
 
-    from netgraph import SparseMLP
     from netgraph.growth import dense_gradients
     from netgraph.model import ACTIVATIONS
 
-    gen = torch.Generator().manual_seed(3)
-    masks = [torch.rand(6, 5, generator=gen) < 0.4, torch.rand(3, 6, generator=gen) < 0.4]
-    net = SparseMLP([5, 6, 3], activation=activation, masks=masks)
-    x, y = torch.randn(7, 5, generator=gen), torch.tensor([0, 1, 2, 0, 1, 2, 0])
+    g = np.random.default_rng(3)
+    net = make_net([5, 6, 3], 0.4, seed=g, activation=activation)
+    x, y = torch.from_numpy(g.normal(size=(7, 5)).astype(np.float32)), torch.tensor([0, 1, 2, 0, 1, 2, 0])
     eff = [(layer.weight * layer.mask).detach().requires_grad_(True) for layer in net.layers]
     h = ACTIVATIONS[activation](F.linear(x, eff[0], net.layers[0].bias.detach()))
     loss = F.cross_entropy(F.linear(h, eff[1], net.layers[1].bias.detach()), y)

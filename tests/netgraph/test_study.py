@@ -85,6 +85,7 @@ def _configs():
     return [TrainConfig(**common, growth="random"), TrainConfig(**common, growth="strategic", target_density=0.25)]
 
 
+@pytest.mark.e2e
 def test_run_grid_layout_and_workers_agree(tmp_path):
     seen = []
     one = run_grid(_configs(), [3, 1], tmp_path / "a", workers=1, progress=lambda d, t, r: seen.append((d, t, r.method)))
