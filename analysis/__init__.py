@@ -29,9 +29,15 @@ Examples
 """
 
 from .controllability import DriverNodes, driver_nodes, width_bound
-from .degrees import DegreeDistribution, LayerSummary, compare_power_law, degree_distribution, input_connectivity, layer_summary
+from .degrees import (
+    DegreeDistribution,
+    LayerSummary,
+    compare_power_law,
+    degree_distribution,
+    input_connectivity,
+    layer_summary,
+)
 from .report import SimilarityReport, build_report, load_metrics, write_report
-from .summary import MIN_SHARES, GroupSummary, summarize_group
 from .similarity import (
     CommonSubnetworkCurve,
     Jaccard,
@@ -46,6 +52,7 @@ from .similarity import (
     random_like,
     similarity_matrix,
 )
+from .summary import MIN_SHARES, GroupSummary, summarize_group
 
 __all__ = [
     "DegreeDistribution",

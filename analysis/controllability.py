@@ -48,8 +48,8 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 from netgraph.fileio import jsonable
 from netgraph.validation import check_layer_sizes
 
-from ._structure import node_to_json, structure
 from ._results import provenance
+from ._structure import node_to_json, structure
 
 __all__ = ["DriverNodes", "driver_nodes", "width_bound"]
 

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netgraph.validation import check_choice
-from netgraph.fileio import jsonable
 from netgraph.errors import ParameterError
+from netgraph.fileio import jsonable
+from netgraph.validation import check_choice
 
-from ._structure import node_to_json, structure
 from ._results import frozen_array, provenance
+from ._structure import node_to_json, structure
 
 __all__ = [
     "DegreeDistribution",

@@ -206,7 +206,9 @@ def plot_driver_nodes(drivers, ax=None, *, labels=None):
     ax.bar(x, [d.count for d in drivers], color="tab:blue", label="driver nodes N_D")
     bounds = [d.bound for d in drivers]
     if any(b is not None for b in bounds):
-        ax.scatter(x, [np.nan if b is None else b for b in bounds], marker="_", s=400, color="black", label="width bound")
+        ax.scatter(
+            x, [np.nan if b is None else b for b in bounds], marker="_", s=400, color="black", label="width bound"
+        )
     ax.set_xticks(x, labels if labels is not None else [str(i) for i in x], rotation=90, fontsize=7)
     ax.set_ylabel("driver nodes")
     # above the axes: bars may reach the top anywhere (constrained layout makes room for it)

@@ -43,17 +43,17 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from netgraph.fileio import atomic_write, jsonable
-from netgraph.validation import check_rng
 from netgraph import __version__
 from netgraph.errors import ParameterError
+from netgraph.fileio import atomic_write, jsonable
+from netgraph.validation import check_rng
 
 from . import plotting
+from ._results import frozen_array
+from ._results import provenance as _provenance
 from ._structure import structure
 from .controllability import driver_nodes
 from .degrees import compare_power_law, degree_distribution, input_connectivity, layer_summary
-from ._results import frozen_array
-from ._results import provenance as _provenance
 from .similarity import SimilarityMatrix, aligned_jaccard, common_subnetwork_curve, similarity_matrix
 from .summary import _summarize
 
@@ -134,7 +134,8 @@ class Comparison:
         if self.aligned is not None:
             aligned = self.aligned.to_dict()
             aligned["provenance"] = _provenance(
-                "build_report", aligned_chance="per pair: the aligned Jaccard of its two random networks (summarize_group)"
+                "build_report",
+                aligned_chance="per pair: the aligned Jaccard of its two random networks (summarize_group)",
             )
         return jsonable(
             {
@@ -644,7 +645,7 @@ def build_report(
 
     provenance = {
         "netgraph_version": __version__,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "function": "analysis.build_report",
         "parameters": {
             "groups": given_groups,
@@ -720,7 +721,10 @@ _EXPLAIN = {
         "the raw edge Jaccard of the edges from layer l to layer l + 1 alone, and its chance level "
         "d1·d2/(d1+d2−d1·d2) from the two densities of that block.",
     ),
-    "heatmap": ("cells", "the Jaccard of each pair of networks; the red line on the colour bar marks the mean chance level."),
+    "heatmap": (
+        "cells",
+        "the Jaccard of each pair of networks; the red line on the colour bar marks the mean chance level.",
+    ),
     "degrees": (
         "P(K ≥ k)",
         "the share of a layer's units whose degree is at least k (out-degree for the inputs, in-degree for the "
@@ -732,7 +736,10 @@ _EXPLAIN = {
         "so one colour is one out-degree.",
     ),
     "drivers": ("bars and ticks", "the bars are N_D, the black ticks the width bound."),
-    "training": ("curves", "test accuracy and connections after each epoch, from the metrics.json beside each checkpoint."),
+    "training": (
+        "curves",
+        "test accuracy and connections after each epoch, from the metrics.json beside each checkpoint.",
+    ),
     "common": (
         "common subnetwork",
         "the edges present in at least a share min_share of the networks, for every possible min_share; one "
@@ -799,7 +806,9 @@ def _figures(report):
             ax = plotting.plot_similarity_matrix(m)
             title = f"{comp.name}: {'raw edge' if kind == 'edge' else 'aligned (NNSTD)'} Jaccard"
             keys = ("heatmap", "chance") if kind == "edge" else ("heatmap", "aligned J", "aligned chance")
-            figs.append((name_for(f"jaccard-{kind}-{slug}"), title, plotting.png_bytes(ax), _explain(*keys, extra=seeds)))
+            figs.append(
+                (name_for(f"jaccard-{kind}-{slug}"), title, plotting.png_bytes(ax), _explain(*keys, extra=seeds))
+            )
 
     archs = {}
     for net in nets:
@@ -859,7 +868,12 @@ def _figures(report):
         plotting.plot_training_curves([n.metrics for n in with_metrics], axes[0], key="test_accuracy", labels=ml)
         plotting.plot_training_curves([n.metrics for n in with_metrics], axes[1], key="total_connections", labels=ml)
         figs.append(
-            (name_for("training"), "Accuracy and connections over epochs", plotting.png_bytes(axes[0]), _explain("training"))
+            (
+                name_for("training"),
+                "Accuracy and connections over epochs",
+                plotting.png_bytes(axes[0]),
+                _explain("training"),
+            )
         )
 
     if report.comparisons:
@@ -954,8 +968,20 @@ def _html(report, figs):
         )
     parts.append(
         _table(
-            ["label", "group", "seed", "epoch", "layers", "connections", "density", "N_D", "bound", "shortfall",
-             "test acc.", "file"],
+            [
+                "label",
+                "group",
+                "seed",
+                "epoch",
+                "layers",
+                "connections",
+                "density",
+                "N_D",
+                "bound",
+                "shortfall",
+                "test acc.",
+                "file",
+            ],
             rows,
         )
     )
@@ -980,7 +1006,17 @@ def _html(report, figs):
             )
         parts.append(
             _table(
-                ["group", "networks", "edge J", "chance", "aligned J", "aligned chance", "node J", "node chance", "edges in all"],
+                [
+                    "group",
+                    "networks",
+                    "edge J",
+                    "chance",
+                    "aligned J",
+                    "aligned chance",
+                    "node J",
+                    "node chance",
+                    "edges in all",
+                ],
                 rows,
             )
         )

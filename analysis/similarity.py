@@ -48,12 +48,12 @@ import networkx as nx
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from netgraph.validation import check_choice, check_positive_int, check_rng
-from netgraph.fileio import jsonable
 from netgraph.errors import ArchitectureMismatchError, ParameterError
+from netgraph.fileio import jsonable
+from netgraph.validation import check_choice, check_positive_int, check_rng
 
-from ._structure import MASK_LIMIT, structure
 from ._results import frozen_array, provenance
+from ._structure import MASK_LIMIT, structure
 
 __all__ = [
     "Jaccard",
@@ -232,7 +232,6 @@ class _Space:
         if self.offsets is None or len(self.offsets) <= 2:
             return chance_jaccard(d1, d2)
         return _blockwise_chance(self.block_sizes(a), self.block_sizes(b), np.diff(self.offsets))
-
 
     def size(self, k):
         s = self.sets[k]
@@ -716,7 +715,9 @@ def random_like(G, *, rng=None):
         R.add_nodes_from(layer)
     for l, m in enumerate(_block_counts(st)):
         src, dst = np.nonzero(_random_block(lay.sizes[l], lay.sizes[l + 1], m, gen))
-        R.add_edges_from(zip(map(lay.nodes[l].__getitem__, src.tolist()), map(lay.nodes[l + 1].__getitem__, dst.tolist())))
+        R.add_edges_from(
+            zip(map(lay.nodes[l].__getitem__, src.tolist()), map(lay.nodes[l + 1].__getitem__, dst.tolist()))
+        )
     return R
 
 

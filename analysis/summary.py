@@ -45,14 +45,14 @@ from netgraph.errors import ParameterError
 from netgraph.fileio import jsonable
 from netgraph.validation import check_rng
 
-from ._structure import structure
 from ._results import provenance
+from ._structure import structure
 from .controllability import driver_nodes
 from .degrees import degree_distribution, layer_summary
-from .similarity import _min_count
 from .similarity import (
     _align_blocks,
     _block_counts,
+    _min_count,
     _random_block,
     aligned_jaccard,
     common_subnetwork_curve,
@@ -272,7 +272,9 @@ def _summarize(
         if pairs is None:
             pairs = [aligned_jaccard(graphs[a], graphs[b]) for a in range(k) for b in range(a + 1, k)]
         gen = check_rng(rng)
-        randoms = [[_random_block(sizes[l], sizes[l + 1], c, gen) for l, c in enumerate(_block_counts(st))] for st in structs]
+        randoms = [
+            [_random_block(sizes[l], sizes[l + 1], c, gen) for l, c in enumerate(_block_counts(st))] for st in structs
+        ]
         aligned_rows, null_rows = [], []
         it = iter(pairs)
         for a in range(k):

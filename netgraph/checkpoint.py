@@ -37,9 +37,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .fileio import atomic_write, file_kind, stat_input
 from ._version import __version__
 from .errors import CheckpointError, ParameterError
+from .fileio import atomic_write, file_kind, stat_input
 from .model import ACTIVATIONS, SparseMLP
 
 __all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "as_checkpoint"]
@@ -394,15 +394,11 @@ def as_checkpoint(source, *, activation=None):
         return _from_sklearn(source, activation)
     if isinstance(source, nn.Module):
         found = activation or _module_activation(source)
-        ckpt = _from_state_dict(
-            source.state_dict(), source=None, activation=found, label=type(source).__name__
-        )
+        ckpt = _from_state_dict(source.state_dict(), source=None, activation=found, label=type(source).__name__)
         return ckpt
     if isinstance(source, Mapping):
         return _from_object(source, source=None, activation=activation, path_label="state_dict")
-    raise CheckpointError(
-        f"source is a {type(source).__name__}; expected a path, Checkpoint, nn.Module or state_dict"
-    )
+    raise CheckpointError(f"source is a {type(source).__name__}; expected a path, Checkpoint, nn.Module or state_dict")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -610,7 +606,11 @@ def _check_checkpoint(ckpt, label):
     for l in range(n):
         w, b, m = ckpt.weights[l], ckpt.biases[l], ckpt.masks[l]
         expect = (sizes[l + 1], sizes[l])
-        for what, arr, shape, kind in (("weight", w, expect, "f"), ("bias", b, expect[:1], "f"), ("mask", m, expect, "b")):
+        for what, arr, shape, kind in (
+            ("weight", w, expect, "f"),
+            ("bias", b, expect[:1], "f"),
+            ("mask", m, expect, "b"),
+        ):
             if not isinstance(arr, np.ndarray):
                 raise CheckpointError(f"{label}: layer {l} {what} is a {type(arr).__name__}, expected a numpy array")
             if arr.dtype.kind != kind:
@@ -654,8 +654,11 @@ def _from_sklearn(model, activation):
         sd[f"coefs_{l}.weight"] = torch.as_tensor(np.asarray(w, dtype=np.float32).T.copy())
         sd[f"coefs_{l}.bias"] = torch.as_tensor(np.asarray(b, dtype=np.float32))
     ckpt = _from_state_dict(sd, source=None, activation=act, label=name)
-    meta = {"activation_assumed": False, "sklearn_class": f"{type(model).__module__}.{name}",
-            "sklearn_out_activation": getattr(model, "out_activation_", None)}
+    meta = {
+        "activation_assumed": False,
+        "sklearn_class": f"{type(model).__module__}.{name}",
+        "sklearn_out_activation": getattr(model, "out_activation_", None),
+    }
     return Checkpoint(**{**ckpt.__dict__, "meta": meta, "source_format": "sklearn"})
 
 
@@ -709,9 +712,7 @@ def _from_object(obj, *, source, activation, path_label):
                     ckpt = _from_state_dict(inner, source=source, activation=activation, label=path_label)
                     return Checkpoint(**{**ckpt.__dict__, "meta": {**ckpt.meta, "state_dict_key": key}})
         return _from_state_dict(obj, source=source, activation=activation, label=path_label)
-    raise CheckpointError(
-        f"{path_label}: holds a {type(obj).__name__}, expected a state_dict (a dict of tensors)"
-    )
+    raise CheckpointError(f"{path_label}: holds a {type(obj).__name__}, expected a state_dict (a dict of tensors)")
 
 
 def _from_native(obj, *, source, label):
@@ -747,7 +748,9 @@ def _from_native(obj, *, source, label):
             if not isinstance(t, torch.Tensor):
                 raise CheckpointError(f"{label}: {name} is a {type(t).__name__}, expected a tensor")
             if t.layout != torch.strided:
-                raise CheckpointError(f"{label}: {name} is a {t.layout} tensor; netgraph checkpoints store dense tensors")
+                raise CheckpointError(
+                    f"{label}: {name} is a {t.layout} tensor; netgraph checkpoints store dense tensors"
+                )
             if kind == "bool" and t.dtype != torch.bool:
                 raise CheckpointError(f"{label}: {name} has dtype {t.dtype}, expected torch.bool")
             if kind == "float" and not t.is_floating_point():  # complex, int: nothing is silently dropped
@@ -790,7 +793,9 @@ def _from_state_dict(sd, *, source, activation, label):
         if "weight" not in parts and "weight_orig" not in parts:
             unexpected.extend(f"{prefix}.{s}" if prefix else s for s in parts)
     if unexpected:
-        shown = ", ".join(f"{k} {tuple(sd[k].shape) if isinstance(sd[k], torch.Tensor) else ''}".strip() for k in unexpected[:5])
+        shown = ", ".join(
+            f"{k} {tuple(sd[k].shape) if isinstance(sd[k], torch.Tensor) else ''}".strip() for k in unexpected[:5]
+        )
         more = f" and {len(unexpected) - 5} more" if len(unexpected) > 5 else ""
         raise CheckpointError(
             f"{label}: not a feedforward MLP state_dict: keys that belong to no Linear layer: {shown}{more}"

@@ -287,9 +287,7 @@ class TrainConfig:
     )
     growth_options: dict = field(default_factory=dict)  # the command line sets start_fraction
     pruning: str | None = None  # implied by --target-density
-    target_density: float | None = _option(
-        None, group="pruning", help="gradual magnitude pruning down to this density"
-    )
+    target_density: float | None = _option(None, group="pruning", help="gradual magnitude pruning down to this density")
     prune_start: int = _option(1, group="pruning", help="first epoch after which to prune (default 1)")
     prune_end: int | None = _option(
         None, group="pruning", help="epoch after which the target is reached (default EPOCHS-1)"

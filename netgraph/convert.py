@@ -150,9 +150,7 @@ def graph_to_checkpoint(G, *, meta=None):
         bad = np.flatnonzero(lv != lu + 1)
         if bad.size:
             u, v = tuple(arr[bad[0], :2].tolist()), tuple(arr[bad[0], 2:].tolist())
-            raise GraphContractError(
-                f"edge {u} -> {v} does not go from layer l to layer l + 1 ({bad.size} such edges)"
-            )
+            raise GraphContractError(f"edge {u} -> {v} does not go from layer l to layer l + 1 ({bad.size} such edges)")
         for l in range(n_layers):
             sel = lu == l
             weights[l][jv[sel], iu[sel]] = w[sel]
@@ -173,7 +171,9 @@ def graph_to_checkpoint(G, *, meta=None):
             meta=_graph_meta(G) if meta is None else meta,
         )
     except (CheckpointError, TypeError, ValueError) as exc:  # e.g. an unknown activation, has_bias "yes"
-        raise GraphContractError(f"the graph does not describe a network: {str(exc).removeprefix('network: ')}") from None
+        raise GraphContractError(
+            f"the graph does not describe a network: {str(exc).removeprefix('network: ')}"
+        ) from None
 
 
 def from_graph(G):
@@ -281,4 +281,3 @@ def _layer_sizes(G):
     if len(sizes) < 2:
         raise GraphContractError(f"layer_sizes {sizes}: a network needs at least two layers")
     return sizes
-

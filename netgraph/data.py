@@ -60,9 +60,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .errors import NetgraphError, ParameterError
 from .fileio import file_kind, stat_input
 from .validation import check_choice, check_rng
-from .errors import NetgraphError, ParameterError
 
 __all__ = ["Dataset", "load", "read_idx", "find_idx_files", "DATASETS"]
 
@@ -232,7 +232,14 @@ def load(
             )
         x_tr, y_tr, x_te, y_te, source = _load_idx_dataset(name, data_dir)
         return _finish(
-            name, x_tr, y_tr, x_te, y_te, seed=None, source=source, class_names=tuple(map(str, range(10))),
+            name,
+            x_tr,
+            y_tr,
+            x_te,
+            y_te,
+            seed=None,
+            source=source,
+            class_names=tuple(map(str, range(10))),
             standardize=standardize,
         )
     seed = int(rng) if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) else None
@@ -253,7 +260,14 @@ def load(
         source = str(path)
     train, test = _stratified_split(y, test_size, gen)
     return _finish(
-        name, x[train], y[train], x[test], y[test], seed=seed, source=source, class_names=class_names,
+        name,
+        x[train],
+        y[train],
+        x[test],
+        y[test],
+        seed=seed,
+        source=source,
+        class_names=class_names,
         standardize=standardize,
     )
 
@@ -415,7 +429,9 @@ def _find_idx(directory, stem):
 def _load_idx_dataset(name, data_dir):
     directory = Path(data_dir) if data_dir is not None else Path("data") / name
     if directory.exists() and not directory.is_dir():
-        raise NetgraphError(f"{name}: data_dir {directory} is not a directory; name the directory holding the IDX files")
+        raise NetgraphError(
+            f"{name}: data_dir {directory} is not a directory; name the directory holding the IDX files"
+        )
     found = find_idx_files(directory)
     missing = [_IDX_FILES[key] for key, path in found.items() if path is None]
     if missing:
@@ -569,7 +585,9 @@ def _csv_rows(path, text, strict=True):
             start = reader.line_num + 1
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
-            raise NetgraphError(f"{path}: line {start}: a quoted field is not closed before the end of the file") from None
+            raise NetgraphError(
+                f"{path}: line {start}: a quoted field is not closed before the end of the file"
+            ) from None
         if strict:
             return _csv_rows(path, text, strict=False)
         raise NetgraphError(f"{path}: line {start}: not valid CSV ({_one_line(exc)})") from None

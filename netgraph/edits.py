@@ -36,12 +36,12 @@ import numbers
 import numpy as np
 import torch
 
-from .validation import check_choice, check_rng
 from ._layers import check_grads
 from .convert import graph_to_checkpoint
 from .errors import GraphContractError, ParameterError
 from .growth import DEFAULT_INIT, DEFAULT_INIT_SCALE, GROWTH_STRATEGIES, choose_to_grow, new_weight_values
 from .pruning import choose_to_prune, remove_dead_tensors_
+from .validation import check_choice, check_rng
 
 __all__ = [
     "choose_edges_to_prune",
@@ -241,7 +241,18 @@ def prune(G, amount, *, criterion="set", copy=True):
     return remove_edges(G, choose_edges_to_prune(G, amount, criterion=criterion), copy=copy)
 
 
-def grow(G, amount, *, strategy="random", rng=None, copy=True, grads=None, init=None, init_scale=DEFAULT_INIT_SCALE, **options):
+def grow(
+    G,
+    amount,
+    *,
+    strategy="random",
+    rng=None,
+    copy=True,
+    grads=None,
+    init=None,
+    init_scale=DEFAULT_INIT_SCALE,
+    **options,
+):
     """Add edges chosen by a growth strategy, with new weights.
 
     The edges of every layer are chosen first (:func:`choose_edges_to_grow`), then the new
@@ -384,5 +395,7 @@ def _flatten_edges(edges):
 
 
 def _flatten_weights(weights):
-    parts = [np.asarray(w.detach().cpu() if isinstance(w, torch.Tensor) else w, dtype=np.float64).ravel() for w in weights]
+    parts = [
+        np.asarray(w.detach().cpu() if isinstance(w, torch.Tensor) else w, dtype=np.float64).ravel() for w in weights
+    ]
     return np.concatenate(parts) if parts else np.zeros(0)

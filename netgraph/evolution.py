@@ -40,10 +40,10 @@ import numpy as np
 import torch
 
 from ._layers import check_grads
-from .validation import check_choice, check_rng
 from .errors import ParameterError
 from .growth import DEFAULT_INIT, GROWTH_STRATEGIES, choose_to_grow, new_weight_values
 from .pruning import PRUNING_CRITERIA, choose_to_prune
+from .validation import check_choice, check_rng
 
 __all__ = ["evolve_", "reset_optimizer_state"]
 
@@ -126,9 +126,7 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
         _put(layer.weight, idx, 0.0)
         removed.append(idx)
     added = [
-        choose_to_grow(
-            layer.weight, layer.mask, int(idx.numel()), strategy=growth, rng=rng, grad=g, **growth_options
-        )
+        choose_to_grow(layer.weight, layer.mask, int(idx.numel()), strategy=growth, rng=rng, grad=g, **growth_options)
         for layer, idx, g in zip(layers, removed, grads)
     ]
     values = [

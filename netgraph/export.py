@@ -35,11 +35,11 @@ from xml.sax.saxutils import escape
 import networkx as nx
 import numpy as np
 
-from .fileio import atomic_write, check_not_input
-from .validation import check_choice
 from .checkpoint import Checkpoint, as_checkpoint
 from .convert import graph_to_checkpoint, to_graph
 from .errors import CheckpointError, GraphContractError
+from .fileio import atomic_write, check_not_input
+from .validation import check_choice
 
 __all__ = ["FORMATS", "export", "read_export", "node_id", "parse_node_id", "to_string_graph"]
 
@@ -190,7 +190,7 @@ def _gexf_bytes(H):
     head, sep, tail = text.partition("</meta>")
     if not sep:  # networkx always writes <meta>; keep the file valid if that ever changes
         raise RuntimeError("networkx wrote GEXF without a <meta> element")
-    return f"{head}  <description>{escape(description)}</description>\n  {sep}{tail}".encode("utf-8")
+    return f"{head}  <description>{escape(description)}</description>\n  {sep}{tail}".encode()
 
 
 def _edgelist_bytes(H, ckpt):
@@ -250,7 +250,9 @@ def read_export(path, format=None):
         ckpt = reader(path)
     except CheckpointError as exc:
         msg = str(exc)
-        raise CheckpointError(msg if msg.startswith(f"{path}:") else f"{path}: {msg.removeprefix('network: ')}") from None
+        raise CheckpointError(
+            msg if msg.startswith(f"{path}:") else f"{path}: {msg.removeprefix('network: ')}"
+        ) from None
     except GraphContractError as exc:
         raise CheckpointError(f"{path}: {exc}") from None
     except (OSError, ValueError, KeyError, TypeError, ElementTree.ParseError, nx.NetworkXError) as exc:

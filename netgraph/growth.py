@@ -58,8 +58,8 @@ from torch.nn import functional as F
 
 from ._layers import as_index, check_layer, np_mask, np_weight
 from .config import DEFAULT_INIT_SCALE
-from .validation import Interval, check_amount, check_choice, check_rng
 from .errors import ParameterError
+from .validation import Interval, check_amount, check_choice, check_rng
 
 __all__ = [
     "GROWTH_STRATEGIES",
@@ -250,6 +250,7 @@ GROWTH_STRATEGIES = {
     "gradient": grow_gradient,
     "none": grow_none,
 }
+
 
 class _DefaultInit(dict):
     """The exceptions as a dict; any other registered strategy gets ``"normal"``."""

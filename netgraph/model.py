@@ -22,8 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .validation import check_choice, check_layer_sizes
 from .errors import ParameterError
+from .validation import check_choice, check_layer_sizes
 
 __all__ = ["SparseMLP", "MaskedLinear", "ACTIVATIONS", "WEIGHT_INITS", "init_he_", "init_torch_"]
 
@@ -123,9 +123,7 @@ class MaskedLinear(nn.Linear):
         """Replace the mask (copied into the existing buffer) and zero the weights it removes."""
         mask = torch.as_tensor(mask)
         if tuple(mask.shape) != tuple(self.mask.shape):
-            raise ParameterError(
-                f"mask has shape {tuple(mask.shape)}, expected {tuple(self.mask.shape)} (out x in)"
-            )
+            raise ParameterError(f"mask has shape {tuple(mask.shape)}, expected {tuple(self.mask.shape)} (out x in)")
         with torch.no_grad():
             self.mask.copy_(mask.to(torch.bool))
             self.weight.mul_(self.mask)

@@ -51,8 +51,8 @@ import numpy as np
 import torch
 
 from ._layers import as_index, check_layer, np_mask, np_weight
-from .validation import Interval, check_amount, check_choice
 from .errors import ParameterError
+from .validation import Interval, check_amount, check_choice
 
 __all__ = [
     "PRUNING_CRITERIA",

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .validation import check_choice, check_positive_int
-from .fileio import jsonable
 from .errors import ParameterError
+from .fileio import jsonable
+from .validation import check_choice, check_positive_int
 
 __all__ = ["spawn_seeds", "default_workers", "run_grid", "pruning_window", "RunsSummary", "summarize_runs"]
 
@@ -122,7 +122,9 @@ def _check_grid(configs, seeds, workers, keep):
         labels.append(c.method)
     dup = sorted({m for m in labels if labels.count(m) > 1})
     if dup:
-        raise ParameterError(f"configs: method labels {dup} occur more than once; give them distinct labels (label=...)")
+        raise ParameterError(
+            f"configs: method labels {dup} occur more than once; give them distinct labels (label=...)"
+        )
     if isinstance(seeds, int | str) or not isinstance(seeds, list | tuple) or not seeds:
         raise ParameterError(f"seeds={seeds!r}: expected a non-empty list of non-negative ints")
     for s in seeds:
@@ -324,7 +326,9 @@ def summarize_runs(results):
         raise ParameterError(f"results mix the methods {methods}; summarise one configuration at a time")
     shapes = sorted({tuple(r.layer_sizes) for r in results})
     if len(shapes) > 1:
-        raise ParameterError(f"results mix the layer sizes {[list(x) for x in shapes]}; summarise one architecture at a time")
+        raise ParameterError(
+            f"results mix the layer sizes {[list(x) for x in shapes]}; summarise one architecture at a time"
+        )
     sizes = shapes[0]
     accs = [r.final_test_accuracy for r in results]
     conns = [sum(r.final_connections) for r in results]

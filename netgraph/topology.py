@@ -34,8 +34,8 @@ import numbers
 
 import torch
 
-from .validation import check_layer_sizes, check_positive_int, check_rng
 from .errors import ParameterError
+from .validation import check_layer_sizes, check_positive_int, check_rng
 
 __all__ = ["epsilon_probability", "expected_density", "erdos_renyi_mask", "init_masks"]
 
@@ -107,9 +107,7 @@ def expected_density(layer_sizes, *, epsilon=None, density=None):
     """
     sizes = check_layer_sizes(layer_sizes)
     if epsilon is not None and density is not None:
-        raise ParameterError(
-            f"epsilon={epsilon!r}, density={density!r}: give at most one of epsilon and density"
-        )
+        raise ParameterError(f"epsilon={epsilon!r}, density={density!r}: give at most one of epsilon and density")
     if density is not None:
         return _check_density(density)
     if epsilon is None:
@@ -152,9 +150,7 @@ def erdos_renyi_mask(n_in, n_out, *, epsilon=None, density=None, rng=None):
     39866
     """
     if (epsilon is None) == (density is None):
-        raise ParameterError(
-            f"epsilon={epsilon!r}, density={density!r}: give exactly one of epsilon and density"
-        )
+        raise ParameterError(f"epsilon={epsilon!r}, density={density!r}: give exactly one of epsilon and density")
     if epsilon is not None:
         p = epsilon_probability(n_in, n_out, epsilon)
     else:
@@ -201,9 +197,7 @@ def init_masks(layer_sizes, *, epsilon=None, density=None, rng=None):
     if epsilon is None and density is None:
         return [torch.ones(n_out, n_in, dtype=torch.bool) for n_in, n_out in pairs]
     if epsilon is not None and density is not None:
-        raise ParameterError(
-            f"epsilon={epsilon!r}, density={density!r}: give at most one of epsilon and density"
-        )
+        raise ParameterError(f"epsilon={epsilon!r}, density={density!r}: give at most one of epsilon and density")
     rng = check_rng(rng)
     return [erdos_renyi_mask(n_in, n_out, epsilon=epsilon, density=density, rng=rng) for n_in, n_out in pairs]
 

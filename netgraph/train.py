@@ -57,15 +57,15 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .fileio import atomic_write, jsonable
 from ._lock import run_lock
-from .validation import check_choice
 from ._version import __version__
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .config import KEEP_CHOICES, TrainConfig, default_batch_size, method_label
-from .evolution import reset_optimizer_state
 from .errors import CheckpointError, NetgraphError, ParameterError
+from .evolution import reset_optimizer_state
+from .fileio import atomic_write, jsonable
 from .model import WEIGHT_INITS, SparseMLP
+from .validation import check_choice
 
 __all__ = [
     "TrainConfig",
@@ -229,8 +229,18 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
         with run_lock(run_dir):
             locked = True
             return _train_locked(
-                config, run_dir, seed, data, device, fresh, torch_gen, np_gen,
-                resume=resume, progress=progress, keep=keep, t_start=t_start,
+                config,
+                run_dir,
+                seed,
+                data,
+                device,
+                fresh,
+                torch_gen,
+                np_gen,
+                resume=resume,
+                progress=progress,
+                keep=keep,
+                t_start=t_start,
             )
     except BaseException:
         if created and locked:  # leave no empty folder behind (a non-empty one stays)
@@ -373,17 +383,17 @@ def _last_checkpoint(run_dir):
     """The newest epoch checkpoint that loads completely, with its epoch; None if there is none."""
     if not run_dir.is_dir():
         return None
-    epochs = sorted(
-        (int(m.group(1)), p) for p in run_dir.iterdir() if (m := _EPOCH_FILE.match(p.name)) and p.is_file()
-    )
+    epochs = sorted((int(m.group(1)), p) for p in run_dir.iterdir() if (m := _EPOCH_FILE.match(p.name)) and p.is_file())
     for epoch, path in reversed(epochs):
         try:
             ckpt = load_checkpoint(path)
         except CheckpointError:
             continue
         ts = ckpt.train_state
-        if ts and ckpt.meta.get("epoch") == epoch and all(
-            k in ts for k in ("optimizer", "numpy_rng", "torch_rng", "rows_json", "initial_density")
+        if (
+            ts
+            and ckpt.meta.get("epoch") == epoch
+            and all(k in ts for k in ("optimizer", "numpy_rng", "torch_rng", "rows_json", "initial_density"))
         ):
             return ckpt, epoch
     return None

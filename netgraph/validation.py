@@ -128,7 +128,9 @@ class Interval:
                 raise ParameterError(f"{name}={value!r}, must be a finite number")
             clean = int(value) if self.integral else float(value)
             low_ok = self.low is None or (clean >= self.low if self.closed in ("both", "left") else clean > self.low)
-            high_ok = self.high is None or (clean <= self.high if self.closed in ("both", "right") else clean < self.high)
+            high_ok = self.high is None or (
+                clean <= self.high if self.closed in ("both", "right") else clean < self.high
+            )
             if low_ok and high_ok:
                 return clean
             if self.at_bound and clean in (self.low, self.high):

@@ -101,7 +101,9 @@ def bench_cli(density, n_ckpt):
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "run"
         for seed in range(n_ckpt):
-            save_checkpoint(random_net(density, seed), run / f"seed-{seed}" / "final.pt", meta={"seed": seed, "method": "random"})
+            save_checkpoint(
+                random_net(density, seed), run / f"seed-{seed}" / "final.pt", meta={"seed": seed, "method": "random"}
+            )
         cmd = [sys.executable, "-m", "netgraph", "similarity", str(run), "--out", str(Path(tmp) / "report"), "--quiet"]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)

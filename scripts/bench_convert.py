@@ -36,7 +36,11 @@ def edge_list(ckpt):
     edges = []
     for l, (w, m) in enumerate(zip(ckpt.weights, ckpt.masks)):
         src, dst = np.nonzero(m.T)
-        edges.extend(zip(((l, i) for i in src.tolist()), ((l + 1, j) for j in dst.tolist()), w.T[src, dst].astype(float).tolist()))
+        edges.extend(
+            zip(
+                ((l, i) for i in src.tolist()), ((l + 1, j) for j in dst.tolist()), w.T[src, dst].astype(float).tolist()
+            )
+        )
     return edges
 
 
@@ -66,7 +70,10 @@ def main(argv=None):
             load_checkpoint(path)  # warm the page cache
             t_load = median_time(lambda path=path: load_checkpoint(path), repeat=args.repeat)
             load_rows.append((density, path.stat().st_size, t_load))
-        print(f"density {density:.0%}: {len(edges):,} edges  ref {t_ref:.3f}s  to_graph {t_ours:.3f}s  ratio {t_ours / t_ref:.2f}  load {t_load * 1e3:.1f} ms", flush=True)
+        print(
+            f"density {density:.0%}: {len(edges):,} edges  ref {t_ref:.3f}s  to_graph {t_ours:.3f}s  ratio {t_ours / t_ref:.2f}  load {t_load * 1e3:.1f} ms",
+            flush=True,
+        )
     lines = [
         "## Conversion (`python scripts/bench_convert.py`)",
         "",
@@ -78,7 +85,9 @@ def main(argv=None):
         "|---|---|---|---|---|---|---|",
     ]
     for (density, n, t_ref, t_ours), (_, size, t_load) in zip(rows, load_rows):
-        lines.append(f"| {density:.0%} | {n:,} | {t_ref:.3f} | {t_ours:.3f} | {t_ours / t_ref:.2f} | {t_load * 1e3:.1f} | {size / 1e6:.1f} |")
+        lines.append(
+            f"| {density:.0%} | {n:,} | {t_ref:.3f} | {t_ours:.3f} | {t_ours / t_ref:.2f} | {t_load * 1e3:.1f} | {size / 1e6:.1f} |"
+        )
     if not args.no_write:
         print(f"wrote {write_section('convert', chr(10).join(lines))}")
     return 0

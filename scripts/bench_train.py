@@ -28,10 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _benchlib import machine_line, median_time, write_section  # noqa: E402
 
 from netgraph import SparseMLP  # noqa: E402
-from netgraph.evolution import evolve_  # noqa: E402
+from netgraph.evolution import (
+    evolve_,  # noqa: E402
+    reset_optimizer_state,  # noqa: E402
+)
 from netgraph.growth import dense_gradients  # noqa: E402
 from netgraph.topology import init_masks  # noqa: E402
-from netgraph.evolution import reset_optimizer_state  # noqa: E402
 
 SIZES = [784, 1000, 1000, 1000, 10]
 BATCH = 128
@@ -75,7 +77,11 @@ def main(argv=None):
     x = torch.randn(BATCH, SIZES[0], generator=gen)
     y = torch.randint(0, SIZES[-1], (BATCH,), generator=gen)
 
-    nets = {"dense nn.Linear (reference)": dense_net(), "SparseMLP, ε = 20": sparse_net(), "SparseMLP, all-True masks": SparseMLP(SIZES)}
+    nets = {
+        "dense nn.Linear (reference)": dense_net(),
+        "SparseMLP, ε = 20": sparse_net(),
+        "SparseMLP, all-True masks": SparseMLP(SIZES),
+    }
     steps = {name: step_fn(net, x, y)[0] for name, net in nets.items()}
     times = {name: float("inf") for name in nets}
     for _ in range(args.repeat):  # interleaved, so load changes hit every variant alike

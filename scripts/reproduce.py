@@ -110,13 +110,17 @@ def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
     part_dir = out / spec["dataset"]
     configs = build_configs(spec, epochs=epochs, data_dir=data_dir)
     n = len(configs) * len(seeds)
-    log(f"{spec['dataset']}: {len(configs)} configurations x {len(seeds)} seeds = {n} runs, "
-        f"{epochs} epochs each, {workers} worker(s) -> {part_dir}")
+    log(
+        f"{spec['dataset']}: {len(configs)} configurations x {len(seeds)} seeds = {n} runs, "
+        f"{epochs} epochs each, {workers} worker(s) -> {part_dir}"
+    )
     t0 = time.perf_counter()
 
     def progress(done, total, r):
-        log(f"  [{done:>3}/{total}] {r.method:<16} seed {r.seed}: test accuracy {r.final_test_accuracy:.4f}, "
-            f"{sum(r.final_connections):>7,} connections, {r.seconds:5.1f} s  (elapsed {time.perf_counter() - t0:6.1f} s)")
+        log(
+            f"  [{done:>3}/{total}] {r.method:<16} seed {r.seed}: test accuracy {r.final_test_accuracy:.4f}, "
+            f"{sum(r.final_connections):>7,} connections, {r.seconds:5.1f} s  (elapsed {time.perf_counter() - t0:6.1f} s)"
+        )
 
     results = run_grid(configs, seeds, part_dir, workers=workers, resume=resume, progress=progress)
     train_seconds = time.perf_counter() - t0
@@ -172,24 +176,33 @@ def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
         "trained_runs": trained,
         "report_html": str(paths["html"]),
         # the group summaries are computed within the report: "summaries" is part of "report"
-        "seconds": {"training": train_seconds, "epochs_sum": epoch_seconds, "summaries": summary_seconds,
-                    "report": report_seconds, "summaries_in_report": True},
+        "seconds": {
+            "training": train_seconds,
+            "epochs_sum": epoch_seconds,
+            "summaries": summary_seconds,
+            "report": report_seconds,
+            "summaries_in_report": True,
+        },
         "command": " ".join(shlex.quote(a) for a in ["python", "scripts/reproduce.py", *sys.argv[1:]]),
         "machine": machine(),
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "netgraph_version": __version__,
     }
     with atomic_write(part_dir / "study.json", "w", encoding="utf-8") as f:
         json.dump(study, f, indent=1, allow_nan=False)
-    log(f"{spec['dataset']}: training {train_seconds:.0f} s, similarity report {report_seconds:.0f} s "
-        f"(group summaries {summary_seconds:.0f} s of it); wrote {part_dir / 'study.json'} and {paths['html']}")
+    log(
+        f"{spec['dataset']}: training {train_seconds:.0f} s, similarity report {report_seconds:.0f} s "
+        f"(group summaries {summary_seconds:.0f} s of it); wrote {part_dir / 'study.json'} and {paths['html']}"
+    )
     return study
 
 
 def machine():
     import torch
 
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}"
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}"
+    )
 
 
 # --------------------------------------------------------------------------- figures (private plotting helpers)
@@ -211,8 +224,12 @@ def plot_jaccard_bars(study, path):
     keys = [str(l) for l in range(n_blocks)] + ["overall"]
     fig = _figure(2.6 * len(keys), 3.2)
     axes = fig.subplots(1, len(keys), sharey=True)
-    series = [("edge", "raw", "#1f77b4"), ("edge_chance", "chance", "#bbbbbb"),
-              ("aligned", "aligned", "#d62728"), ("aligned_null", "aligned random", "#f4a6a6")]
+    series = [
+        ("edge", "raw", "#1f77b4"),
+        ("edge_chance", "chance", "#bbbbbb"),
+        ("aligned", "aligned", "#d62728"),
+        ("aligned_null", "aligned random", "#f4a6a6"),
+    ]
     width = 0.2
     for ax, key in zip(axes, keys):
         for s, (field, label, color) in enumerate(series):
@@ -233,7 +250,9 @@ def plot_accuracy_connections(study, path):
     fig = _figure(4.8, 3.4)
     ax = fig.add_subplot()
     for r in study["rows"]:
-        ax.errorbar(r["connections_mean"], r["accuracy_mean"], yerr=r["accuracy_std"], fmt="o", capsize=3, label=r["method"])
+        ax.errorbar(
+            r["connections_mean"], r["accuracy_mean"], yerr=r["accuracy_std"], fmt="o", capsize=3, label=r["method"]
+        )
     ax.set_xscale("log")
     ax.set_xlabel("connections (mean over seeds)")
     ax.set_ylabel("final test accuracy")
@@ -243,10 +262,10 @@ def plot_accuracy_connections(study, path):
 
 def plot_input_maps(study, graphs_by_method, path):
     """Mean input out-degree maps per method (digits 8x8, MNIST 28x28)."""
+    import numpy as np
+
     from analysis import input_connectivity
     from analysis.plotting import plot_input_connectivity
-
-    import numpy as np
 
     methods = list(graphs_by_method)
     fig = _figure(2.0 * len(methods), 2.2)
@@ -267,8 +286,11 @@ def plot_common(study, path):
         s = r["summary"]
         if not s or r["method"] == "dense":
             continue
-        edges, chance = (s["common_curve"], s["common_curve_chance"]) if "common_curve" in s else (
-            s["common_edges"], s["common_edges_chance"])
+        edges, chance = (
+            (s["common_curve"], s["common_curve_chance"])
+            if "common_curve" in s
+            else (s["common_edges"], s["common_edges_chance"])
+        )
         shares = sorted(edges, key=float)
         x = [float(t) for t in shares]
         line = ax.plot(x, [edges[t] / s["total_connections"] for t in shares], "o-", label=r["method"])[0]
@@ -289,7 +311,9 @@ def write_figures(study, out, figures_dir):
     for r in study["rows"]:
         if r["method"] == "dense":  # every input connected: nothing to see
             continue
-        graphs_by_method[r["method"]] = [to_graph(out / name / r["method"] / f"seed-{s}" / "final.pt") for s in r["seeds"]]
+        graphs_by_method[r["method"]] = [
+            to_graph(out / name / r["method"] / f"seed-{s}" / "final.pt") for s in r["seeds"]
+        ]
     files = {
         "jaccard": figures_dir / f"study-{name}-jaccard.png",
         "accuracy": figures_dir / f"study-{name}-accuracy.png",
@@ -314,15 +338,21 @@ def _dense_layer_note(study, prune_config):
     from netgraph.topology import epsilon_probability
 
     layers = study["layers"]
-    dense = [l for l, (a, b) in enumerate(zip(layers[:-1], layers[1:])) if epsilon_probability(a, b, topo["epsilon"]) >= 1.0]
+    dense = [
+        l for l, (a, b) in enumerate(zip(layers[:-1], layers[1:])) if epsilon_probability(a, b, topo["epsilon"]) >= 1.0
+    ]
     if not dense:
         return ""
     names = ", ".join(f"{layers[l]}→{layers[l + 1]}" for l in dense)
     if _prune_scope(prune_config) == "proportional":
-        return (f" Note: ε = {topo['epsilon']:g} leaves layer {names} dense (p clipped to 1); pruning thins it by "
-                "the same share as the sparse layers.")
-    return (f" Note: ε = {topo['epsilon']:g} leaves layer {names} dense (p clipped to 1); the pruning schedule "
-            f"brings every layer to the same target density {prune_config['target_density']:g}, that layer included.")
+        return (
+            f" Note: ε = {topo['epsilon']:g} leaves layer {names} dense (p clipped to 1); pruning thins it by "
+            "the same share as the sparse layers."
+        )
+    return (
+        f" Note: ε = {topo['epsilon']:g} leaves layer {names} dense (p clipped to 1); the pruning schedule "
+        f"brings every layer to the same target density {prune_config['target_density']:g}, that layer included."
+    )
 
 
 def _pruned(config):
@@ -376,12 +406,20 @@ def render_part(study, figure_files, command, md_dir):
         f"What ran: {len(rows)} configurations × seeds {study['seeds']} ({len(study['seeds'])} each), "
         f"{study['epochs']} epochs, SGD lr {cfg['lr']:g} momentum {cfg['momentum']:g}, batch {cfg['batch_size']}, "
         f"ζ = {cfg['zeta']:g} ({cfg['criterion']} removal), initial density {study['initial_density']:.4f}"
-        + (f"; pruning: GMP to target density {pr['target_density']:g} "
-           + ("overall, every layer keeping the same share of its connections,"
-              if _prune_scope(pr) == "proportional" else "per layer")
-           + f" between epochs {pr['prune_start']} and {pr['prune_end']}" if pr else "")
+        + (
+            f"; pruning: GMP to target density {pr['target_density']:g} "
+            + (
+                "overall, every layer keeping the same share of its connections,"
+                if _prune_scope(pr) == "proportional"
+                else "per layer"
+            )
+            + f" between epochs {pr['prune_start']} and {pr['prune_end']}"
+            if pr
+            else ""
+        )
         + f". {study['workers']} worker process(es) on {study['machine']}: training {_training_text(study)}, "
-        + _analysis_text(sec) + ". "
+        + _analysis_text(sec)
+        + ". "
         f"Report: `{_rel(Path(study['report_html']), ROOT)}` (not committed)." + _dense_layer_note(study, pr),
         "",
         "| method | test accuracy (mean ± std) | connections | compression vs dense | driver fraction | shortfall above bound | isolated hidden | input-degree corr. |",
@@ -449,7 +487,9 @@ def render_part(study, figure_files, command, md_dir):
         d = s["degrees"]
         cells = [f"{d['in_mean'][l]:.1f} / {d['in_std'][l]:.1f} / {d['in_max'][l]:.0f}" for l in range(1, n_blocks + 1)]
         lines.append(
-            f"| {r['method']} | " + " | ".join(cells) + f" | {d['out_mean'][0]:.1f} / {d['out_std'][0]:.1f} | {d['n_isolated'][0]:.1f} |"
+            f"| {r['method']} | "
+            + " | ".join(cells)
+            + f" | {d['out_mean'][0]:.1f} / {d['out_std'][0]:.1f} | {d['n_isolated'][0]:.1f} |"
         )
     lines += ["", f"Figures (produced by `{command}`):", ""]
     captions = {
@@ -495,7 +535,9 @@ def claims(studies):
             for r in syn:
                 s = r["summary"]
                 for b in [k for k in s["edge"] if k != "overall"]:
-                    excess.append((s["aligned"][b] - s["aligned_null"][b], r["method"], b, s["aligned"][b], s["aligned_null"][b]))
+                    excess.append(
+                        (s["aligned"][b] - s["aligned_null"][b], r["method"], b, s["aligned"][b], s["aligned_null"][b])
+                    )
             top = max(excess)
             hubs = "; ".join(
                 f"{m}: std {rows[m]['summary']['degrees']['out_std'][0]:.1f} around a mean of "
@@ -523,21 +565,29 @@ def claims(studies):
                 drop = a["accuracy_mean"] - b["accuracy_mean"]
                 noise = max(a["accuracy_std"], b["accuracy_std"])
                 if drop <= noise:
-                    verdict = (f"supported: {b['compression'] / a['compression']:.1f}× the compression with a mean "
-                               f"accuracy change of {-drop:+.4f}, within the seed-to-seed std ({noise:.4f})")
+                    verdict = (
+                        f"supported: {b['compression'] / a['compression']:.1f}× the compression with a mean "
+                        f"accuracy change of {-drop:+.4f}, within the seed-to-seed std ({noise:.4f})"
+                    )
                 else:
-                    verdict = (f"supported only at a cost: {b['compression'] / a['compression']:.1f}× the compression "
-                               f"for {drop:.4f} lower mean accuracy, more than the seed-to-seed std ({noise:.4f})")
+                    verdict = (
+                        f"supported only at a cost: {b['compression'] / a['compression']:.1f}× the compression "
+                        f"for {drop:.4f} lower mean accuracy, more than the seed-to-seed std ({noise:.4f})"
+                    )
                 short = ""
                 if st["epochs"] < 10:
                     pc = b["config"]
-                    short = (f" These are short runs ({st['epochs']} epochs, accuracies far from converged): the "
-                             f"schedule prunes after epochs {pc['prune_start']}–{pc['prune_end']}, leaving "
-                             f"{st['epochs'] - pc['prune_end']} epoch(s) of training after the last pruning step, so this is "
-                             "the cost at that point, not a converged result.")
-                out.append(f"- **{name}, claim 2 — pruning on top of synthesis improves compression: {verdict}.** "
-                           f"The extra compression is set by the pruning target (GMP to half the initial density); "
-                           f"what the data decides is its accuracy cost. Measured: {diffs}.{short}")
+                    short = (
+                        f" These are short runs ({st['epochs']} epochs, accuracies far from converged): the "
+                        f"schedule prunes after epochs {pc['prune_start']}–{pc['prune_end']}, leaving "
+                        f"{st['epochs'] - pc['prune_end']} epoch(s) of training after the last pruning step, so this is "
+                        "the cost at that point, not a converged result."
+                    )
+                out.append(
+                    f"- **{name}, claim 2 — pruning on top of synthesis improves compression: {verdict}.** "
+                    f"The extra compression is set by the pruning target (GMP to half the initial density); "
+                    f"what the data decides is its accuracy cost. Measured: {diffs}.{short}"
+                )
         out.append("")
     out += [
         "Why the similarity claim is hard to meet and how to read these numbers:",
@@ -589,7 +639,9 @@ def write_results_md(section, path):
 def parse_args(argv):
     from netgraph.study import default_workers
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--out", default="runs/reproduce", help="study folder (default runs/reproduce)")
     p.add_argument("--data-dir", help="folder of the MNIST IDX files; the MNIST part runs when they are there")
     p.add_argument("--skip-digits", action="store_true", help="do not run the digits part")
@@ -625,18 +677,36 @@ def main(argv=None):
         if not args.skip_digits:
             seeds = parse_seeds(args.seeds or ("0-1" if args.quick else DIGITS["seeds"]))
             epochs = args.epochs or (4 if args.quick else DIGITS["epochs"])
-            run_part(DIGITS, out=out, seeds=seeds, epochs=epochs, workers=args.workers, resume=args.resume,
-                     data_dir=None, log=log)
+            run_part(
+                DIGITS,
+                out=out,
+                seeds=seeds,
+                epochs=epochs,
+                workers=args.workers,
+                resume=args.resume,
+                data_dir=None,
+                log=log,
+            )
         if not args.skip_mnist:
             if args.data_dir and all(find_idx_files(args.data_dir).values()):
                 seeds = parse_seeds(args.mnist_seeds or ("0-1" if args.quick else MNIST["seeds"]))
                 epochs = args.mnist_epochs or (1 if args.quick else MNIST["epochs"])
-                run_part(MNIST, out=out, seeds=seeds, epochs=epochs, workers=args.workers, resume=args.resume,
-                         data_dir=str(Path(args.data_dir).resolve()), log=log)
+                run_part(
+                    MNIST,
+                    out=out,
+                    seeds=seeds,
+                    epochs=epochs,
+                    workers=args.workers,
+                    resume=args.resume,
+                    data_dir=str(Path(args.data_dir).resolve()),
+                    log=log,
+                )
             else:
                 log(f"MNIST part skipped: no MNIST IDX files in --data-dir ({args.data_dir})")
     if not args.no_docs:
-        studies = [json.loads(p.read_text()) for p in (out / n / "study.json" for n in ("digits", "mnist")) if p.is_file()]
+        studies = [
+            json.loads(p.read_text()) for p in (out / n / "study.json" for n in ("digits", "mnist")) if p.is_file()
+        ]
         if not studies:
             log(f"no {out}/*/study.json to render")
             return 1

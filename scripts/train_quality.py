@@ -45,8 +45,16 @@ _DIGITS_BASE = dict(
 )
 _DIGITS_TARGET = {"random": 0.95, "strategic": 0.95, "dense": 0.97}
 _MNIST_BASE = dict(
-    dataset="mnist", layers=(784, 1000, 1000, 1000, 10), epsilon=20.0, zeta=0.3, growth="random",
-    epochs=30, batch_size=128, lr=0.05, momentum=0.9, weight_decay=0.0002,
+    dataset="mnist",
+    layers=(784, 1000, 1000, 1000, 10),
+    epsilon=20.0,
+    zeta=0.3,
+    growth="random",
+    epochs=30,
+    batch_size=128,
+    lr=0.05,
+    momentum=0.9,
+    weight_decay=0.0002,
 )
 _MNIST_TARGET = 0.975
 
@@ -73,7 +81,9 @@ def main(argv=None):
                 r = train_run(cfg, out / f"digits-{method}", seed=seed, resume=True, progress=not args.quiet, data=data)
                 print(f"digits {method} seed {seed}: {r.final_test_accuracy:.4f}", flush=True)
     elif args.part == "mnist":
-        cfg = TrainConfig(**{**_MNIST_BASE, "data_dir": args.data_dir, **({"epochs": args.epochs} if args.epochs else {})})
+        cfg = TrainConfig(
+            **{**_MNIST_BASE, "data_dir": args.data_dir, **({"epochs": args.epochs} if args.epochs else {})}
+        )
         data = load("mnist", data_dir=args.data_dir)
         for seed in parse_seeds(args.seeds or "0"):
             r = train_run(cfg, out / "mnist-random", seed=seed, resume=True, progress=not args.quiet, data=data)
@@ -90,7 +100,10 @@ def _runs(directory):
     for seed_dir in sorted(Path(directory).glob("seed-*")):
         if (seed_dir / "metrics.json").exists() and (seed_dir / "params.json").exists():
             runs.append(
-                (json.loads((seed_dir / "metrics.json").read_text()), json.loads((seed_dir / "params.json").read_text()))
+                (
+                    json.loads((seed_dir / "metrics.json").read_text()),
+                    json.loads((seed_dir / "params.json").read_text()),
+                )
             )
     return runs
 

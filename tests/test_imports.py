@@ -1,8 +1,8 @@
 """Import hygiene: analysis never pulls in torch; the console script is installed."""
 
 import subprocess
-from pathlib import Path
 import sys
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -57,7 +57,9 @@ def test_readme_examples_run_as_written(tmp_path, monkeypatch, capsys):
 
     text = (ROOT / "README.md").read_text()
     commands = _cli_examples(text)
-    assert any(c.startswith("netgraph train") for c in commands) and any(c.startswith("netgraph similarity") for c in commands)
+    assert any(c.startswith("netgraph train") for c in commands) and any(
+        c.startswith("netgraph similarity") for c in commands
+    )
     monkeypatch.chdir(tmp_path)
     for command in commands:
         argv = shlex.split(command)[1:]

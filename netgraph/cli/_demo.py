@@ -109,7 +109,9 @@ def _run(args):
     # one computation: the table below prints each method's summary from the report
     report = build_report(graphs, sources=[str(p) for p in files], progress=lambda m: say(f"  {m}"), rng=0)
     summaries = {c.name: c.summary for c in report.comparisons}
-    print(f"{'method':<16} {'test accuracy':>15} {'connections':>11} {'edge J':>7} {'chance':>7} {'aligned J':>9} {'aligned random':>14}")
+    print(
+        f"{'method':<16} {'test accuracy':>15} {'connections':>11} {'edge J':>7} {'chance':>7} {'aligned J':>9} {'aligned random':>14}"
+    )
     for c in configs:
         runs = summarize_runs([r for r in results if r.method == c.method])
         s = summaries[c.method]

@@ -26,7 +26,15 @@ def summarize(ckpt):
     layers = []
     for l, m in enumerate(ckpt.masks):
         n = int(m.sum())
-        layers.append({"layer": l, "shape": [sizes[l], sizes[l + 1]], "connections": n, "possible": int(m.size), "density": n / m.size})
+        layers.append(
+            {
+                "layer": l,
+                "shape": [sizes[l], sizes[l + 1]],
+                "connections": n,
+                "possible": int(m.size),
+                "density": n / m.size,
+            }
+        )
     total = ckpt.n_connections()
     possible = sum(int(m.size) for m in ckpt.masks)
     return {
@@ -63,7 +71,9 @@ def _print(s):
     print(f"layers      {'-'.join(map(str, s['layer_sizes']))}  activation={s['activation']}")
     for row in s["layers"]:
         a, b = row["shape"]
-        print(f"  layer {row['layer']}  {a:>6} -> {b:<6} {row['connections']:>10,} / {row['possible']:<12,} density {row['density']:.4f}")
+        print(
+            f"  layer {row['layer']}  {a:>6} -> {b:<6} {row['connections']:>10,} / {row['possible']:<12,} density {row['density']:.4f}"
+        )
     comp = f"compression {s['compression']:.1f}x vs. dense" if s["compression"] else "no connections"
     print(f"connections {s['connections']:,} / {s['possible']:,}  density {s['density']:.4f}  ({comp})")
     for key in sorted(s["meta"]):

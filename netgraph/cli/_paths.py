@@ -18,13 +18,15 @@ import re
 import stat
 from pathlib import Path
 
-from ..fileio import file_kind, stat_input
 from ..errors import CheckpointError, ParameterError
+from ..fileio import file_kind, stat_input
 
 __all__ = ["resolve_checkpoints", "PATH_HELP"]
 
 #: What a PATH argument may be, for the commands' ``--help``.
-PATH_HELP = "a checkpoint file, a seed folder (final.pt), a run folder (seed-*/final.pt) or a study folder (*/seed-*/final.pt)"
+PATH_HELP = (
+    "a checkpoint file, a seed folder (final.pt), a run folder (seed-*/final.pt) or a study folder (*/seed-*/final.pt)"
+)
 
 
 def _seed_key(path):

@@ -30,7 +30,7 @@ def permute_hidden(G, rng):
         perms.append(p)
         mapping.update({(l, i): (l, int(p[i])) for i in range(n)})
     H = nx.DiGraph(layer_sizes=list(sizes))
-    H.add_nodes_from(sorted(((mapping[u], {"layer": u[0], "index": mapping[u][1]}) for u in G.nodes)))
+    H.add_nodes_from(sorted((mapping[u], {"layer": u[0], "index": mapping[u][1]}) for u in G.nodes))
     H.add_edges_from((mapping[u], mapping[v], d) for u, v, d in G.edges(data=True))
     return H, perms
 

@@ -21,7 +21,12 @@ def small():
 def test_known_degrees(small):
     d_in = degree_distribution(small, direction="in")
     assert dict(zip(d_in.nodes, d_in.degrees.tolist())) == {
-        (0, 0): 0, (1, 0): 2, (0, 1): 0, (2, 0): 1, (0, 2): 0, (1, 1): 0
+        (0, 0): 0,
+        (1, 0): 2,
+        (0, 1): 0,
+        (2, 0): 1,
+        (0, 2): 0,
+        (1, 1): 0,
     }
     assert d_in.histogram.tolist() == [4, 1, 1]
     assert d_in.ccdf.tolist() == pytest.approx([1.0, 2 / 6, 1 / 6])

@@ -2,8 +2,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from analysis import common_subnetwork_curve, degree_distribution, driver_nodes, similarity_matrix
-from analysis import plotting
+from analysis import common_subnetwork_curve, degree_distribution, driver_nodes, plotting, similarity_matrix
 
 
 @pytest.fixture

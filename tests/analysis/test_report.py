@@ -26,9 +26,18 @@ def graphs(make_layered, rng):
 
 def _metrics(seed):
     rows = [
-        {"epoch": e, "loss": 1.0 / e, "train_accuracy": 0.5 + 0.1 * e, "test_accuracy": 0.4 + 0.1 * e,
-         "connections": [20, 9], "total_connections": 29, "density": 0.4, "removed": [0, 0], "added": [0, 0],
-         "seconds": 0.1}
+        {
+            "epoch": e,
+            "loss": 1.0 / e,
+            "train_accuracy": 0.5 + 0.1 * e,
+            "test_accuracy": 0.4 + 0.1 * e,
+            "connections": [20, 9],
+            "total_connections": 29,
+            "density": 0.4,
+            "removed": [0, 0],
+            "added": [0, 0],
+            "seconds": 0.1,
+        }
         for e in (1, 2)
     ]
     return {"seed": seed, "method": "random", "epochs": rows}
@@ -36,7 +45,7 @@ def _metrics(seed):
 
 def test_report_written_and_read_back(graphs, tmp_path):
     sources = []
-    for k, G in enumerate(graphs):
+    for k, _ in enumerate(graphs):
         d = tmp_path / f"run{k}"
         d.mkdir()
         (d / "metrics.json").write_text(json.dumps(_metrics(k)))
@@ -221,8 +230,11 @@ def test_report_ignores_a_bad_metrics_file(make_layered, rng, tmp_path, content,
     notes = [n for n in rep.notes if "metrics.json" in n]
     assert len(notes) == 1
     assert re.fullmatch(
-        "Training curves of a skipped, its metrics file is ignored: " + re.escape(str(tmp_path / "run0" / "metrics.json"))
-        + ": " + message + ".*",
+        "Training curves of a skipped, its metrics file is ignored: "
+        + re.escape(str(tmp_path / "run0" / "metrics.json"))
+        + ": "
+        + message
+        + ".*",
         notes[0],
     )
 
@@ -377,7 +389,11 @@ def test_no_same_seed_sentence_without_such_pairs(make_layered, rng, tmp_path):
 
 def test_page_explains_each_measure_where_it_appears(graphs, tmp_path):
     page = write_report(build_report(graphs[:4], aligned=True, power_law=False), tmp_path)["html"].read_text()
-    networks, similarity, per_layer = page.index("<h2>Networks</h2>"), page.index("<h2>Similarity</h2>"), page.index("<h3>")
+    networks, similarity, per_layer = (
+        page.index("<h2>Networks</h2>"),
+        page.index("<h2>Similarity</h2>"),
+        page.index("<h3>"),
+    )
     figures = page.index("<h2>Figures</h2>")
     for phrase in [
         "minimum number of units that need an outside input signal",

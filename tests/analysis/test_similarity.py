@@ -17,7 +17,6 @@ from analysis import (
 from netgraph.errors import ArchitectureMismatchError, GraphContractError, ParameterError
 
 
-
 def _set_jaccard(a, b):
     a, b = set(a), set(b)
     return len(a & b) / len(a | b) if a | b else 1.0
@@ -42,7 +41,9 @@ def test_two_empty_edge_sets_give_one():
     assert node_jaccard(G, G.copy()).value == 1.0
 
 
-@pytest.mark.parametrize("d1, d2, expected", [(0.2, 0.2, 0.2 / 1.8), (1.0, 0.5, 0.5), (0.5, 0.0, 0.0), (0.1, 0.3, 0.03 / 0.37)])
+@pytest.mark.parametrize(
+    "d1, d2, expected", [(0.2, 0.2, 0.2 / 1.8), (1.0, 0.5, 0.5), (0.5, 0.0, 0.0), (0.1, 0.3, 0.03 / 0.37)]
+)
 def test_chance_level_formula(d1, d2, expected):
     assert chance_jaccard(d1, d2) == pytest.approx(expected)
 
@@ -235,7 +236,9 @@ def test_aligned_chance_is_above_raw_chance_and_matches_random_pairs(make_layere
     raw_chance = edge_jaccard(nets[0], nets[1]).chance
     assert null > raw_chance * 1.05
     # independent random networks sit at the aligned chance level, not at the raw one
-    observed = np.mean([aligned_jaccard(a, b).value for a, b in [(nets[0], nets[1]), (nets[2], nets[3]), (nets[0], nets[3])]])
+    observed = np.mean(
+        [aligned_jaccard(a, b).value for a, b in [(nets[0], nets[1]), (nets[2], nets[3]), (nets[0], nets[3])]]
+    )
     assert abs(observed - null) < abs(observed - raw_chance)
     m = similarity_matrix(nets, kind="aligned", rng=0)
     assert m.mean_chance > chance_jaccard(0.3, 0.3)

@@ -90,7 +90,11 @@ def test_summary_to_dict_is_json_safe():
     [
         ([], ParameterError, "need >= 2"),
         ([_layered(STRAIGHT, (2, 2, 1))], ParameterError, "need >= 2"),
-        ([_layered(STRAIGHT, (2, 2, 1)), _layered([(0, 0, 0)], (2, 3, 1))], ArchitectureMismatchError, "cannot be compared edge by edge"),
+        (
+            [_layered(STRAIGHT, (2, 2, 1)), _layered([(0, 0, 0)], (2, 3, 1))],
+            ArchitectureMismatchError,
+            "cannot be compared edge by edge",
+        ),
         (_layered(STRAIGHT, (2, 2, 1)), ParameterError, "need >= 2"),
         ([nx.DiGraph([("a", "b")]), nx.DiGraph([("a", "b")])], GraphContractError, "not a layered graph"),
     ],
@@ -111,9 +115,25 @@ def test_summary_is_frozen_and_records_its_parameters():
         s.method = "other"
     d = s.to_dict()
     # the fields study.json and reproduce.py's renderer read stay where they were
-    for key in ("edge", "edge_chance", "aligned", "aligned_null", "common_edges", "common_edges_chance",
-                "common_curve", "common_curve_chance", "input_correlation", "driver_fraction", "driver_shortfall",
-                "layer_shortfall", "degrees", "total_connections", "seeds", "layer_sizes", "seconds"):
+    for key in (
+        "edge",
+        "edge_chance",
+        "aligned",
+        "aligned_null",
+        "common_edges",
+        "common_edges_chance",
+        "common_curve",
+        "common_curve_chance",
+        "input_correlation",
+        "driver_fraction",
+        "driver_shortfall",
+        "layer_shortfall",
+        "degrees",
+        "total_connections",
+        "seeds",
+        "layer_sizes",
+        "seconds",
+    ):
         assert key in d, key
     assert d["parameters"]["rng"] == 7 and d["parameters"]["min_shares"] == [1.0, 0.8]
     assert d["provenance"]["function"] == "analysis.summarize_group"
@@ -146,7 +166,9 @@ def test_aligned_baseline_is_the_studys_bit_for_bit(make_layered, seed):
     for key in s.aligned:
         expected = np.mean(
             [
-                (lambda j: j.value if key == "overall" else j.layer_values[int(key)])(aligned_jaccard(graphs[a], graphs[b]))
+                (lambda j: j.value if key == "overall" else j.layer_values[int(key)])(
+                    aligned_jaccard(graphs[a], graphs[b])
+                )
                 for a in range(4)
                 for b in range(a + 1, 4)
             ]
@@ -167,7 +189,9 @@ def test_without_alignment_the_aligned_fields_are_nan(make_layered, rng):
     assert all(math.isnan(v) for v in [*s.aligned.values(), *s.aligned_null.values()])
     assert s.to_dict()["aligned"]["overall"] is None and s.parameters["aligned"] is False
     full = summarize_group(graphs, rng=0).to_dict()  # to_dict: nan becomes None, which compares equal
-    assert [s.to_dict()[k] for k in ("edge", "common_edges", "degrees")] == [full[k] for k in ("edge", "common_edges", "degrees")]
+    assert [s.to_dict()[k] for k in ("edge", "common_edges", "degrees")] == [
+        full[k] for k in ("edge", "common_edges", "degrees")
+    ]
 
 
 # ---------------------------------------------------------------- the report states the same summary

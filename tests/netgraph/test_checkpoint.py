@@ -8,8 +8,7 @@ from safetensors.torch import save_file
 from torch import nn
 from torch.nn.utils import prune
 
-from netgraph import CheckpointError, ParameterError, load_checkpoint, save_checkpoint, to_graph
-from netgraph import __version__
+from netgraph import CheckpointError, ParameterError, __version__, load_checkpoint, save_checkpoint, to_graph
 from netgraph.checkpoint import Checkpoint, as_checkpoint
 
 
@@ -43,7 +42,9 @@ def test_train_state_round_trip(tmp_path, net_231):
     ckpt = load_checkpoint(save_checkpoint(net_231, tmp_path / "a.pt", train_state=state))
     assert ckpt.train_state["epoch"] == 4
     assert ckpt.train_state["numpy"] == state["numpy"]
-    assert torch.equal(ckpt.train_state["optimizer"]["state"][0]["momentum_buffer"], state["optimizer"]["state"][0]["momentum_buffer"])
+    assert torch.equal(
+        ckpt.train_state["optimizer"]["state"][0]["momentum_buffer"], state["optimizer"]["state"][0]["momentum_buffer"]
+    )
 
 
 def test_save_is_atomic(tmp_path, net_231, monkeypatch):
@@ -90,7 +91,9 @@ def test_code_in_pickle_never_runs(tmp_path, monkeypatch, writer):
 def test_whole_module_is_refused_with_advice(tmp_path):
     path = tmp_path / "model.pt"
     torch.save(nn.Sequential(nn.Linear(3, 2)), path)
-    with pytest.raises(CheckpointError, match=r"model.pt: holds pickled Python objects.*torch.save\(model.state_dict\(\), path\)"):
+    with pytest.raises(
+        CheckpointError, match=r"model.pt: holds pickled Python objects.*torch.save\(model.state_dict\(\), path\)"
+    ):
         load_checkpoint(path)
 
 
@@ -133,7 +136,12 @@ def _effective(model):
 
 @pytest.mark.parametrize(
     ("factory", "fmt", "sizes"),
-    [(_sequential, "state_dict", (5, 4, 3, 2)), (_FC, "state_dict", (5, 4, 3, 2)), (_Layers, "state_dict", (5, 4, 2)), (_pruned, "torch-prune", (5, 4, 3, 2))],
+    [
+        (_sequential, "state_dict", (5, 4, 3, 2)),
+        (_FC, "state_dict", (5, 4, 3, 2)),
+        (_Layers, "state_dict", (5, 4, 2)),
+        (_pruned, "torch-prune", (5, 4, 3, 2)),
+    ],
 )
 @pytest.mark.parametrize("suffix", [".pt", ".safetensors"])
 def test_foreign_state_dicts(tmp_path, factory, fmt, sizes, suffix):
@@ -184,7 +192,10 @@ def test_module_activation_is_detected():
     assert as_checkpoint(seq).activation == "tanh"
     assert as_checkpoint(seq.state_dict()).activation == "relu"
     assert as_checkpoint(seq.state_dict()).meta["activation_assumed"] is True
-    assert load_checkpoint.__name__ and as_checkpoint(seq.state_dict(), activation="tanh").meta["activation_assumed"] is False
+    assert (
+        load_checkpoint.__name__
+        and as_checkpoint(seq.state_dict(), activation="tanh").meta["activation_assumed"] is False
+    )
 
 
 def _write(tmp_path, name, content):
@@ -206,13 +217,26 @@ def _write(tmp_path, name, content):
         ("noise.pt", bytes(range(200, 256)) * 4, "noise.pt: is not a PyTorch or safetensors checkpoint"),
         ("empty_sd.pt", {}, "empty_sd.pt: the state_dict is empty"),
         ("list.pt", [torch.ones(2)], "list.pt: holds a list, expected a state_dict"),
-        ("chain.pt", {"0.weight": torch.ones(4, 3), "2.weight": torch.ones(2, 5)},
-         r"chain.pt: layer shapes do not chain: 0.weight is \(4, 3\) but 2.weight is \(2, 5\)"),
-        ("conv.pt", {"conv.weight": torch.ones(8, 3, 3, 3), "fc.weight": torch.ones(2, 8)},
-         r"conv.pt: conv.weight has shape \(8, 3, 3, 3\) \(a convolution\?\)"),
-        ("bn.pt", {"fc.weight": torch.ones(2, 3), "bn.running_mean": torch.ones(2)},
-         r"bn.pt: not a feedforward MLP state_dict: keys that belong to no Linear layer: bn.running_mean \(2,\)"),
-        ("bias.pt", {"fc.weight": torch.ones(2, 3), "fc.bias": torch.ones(3)}, r"fc.bias has shape \(3,\), expected \(2,\)"),
+        (
+            "chain.pt",
+            {"0.weight": torch.ones(4, 3), "2.weight": torch.ones(2, 5)},
+            r"chain.pt: layer shapes do not chain: 0.weight is \(4, 3\) but 2.weight is \(2, 5\)",
+        ),
+        (
+            "conv.pt",
+            {"conv.weight": torch.ones(8, 3, 3, 3), "fc.weight": torch.ones(2, 8)},
+            r"conv.pt: conv.weight has shape \(8, 3, 3, 3\) \(a convolution\?\)",
+        ),
+        (
+            "bn.pt",
+            {"fc.weight": torch.ones(2, 3), "bn.running_mean": torch.ones(2)},
+            r"bn.pt: not a feedforward MLP state_dict: keys that belong to no Linear layer: bn.running_mean \(2,\)",
+        ),
+        (
+            "bias.pt",
+            {"fc.weight": torch.ones(2, 3), "fc.bias": torch.ones(3)},
+            r"fc.bias has shape \(3,\), expected \(2,\)",
+        ),
         ("orig.pt", {"fc.weight_orig": torch.ones(2, 3)}, "fc.weight_orig has no matching fc.weight_mask"),
     ],
 )
@@ -224,7 +248,9 @@ def test_bad_files(tmp_path, name, content, message):
 def test_truncated_file(tmp_path, net_231):
     path = save_checkpoint(net_231, tmp_path / "t.pt")
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(CheckpointError, match=r"t.pt: cannot be read as a PyTorch checkpoint \(truncated or corrupt\?\)"):
+    with pytest.raises(
+        CheckpointError, match=r"t.pt: cannot be read as a PyTorch checkpoint \(truncated or corrupt\?\)"
+    ):
         load_checkpoint(path)
 
 
@@ -286,7 +312,10 @@ def _width_zero(obj):
         (_set("layer_sizes", ["2", "3", "1"]), "'layer_sizes' is .*expected a list of ints"),
         (_set("format_version", "1"), "'format_version' is '1', expected an int"),
         (lambda obj: obj.pop("masks"), "netgraph checkpoint lacks 'masks'"),
-        (_layer("weights", lambda w: w.to(torch.complex64) + 1j), r"weights\[0\] has dtype torch.complex64, expected real floating point"),
+        (
+            _layer("weights", lambda w: w.to(torch.complex64) + 1j),
+            r"weights\[0\] has dtype torch.complex64, expected real floating point",
+        ),
         (_layer("weights", lambda w: w.to_sparse()), r"weights\[0\] is a torch.sparse_coo tensor"),
         (_layer("masks", lambda m: m.to(torch.uint8)), r"masks\[0\] has dtype torch.uint8, expected torch.bool"),
         (_layer("masks", torch.zeros_like), "layer 0 has 3 non-zero weights where its mask has no connection"),
@@ -336,7 +365,9 @@ def test_sparse_tensors_in_a_state_dict_are_read_as_dense(tmp_path, layout):
 
 
 def test_damaged_sparse_tensor_is_refused(tmp_path):
-    bad = torch.sparse_coo_tensor(torch.tensor([[0, 5], [0, 9]]), torch.tensor([1.0, 2.0]), (3, 4), check_invariants=False)
+    bad = torch.sparse_coo_tensor(
+        torch.tensor([[0, 5], [0, 9]]), torch.tensor([1.0, 2.0]), (3, 4), check_invariants=False
+    )
     torch.save({"0.weight": bad}, tmp_path / "bad.pt")
     with pytest.raises(CheckpointError, match="bad.pt: cannot be read as a PyTorch checkpoint.*size is inconsistent"):
         load_checkpoint(tmp_path / "bad.pt")
@@ -364,7 +395,10 @@ def test_pickled_sklearn_model_gets_sklearn_advice(tmp_path):
     from sklearn.neural_network import MLPClassifier
 
     clf = MLPClassifier(hidden_layer_sizes=(3,))
-    for name, write in (("clf.pkl", lambda p: p.write_bytes(pickle.dumps(clf))), ("clf.pt", lambda p: torch.save(clf, p))):
+    for name, write in (
+        ("clf.pkl", lambda p: p.write_bytes(pickle.dumps(clf))),
+        ("clf.pt", lambda p: torch.save(clf, p)),
+    ):
         path = tmp_path / name
         write(path)
         with pytest.raises(CheckpointError) as info:

@@ -122,7 +122,9 @@ def test_closed_output_pipe_exits_quietly(ckpt_path, tmp_path):
 
     code = "import sys; from netgraph.cli import main; sys.exit(main(sys.argv[1:]))"
     paths = [str(shutil.copy(ckpt_path, tmp_path / f"n{k}.pt")) for k in range(300)]  # more output than a pipe holds
-    proc = subprocess.Popen([sys.executable, "-c", code, "info", *paths], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "info", *paths], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     first = proc.stdout.readline()
     proc.stdout.close()  # what `| head -1` does
     err = proc.stderr.read().decode()
@@ -138,7 +140,7 @@ def test_warnings_never_join_an_error(ckpt_path, capsys, monkeypatch):
     from netgraph.errors import CheckpointError
 
     def noisy(ckpt):
-        warnings.warn("TypedStorage is deprecated", UserWarning)
+        warnings.warn("TypedStorage is deprecated", UserWarning, stacklevel=2)
         raise CheckpointError("x.pt: broken")
 
     monkeypatch.setattr(_info, "summarize", noisy)
@@ -154,8 +156,8 @@ def test_warnings_of_a_successful_command_are_one_line_each(ckpt_path, capsys, m
     real = _info.summarize
 
     def noisy(ckpt):
-        warnings.warn("something torch says\nover two lines", UserWarning)
-        warnings.warn("something torch says\nover two lines", UserWarning)
+        warnings.warn("something torch says\nover two lines", UserWarning, stacklevel=2)
+        warnings.warn("something torch says\nover two lines", UserWarning, stacklevel=2)
         return real(ckpt)
 
     monkeypatch.setattr(_info, "summarize", noisy)

@@ -62,7 +62,9 @@ def test_similarity_report(run_dir, tmp_path, capsys, make_net):
     assert "cannot be compared edge by edge" in text and "wrote" in text
     data = json.loads((out / "report.json").read_text())
     assert data["provenance"]["files"] == [
-        str(run_dir / "seed-0" / "final.pt"), str(run_dir / "seed-1" / "final.pt"), str(other)
+        str(run_dir / "seed-0" / "final.pt"),
+        str(run_dir / "seed-1" / "final.pt"),
+        str(other),
     ]
     assert data["incomparable"][1] == {"layer_sizes": [8, 5, 4, 3], "labels": ["random/seed-5"]}
     (cmp,) = data["comparisons"]
@@ -80,7 +82,9 @@ def test_similarity_seed_dir_and_duplicates(run_dir, tmp_path, capsys):
     assert data["provenance"]["seeds"] == [1, 0] and data["comparisons"][0]["aligned"] is None
 
 
-@pytest.mark.parametrize("make_path, message", [(lambda p: p / "missing", "no such file or directory"), (lambda p: p, "no checkpoint found")])
+@pytest.mark.parametrize(
+    "make_path, message", [(lambda p: p / "missing", "no such file or directory"), (lambda p: p, "no checkpoint found")]
+)
 def test_similarity_bad_paths(tmp_path, capsys, make_path, message):
     (tmp_path / "empty").mkdir()
     path = make_path(tmp_path / "empty")
@@ -107,8 +111,12 @@ def _foreign_runs(tmp_path):
 @pytest.mark.e2e
 def test_similarity_groups_by_name(tmp_path, capsys):
     dirs = _foreign_runs(tmp_path)
-    args = [f"small={dirs['small'] / 'm0.pt'}", f"small={dirs['small'] / 'm1.pt'}", f"wide={dirs['wide'] / 'm0.pt'}",
-            f"wide={dirs['wide'] / 'm1.pt'}"]
+    args = [
+        f"small={dirs['small'] / 'm0.pt'}",
+        f"small={dirs['small'] / 'm1.pt'}",
+        f"wide={dirs['wide'] / 'm0.pt'}",
+        f"wide={dirs['wide'] / 'm1.pt'}",
+    ]
     assert main(["similarity", *args, "--out", str(tmp_path / "r"), "--quiet", "--no-aligned"]) == 0
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert [c["name"] for c in data["comparisons"]] == ["small", "wide", "all groups"]
@@ -123,9 +131,25 @@ def test_similarity_group_and_plain_paths_mix(run_dir, tmp_path):
     sd = tmp_path / "sd"
     sd.mkdir()
     for k in range(2):
-        torch.save(nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3)).state_dict(), sd / f"{k}.pt")
-    assert main(["similarity", str(run_dir), f"mine={sd / '0.pt'}", f"mine={sd / '1.pt'}", "--out", str(tmp_path / "r"),
-                 "--quiet", "--no-aligned"]) == 0
+        torch.save(
+            nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3)).state_dict(),
+            sd / f"{k}.pt",
+        )
+    assert (
+        main(
+            [
+                "similarity",
+                str(run_dir),
+                f"mine={sd / '0.pt'}",
+                f"mine={sd / '1.pt'}",
+                "--out",
+                str(tmp_path / "r"),
+                "--quiet",
+                "--no-aligned",
+            ]
+        )
+        == 0
+    )
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert data["provenance"]["groups"] == ["random", "random", "mine", "mine"]
 

@@ -47,7 +47,12 @@ def test_demo_writes_runs_and_report(tmp_path, capsys, monkeypatch):
         s = comparison["summary"]
         assert comparison["name"] == line.split()[0] == s["method"]
         printed = line.split()[-4:]
-        stated = [s["edge"]["overall"], s["edge_chance"]["overall"], s["aligned"]["overall"], s["aligned_null"]["overall"]]
+        stated = [
+            s["edge"]["overall"],
+            s["edge_chance"]["overall"],
+            s["aligned"]["overall"],
+            s["aligned_null"]["overall"],
+        ]
         assert printed == [f"{x:.3f}" for x in stated]
         assert comparison["aligned"]["mean_chance"] == s["aligned_null"]["overall"]  # the heatmap's chance line too
         assert f"{s['total_connections']:,.0f}" in line
@@ -75,7 +80,6 @@ def test_demo_rejects_bad_options(tmp_path, capsys, extra, message):
 @pytest.mark.parametrize(("extra", "keep"), [([], "last"), (["--keep", "all"], "all"), (["--keep", "last"], "last")])
 def test_demo_passes_keep_to_the_grid(tmp_path, monkeypatch, extra, keep):
     import netgraph.study
-
     from netgraph.errors import NetgraphError
 
     seen = {}

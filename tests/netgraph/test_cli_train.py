@@ -10,8 +10,22 @@ import pytest
 from netgraph import ParameterError, load_checkpoint
 from netgraph.cli import main
 
-BASE = ["train", "--dataset", "synthetic", "--layers", "20,16,4", "--density", "0.5", "--epochs", "2",
-        "--batch-size", "64", "--lr", "0.05", "--quiet"]
+BASE = [
+    "train",
+    "--dataset",
+    "synthetic",
+    "--layers",
+    "20,16,4",
+    "--density",
+    "0.5",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "64",
+    "--lr",
+    "0.05",
+    "--quiet",
+]
 
 
 def test_train_two_seeds(tmp_path, capsys):
@@ -42,9 +56,27 @@ def test_train_resume_continues(tmp_path, capsys):
 
 def test_pruning_options(tmp_path, capsys):
     out = tmp_path / "runs"
-    args = ["train", "--dataset", "synthetic", "--layers", "20,16,4", "--epochs", "3", "--target-density", "0.3",
-            "--prune-start", "1", "--prune-end", "2", "--remove-dead", "--optimizer", "adam", "--quiet",
-            "--out", str(out)]
+    args = [
+        "train",
+        "--dataset",
+        "synthetic",
+        "--layers",
+        "20,16,4",
+        "--epochs",
+        "3",
+        "--target-density",
+        "0.3",
+        "--prune-start",
+        "1",
+        "--prune-end",
+        "2",
+        "--remove-dead",
+        "--optimizer",
+        "adam",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     metrics = json.loads((out / "seed-0" / "metrics.json").read_text())
     assert metrics["method"] == "dense+prune"
@@ -61,9 +93,15 @@ def test_pruning_options(tmp_path, capsys):
         (["--layers", "21,16,4"], "layers=[21, 16, 4]: synthetic has 20 features and 4 classes"),
         (["--seeds", "3-1"], "seeds='3-1'"),
         (["--zeta", "2"], "zeta=2.0, must be a number >= 0 and < 1"),
-        (["--zeta", "1.0", "--density", "0.5"], "zeta=1.0 removes every connection each epoch, so nothing learned survives; must be < 1"),
+        (
+            ["--zeta", "1.0", "--density", "0.5"],
+            "zeta=1.0 removes every connection each epoch, so nothing learned survives; must be < 1",
+        ),
         (["--growth", "strategic"], "growth='strategic' with a dense start (neither epsilon nor a density < 1)"),
-        (["--density", "1e-9"], "layer 0 (20 -> 256) drew no connection at density 1e-09; use a larger density or epsilon"),
+        (
+            ["--density", "1e-9"],
+            "layer 0 (20 -> 256) drew no connection at density 1e-09; use a larger density or epsilon",
+        ),
         (["--dataset", "mnist", "--layers", "784,10", "--data-dir", "{tmp}"], "t10k-labels-idx1-ubyte"),
     ],
 )
@@ -104,7 +142,11 @@ def test_keep_last_and_all(tmp_path, capsys):
     assert sorted(p.name for p in run.iterdir()) == ["epoch-003.pt", "final.pt", "metrics.json", "params.json"]
     assert json.loads((run / "params.json").read_text())["keep"] == "last"
     assert main(BASE + ["--out", str(tmp_path / "all")]) == 0  # default: all
-    assert sorted(p.name for p in (tmp_path / "all" / "seed-0").glob("*.pt")) == ["epoch-001.pt", "epoch-002.pt", "final.pt"]
+    assert sorted(p.name for p in (tmp_path / "all" / "seed-0").glob("*.pt")) == [
+        "epoch-001.pt",
+        "epoch-002.pt",
+        "final.pt",
+    ]
     assert json.loads((tmp_path / "all" / "seed-0" / "params.json").read_text())["keep"] == "all"
     assert main(BASE + ["--out", str(tmp_path / "x"), "--keep", "some"]) == 2
     assert "invalid choice: 'some'" in capsys.readouterr().err
@@ -129,7 +171,9 @@ def test_a_second_run_into_the_same_folder_fails_at_once_and_a_killed_holder_is_
     out = tmp_path / "runs"
     (out / "seed-0").mkdir(parents=True)
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(out / "seed-0")], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", _HOLDER, str(out / "seed-0")],
+        stdout=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     try:
@@ -142,7 +186,9 @@ def test_a_second_run_into_the_same_folder_fails_at_once_and_a_killed_holder_is_
         assert main(BASE + ["--out", str(out)]) == 2
         assert time.monotonic() - t0 < 30  # at once, not after waiting
         err = capsys.readouterr().err
-        assert err.startswith(f"netgraph train: error: {out / 'seed-0'} is in use by another netgraph run (pid {holder.pid} on host ")
+        assert err.startswith(
+            f"netgraph train: error: {out / 'seed-0'} is in use by another netgraph run (pid {holder.pid} on host "
+        )
         assert "wait for it or choose another --out" in err and err.count("\n") == 1
         assert sorted(p.name for p in (out / "seed-0").iterdir()) == [".lock"]  # nothing written
         os.kill(holder.pid, signal.SIGKILL)
@@ -169,7 +215,12 @@ def test_resume_cleans_up_after_a_killed_run(tmp_path, capsys):
     (run / ".lock").write_text('{"pid": 999999999, "host": "gone"}')
     assert main(BASE + ["--epochs", "3", "--out", str(out), "--resume"]) == 0
     assert sorted(p.name for p in run.iterdir()) == [
-        "epoch-001.pt", "epoch-002.pt", "epoch-003.pt", "final.pt", "metrics.json", "params.json"
+        "epoch-001.pt",
+        "epoch-002.pt",
+        "epoch-003.pt",
+        "final.pt",
+        "metrics.json",
+        "params.json",
     ]
 
 
@@ -188,8 +239,26 @@ _RECORDED = (
 
 
 def test_the_recorded_configuration_of_a_command_is_unchanged(tmp_path):
-    args = ["train", "--dataset", "synthetic", "--layers", "20,16,4", "--epsilon", "4", "--epochs", "3", "--growth",
-            "strategic", "--start-fraction", "0.3", "--target-density", "0.2", "--quiet", "--out", str(tmp_path)]
+    args = [
+        "train",
+        "--dataset",
+        "synthetic",
+        "--layers",
+        "20,16,4",
+        "--epsilon",
+        "4",
+        "--epochs",
+        "3",
+        "--growth",
+        "strategic",
+        "--start-fraction",
+        "0.3",
+        "--target-density",
+        "0.2",
+        "--quiet",
+        "--out",
+        str(tmp_path),
+    ]
     assert main(args) == 0
     recorded = json.loads((tmp_path / "seed-0" / "params.json").read_text())["config"]
     assert json.dumps(recorded) == _RECORDED  # same keys, order, values and types (4.0, not 4)
@@ -241,7 +310,9 @@ def _register(monkeypatch, module, registry, name, like):
         ("netgraph.model", "ACTIVATIONS", "--activation", "relu"),
     ],
 )
-def test_a_registered_function_is_an_option_with_no_other_edit(tmp_path, capsys, monkeypatch, module, registry, option, like):
+def test_a_registered_function_is_an_option_with_no_other_edit(
+    tmp_path, capsys, monkeypatch, module, registry, option, like
+):
     from netgraph.config import TrainConfig
 
     calls = _register(monkeypatch, module, registry, "toy", like)

@@ -98,9 +98,15 @@ def _graph(edges, **graph):
     ("G", "message"),
     [
         (_graph([("a", "b")]), r"node 'a' is not a \(layer, index\) pair"),
-        (_graph([((0, 0), (2, 0), {"weight": 1.0})], layer_sizes=[1, 1, 1]), r"edge \(0, 0\) -> \(2, 0\) does not go from layer l to layer l \+ 1"),
+        (
+            _graph([((0, 0), (2, 0), {"weight": 1.0})], layer_sizes=[1, 1, 1]),
+            r"edge \(0, 0\) -> \(2, 0\) does not go from layer l to layer l \+ 1",
+        ),
         (_graph([((0, 0), (1, 0))]), r"edge \(0, 0\) -> \(1, 0\) has no 'weight' attribute"),
-        (_graph([((0, 0), (1, 5), {"weight": 1.0})], layer_sizes=[1, 2]), r"node \(1, 5\) lies outside layer_sizes \[1, 2\]"),
+        (
+            _graph([((0, 0), (1, 5), {"weight": 1.0})], layer_sizes=[1, 2]),
+            r"node \(1, 5\) lies outside layer_sizes \[1, 2\]",
+        ),
         (_graph([((1, 0), (0, 0), {"weight": 1.0})]), "does not go from layer l to layer l"),
         (nx.DiGraph(), "no nodes"),
         (_graph([((0, 0), (2, 0), {"weight": 1.0})]), "layer 1 has no nodes"),
@@ -144,7 +150,10 @@ def _with(attr, value):
         (_with("has_bias", "False"), "has_bias is 'False', expected True or False"),
         (_with("activation", "softmax"), "activation 'softmax' is not one of"),
         (_with("meta", [1, 2]), "meta is list, expected a JSON object"),
-        (_graph([((0, 0), (1, 0), {"weight": "1.5"})]), r"edge \(0, 0\) -> \(1, 0\) has weight '1.5', expected a real number"),
+        (
+            _graph([((0, 0), (1, 0), {"weight": "1.5"})]),
+            r"edge \(0, 0\) -> \(1, 0\) has weight '1.5', expected a real number",
+        ),
         (_graph([((0, 0), (1, 0), {"weight": 1j})]), "has weight 1j, expected a real number"),
     ],
 )
@@ -165,7 +174,9 @@ def test_export_string_layer_sizes_are_read():
     assert graph_to_checkpoint(G).layer_sizes == (1, 3)
 
 
-@pytest.mark.parametrize(("kind", "activation", "expected"), [("classifier", "logistic", "sigmoid"), ("regressor", "tanh", "tanh")])
+@pytest.mark.parametrize(
+    ("kind", "activation", "expected"), [("classifier", "logistic", "sigmoid"), ("regressor", "tanh", "tanh")]
+)
 def test_fitted_sklearn_mlp_becomes_a_graph(kind, activation, expected):
     import warnings
 

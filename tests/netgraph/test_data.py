@@ -115,7 +115,12 @@ def test_mnist_missing_files_says_what_and_where(tmp_path):
     with pytest.raises(NetgraphError) as info:
         load("mnist", data_dir=tmp_path)
     msg = str(info.value)
-    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+    for name in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
         assert name in msg
     assert "never downloads" in msg and str(tmp_path) in msg and "--data-dir" in msg
 
@@ -225,42 +230,112 @@ def _check_error(call, error, message):
     ("content", "error", "message"),
     [
         # not UTF-8: Latin-1 text, and stray high bytes at the start; the message says where
-        ("a,label\n1,x\n2,caf\xe9\n".encode("latin-1"), NetgraphError,
-         r"data\.csv: is not UTF-8 text \(byte 0xe9 at line 3, byte offset 17\); save it as UTF-8"),
-        (b"\x80\x81\x82,label\n1,x\n", NetgraphError, r"data\.csv: is not UTF-8 text \(byte 0x80 at line 1, byte offset 0\)"),
+        (
+            "a,label\n1,x\n2,caf\xe9\n".encode("latin-1"),
+            NetgraphError,
+            r"data\.csv: is not UTF-8 text \(byte 0xe9 at line 3, byte offset 17\); save it as UTF-8",
+        ),
+        (
+            b"\x80\x81\x82,label\n1,x\n",
+            NetgraphError,
+            r"data\.csv: is not UTF-8 text \(byte 0x80 at line 1, byte offset 0\)",
+        ),
         # binary garbage (NUL bytes): not a CSV at all
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01", NetgraphError, r"data\.csv: is not a text/CSV file \(NUL byte at byte offset 8\)"),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01",
+            NetgraphError,
+            r"data\.csv: is not a text/CSV file \(NUL byte at byte offset 8\)",
+        ),
         (bytes(range(256)) * 4, NetgraphError, r"data\.csv: is not a text/CSV file \(NUL byte at byte offset 0\)"),
         ("a,label\n1,x\n2,y\n".encode("utf-16"), NetgraphError, r"data\.csv: is UTF-16 text; save it as UTF-8"),
         # empty or missing numeric cells: an error naming line and column, never a one-hot column
-        ("a,b,label\n1,2,x\n3,,y\n5,6,x\n7,8,y\n", NetgraphError, r"data\.csv: line 3, column 'b': empty value; fill or drop the row"),
+        (
+            "a,b,label\n1,2,x\n3,,y\n5,6,x\n7,8,y\n",
+            NetgraphError,
+            r"data\.csv: line 3, column 'b': empty value; fill or drop the row",
+        ),
         ("a,b,label\n1,2,x\n3,4,y\n5,  ,x\n7,8,y\n", NetgraphError, r"data\.csv: line 4, column 'b': empty value"),
-        ("a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,NA,y\n", NetgraphError, r"data\.csv: line 5, column 'b': missing value 'NA'; fill or drop the row"),
-        ("a,b,label\n1,?,x\n3,4,y\n5,6,x\n7,8,y\n", NetgraphError, r"data\.csv: line 2, column 'b': missing value '\?'"),
-        ("a,b,label\n1,2,x\n3,4,y\n5,1O,x\n7,8,y\n", NetgraphError, r"data\.csv: line 4, column 'b': '1O' is not a number, but 3 of the 4 values"),
+        (
+            "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,NA,y\n",
+            NetgraphError,
+            r"data\.csv: line 5, column 'b': missing value 'NA'; fill or drop the row",
+        ),
+        (
+            "a,b,label\n1,?,x\n3,4,y\n5,6,x\n7,8,y\n",
+            NetgraphError,
+            r"data\.csv: line 2, column 'b': missing value '\?'",
+        ),
+        (
+            "a,b,label\n1,2,x\n3,4,y\n5,1O,x\n7,8,y\n",
+            NetgraphError,
+            r"data\.csv: line 4, column 'b': '1O' is not a number, but 3 of the 4 values",
+        ),
         ("a,b,label\n1,,x\n3,,y\n5,,x\n7,,y\n", NetgraphError, r"data\.csv: line 2, column 'b': empty value"),
         # empty cell in a categorical column
-        ("a,proto,label\n1,tcp,x\n2,,y\n3,udp,x\n4,tcp,y\n", NetgraphError, r"data\.csv: line 3, column 'proto': empty value"),
+        (
+            "a,proto,label\n1,tcp,x\n2,,y\n3,udp,x\n4,tcp,y\n",
+            NetgraphError,
+            r"data\.csv: line 3, column 'proto': empty value",
+        ),
         # non-finite numbers
-        ("a,b,label\n1,2,x\n3,nan,y\n5,6,x\n7,8,y\n", NetgraphError, r"data\.csv: line 3, column 'b': non-finite value 'nan'"),
-        ("a,b,label\n1,2,x\n3,4,y\n-inf,6,x\n7,8,y\n", NetgraphError, r"data\.csv: line 4, column 'a': non-finite value '-inf'"),
-        ("a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,1e999,y\n", NetgraphError, r"data\.csv: line 5, column 'b': non-finite value '1e999'"),
+        (
+            "a,b,label\n1,2,x\n3,nan,y\n5,6,x\n7,8,y\n",
+            NetgraphError,
+            r"data\.csv: line 3, column 'b': non-finite value 'nan'",
+        ),
+        (
+            "a,b,label\n1,2,x\n3,4,y\n-inf,6,x\n7,8,y\n",
+            NetgraphError,
+            r"data\.csv: line 4, column 'a': non-finite value '-inf'",
+        ),
+        (
+            "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,1e999,y\n",
+            NetgraphError,
+            r"data\.csv: line 5, column 'b': non-finite value '1e999'",
+        ),
         # labels: one class, an empty label, a missing-value label
-        ("a,label\n1,x\n2,x\n3,x\n", NetgraphError, r"data\.csv: column 'label' needs at least 2 classes, found 1 \('x'\)"),
+        (
+            "a,label\n1,x\n2,x\n3,x\n",
+            NetgraphError,
+            r"data\.csv: column 'label' needs at least 2 classes, found 1 \('x'\)",
+        ),
         ("a,label\n1,1\n2,1.0\n3, 1 \n", NetgraphError, r"needs at least 2 classes, found 1 \('1'\)"),
-        ("a,label\n1,x\n2,\n3,y\n4,x\n", NetgraphError, r"data\.csv: line 3, column 'label': empty label; fill or drop the row"),
-        ("a,label\n1,1\n2,2\n3,nan\n4,1\n", NetgraphError, r"data\.csv: line 4, column 'label': label 'nan' is not a finite number"),
+        (
+            "a,label\n1,x\n2,\n3,y\n4,x\n",
+            NetgraphError,
+            r"data\.csv: line 3, column 'label': empty label; fill or drop the row",
+        ),
+        (
+            "a,label\n1,1\n2,2\n3,nan\n4,1\n",
+            NetgraphError,
+            r"data\.csv: line 4, column 'label': label 'nan' is not a finite number",
+        ),
         # header: duplicate names (a second label column would leak the answer), empty names
-        ("a,label,label\n1,x,x\n2,y,y\n3,x,x\n4,y,y\n", NetgraphError, r"data\.csv: duplicate column names in the header: 'label' \(columns 2 and 3\)"),
+        (
+            "a,label,label\n1,x,x\n2,y,y\n3,x,x\n4,y,y\n",
+            NetgraphError,
+            r"data\.csv: duplicate column names in the header: 'label' \(columns 2 and 3\)",
+        ),
         ("a, a,label\n1,2,x\n3,4,y\n", NetgraphError, r"duplicate column names in the header: 'a' \(columns 1 and 2\)"),
-        ("a,,label\n1,2,x\n3,4,y\n", NetgraphError, r"data\.csv: column 2 of the header has no name; name every column"),
+        (
+            "a,,label\n1,2,x\n3,4,y\n",
+            NetgraphError,
+            r"data\.csv: column 2 of the header has no name; name every column",
+        ),
         ("a,b,label,\n1,2,x,\n3,4,y,\n", NetgraphError, r"data\.csv: column 4 of the header has no name"),
         # line numbers count every line of the file: blank lines and quoted line breaks included
         ("a,label\n1,x\n\n2,y,z\n", NetgraphError, r"data\.csv: line 4 has 3 fields, the header has 2"),
-        ('note,a,label\n"two\nlines",1,x\nplain,,y\nmore,3,x\n', NetgraphError, r"data\.csv: line 4, column 'a': empty value"),
+        (
+            'note,a,label\n"two\nlines",1,x\nplain,,y\nmore,3,x\n',
+            NetgraphError,
+            r"data\.csv: line 4, column 'a': empty value",
+        ),
         # an unclosed quote would swallow the rest of the file into one field
-        ('a,label\n1,x\n2,y\n3,x\n4,"y\n5,x\n6,y\n', NetgraphError,
-         r"data\.csv: line 5: a quoted field is not closed before the end of the file"),
+        (
+            'a,label\n1,x\n2,y\n3,x\n4,"y\n5,x\n6,y\n',
+            NetgraphError,
+            r"data\.csv: line 5: a quoted field is not closed before the end of the file",
+        ),
         ("", NetgraphError, r"data\.csv: needs a header row and at least one data row"),
         (b"\xef\xbb\xbf", NetgraphError, r"data\.csv: needs a header row and at least one data row"),
     ],
@@ -311,7 +386,9 @@ def test_csv_numeric_labels_sorted_by_value_string_labels_sorted(tmp_path):
 def test_csv_text_columns_with_some_numbers_stay_categorical(tmp_path):
     # Zeek-style "-" and a numeric-looking code in a mostly-text column are categories, and a
     # column of nothing but "-" is one constant category, not missing numbers
-    name = _csv(tmp_path, "size,service,tunnel,label\n1,http,-,x\n2,-,-,y\n3,dns,-,x\n4,http,-,y\n5,80,-,x\n6,dns,-,y\n")
+    name = _csv(
+        tmp_path, "size,service,tunnel,label\n1,http,-,x\n2,-,-,y\n3,dns,-,x\n4,http,-,y\n5,80,-,x\n6,dns,-,y\n"
+    )
     ds = load(name, rng=0, test_size=0.5)
     assert ds.n_features == 1 + 4 + 1  # size + one-hot of -, 80, dns, http + one-hot of -
 
@@ -389,11 +466,18 @@ def _dims(*dims):
     ("data", "message"),
     [
         # dimensions whose product overflows int64 (2**64 wraps to 0): Python ints, no overflow
-        (b"\x00\x00\x08\x04" + _dims(2**16, 2**16, 2**16, 2**16),
-         r"IDX data has 0 bytes, expected 18446744073709551616 for shape \(65536, 65536, 65536, 65536\)"),
-        (b"\x00\x00\x08\x03" + _dims(2**31 - 1, 2**31 - 1, 2**31 - 1) + b"\x00" * 8,
-         r"IDX data has 8 bytes, expected 9903520300447984150353281023 for shape"),
-        (b"\x00\x00\x0c\x02" + _dims(2**20, 2**20) + b"\x00" * 16, r"IDX data has 16 bytes, expected 4398046511104 for shape \(1048576, 1048576\)"),
+        (
+            b"\x00\x00\x08\x04" + _dims(2**16, 2**16, 2**16, 2**16),
+            r"IDX data has 0 bytes, expected 18446744073709551616 for shape \(65536, 65536, 65536, 65536\)",
+        ),
+        (
+            b"\x00\x00\x08\x03" + _dims(2**31 - 1, 2**31 - 1, 2**31 - 1) + b"\x00" * 8,
+            r"IDX data has 8 bytes, expected 9903520300447984150353281023 for shape",
+        ),
+        (
+            b"\x00\x00\x0c\x02" + _dims(2**20, 2**20) + b"\x00" * 16,
+            r"IDX data has 16 bytes, expected 4398046511104 for shape \(1048576, 1048576\)",
+        ),
         # dimensions are signed int32 in IDX
         (b"\x00\x00\x08\x01" + _dims(2**32 - 1) + b"\x00", r"IDX dimension 1 is negative \(-1\)"),
         # no or absurdly many dimensions
@@ -426,22 +510,47 @@ def _replace_idx(directory, name, array):
 @pytest.mark.parametrize(
     ("name", "array", "message"),
     [
-        ("train-labels-idx1-ubyte", np.array([0, 10, 2], dtype=np.uint8),
-         r"train-labels-idx1-ubyte: 1 of 3 labels are outside the classes 0\.\.9 \(label 10 at index 1\)"),
-        ("t10k-labels-idx1-ubyte", np.array([255, 255], dtype=np.uint8),
-         r"t10k-labels-idx1-ubyte: 2 of 2 labels are outside the classes 0\.\.9 \(label 255 at index 0\)"),
-        ("train-labels-idx1-ubyte", np.array([0, -1, 12], dtype=np.int8),
-         r"train-labels-idx1-ubyte: 2 of 3 labels are outside the classes 0\.\.9 \(label -1 at index 1; values -1, 12\)"),
-        ("t10k-labels-idx1-ubyte", np.array([2.0, 0.0], dtype=">f4"),
-         r"t10k-labels-idx1-ubyte: labels have type float32, expected integers \(IDX type 0x08\)"),
-        ("t10k-images-idx3-ubyte", np.zeros((2, 3, 3), dtype=np.uint8),
-         r"t10k-images-idx3-ubyte: images are 3x3 pixels, the training images are 2x2"),
-        ("t10k-images-idx3-ubyte", np.full((2, 2, 2), np.nan, dtype=">f4"),
-         r"t10k-images-idx3-ubyte: 8 pixel values are not finite"),
+        (
+            "train-labels-idx1-ubyte",
+            np.array([0, 10, 2], dtype=np.uint8),
+            r"train-labels-idx1-ubyte: 1 of 3 labels are outside the classes 0\.\.9 \(label 10 at index 1\)",
+        ),
+        (
+            "t10k-labels-idx1-ubyte",
+            np.array([255, 255], dtype=np.uint8),
+            r"t10k-labels-idx1-ubyte: 2 of 2 labels are outside the classes 0\.\.9 \(label 255 at index 0\)",
+        ),
+        (
+            "train-labels-idx1-ubyte",
+            np.array([0, -1, 12], dtype=np.int8),
+            r"train-labels-idx1-ubyte: 2 of 3 labels are outside the classes 0\.\.9 \(label -1 at index 1; values -1, 12\)",
+        ),
+        (
+            "t10k-labels-idx1-ubyte",
+            np.array([2.0, 0.0], dtype=">f4"),
+            r"t10k-labels-idx1-ubyte: labels have type float32, expected integers \(IDX type 0x08\)",
+        ),
+        (
+            "t10k-images-idx3-ubyte",
+            np.zeros((2, 3, 3), dtype=np.uint8),
+            r"t10k-images-idx3-ubyte: images are 3x3 pixels, the training images are 2x2",
+        ),
+        (
+            "t10k-images-idx3-ubyte",
+            np.full((2, 2, 2), np.nan, dtype=">f4"),
+            r"t10k-images-idx3-ubyte: 8 pixel values are not finite",
+        ),
         ("train-images-idx3-ubyte", np.zeros((0, 2, 2), dtype=np.uint8), r"train-images-idx3-ubyte: holds no images"),
-        ("train-images-idx3-ubyte", np.zeros((3, 0, 2), dtype=np.uint8), r"train-images-idx3-ubyte: images have no pixels"),
-        ("t10k-labels-idx1-ubyte", np.array([2, 0, 1], dtype=np.uint8),
-         r"t10k-images-idx3-ubyte: images \(2, 2, 2\) do not match labels \(3,\)"),
+        (
+            "train-images-idx3-ubyte",
+            np.zeros((3, 0, 2), dtype=np.uint8),
+            r"train-images-idx3-ubyte: images have no pixels",
+        ),
+        (
+            "t10k-labels-idx1-ubyte",
+            np.array([2, 0, 1], dtype=np.uint8),
+            r"t10k-images-idx3-ubyte: images \(2, 2, 2\) do not match labels \(3,\)",
+        ),
     ],
 )
 def test_mnist_refuses_bad_idx_content(tiny_mnist, name, array, message):

@@ -109,7 +109,11 @@ def test_add_edges_hand_worked():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda G: remove_edges(G, [((0, 0), (1, 5))]), ParameterError, r"edge \(0, 0\) -> \(1, 5\) is not in the graph"),
+        (
+            lambda G: remove_edges(G, [((0, 0), (1, 5))]),
+            ParameterError,
+            r"edge \(0, 0\) -> \(1, 5\) is not in the graph",
+        ),
         (lambda G: add_edges(G, [((0, 0), (1, 0))], [1.0]), ParameterError, "is already in the graph"),
         (lambda G: add_edges(G, [((0, 1), (1, 1))], [1.0, 2.0]), ParameterError, "2 values for 1 edges"),
         (lambda G: add_edges(G, [((0, 1), (1, 1))] * 2, [1.0, 2.0]), ParameterError, "more than once"),

@@ -151,7 +151,9 @@ def test_fallback_uses_the_std_before_removal_and_leaves_other_layers_alone(make
     for l, idx in zip(ref.layers, removed):
         l.mask.view(-1)[idx] = False
         l.weight.data.view(-1)[idx] = 0.0
-    added = [choose_to_grow(l.weight, l.mask, len(idx), strategy="random", rng=rng) for l, idx in zip(ref.layers, removed)]
+    added = [
+        choose_to_grow(l.weight, l.mask, len(idx), strategy="random", rng=rng) for l, idx in zip(ref.layers, removed)
+    ]
     values = [new_weight_values(l.weight, l.mask, len(a), init_scale=1.0, rng=rng) for l, a in zip(ref.layers, added)]
     for l in range(2):
         assert torch.equal(stats[l]["added_index"], added[l])

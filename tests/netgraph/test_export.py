@@ -32,8 +32,12 @@ def test_gexf_and_edgelist(ckpt_path, tmp_path):
     path = export(ckpt_path, tmp_path / "g.txt", format="edgelist")
     E = nx.read_weighted_edgelist(path, create_using=nx.DiGraph)
     assert sorted(E.edges(data="weight")) == [
-        ("L0:0", "L1:0", 1.5), ("L0:0", "L1:2", 0.5), ("L0:1", "L1:1", -2.0),
-        ("L0:1", "L1:2", 0.0), ("L1:0", "L2:0", 3.0), ("L1:2", "L2:0", -1.0),
+        ("L0:0", "L1:0", 1.5),
+        ("L0:0", "L1:2", 0.5),
+        ("L0:1", "L1:1", -2.0),
+        ("L0:1", "L1:2", 0.0),
+        ("L1:0", "L2:0", 3.0),
+        ("L1:2", "L2:0", -1.0),
     ]
 
 
@@ -46,7 +50,9 @@ def test_npz_holds_arrays(ckpt_path, tmp_path):
         assert str(z["activation"]) == "relu"
 
 
-@pytest.mark.parametrize(("name", "fmt", "message"), [("g.xyz", None, "suffix of path"), ("g.txt", "dot", "format='dot' is not valid")])
+@pytest.mark.parametrize(
+    ("name", "fmt", "message"), [("g.xyz", None, "suffix of path"), ("g.txt", "dot", "format='dot' is not valid")]
+)
 def test_bad_format(ckpt_path, tmp_path, name, fmt, message):
     with pytest.raises(ParameterError, match=message):
         export(ckpt_path, tmp_path / name, format=fmt)
@@ -94,11 +100,19 @@ def test_export_refuses_to_overwrite_its_source(ckpt_path):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("g.graphml", '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph edgedefault="directed">'
-         '<node id="a"/></graph></graphml>', "node id 'a' is not of the form L{layer}:{index}"),
+        (
+            "g.graphml",
+            '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph edgedefault="directed">'
+            '<node id="a"/></graph></graphml>',
+            "node id 'a' is not of the form L{layer}:{index}",
+        ),
         ("g.graphml", '<?xml version="1.0"?><graphml><graph', "cannot be read as a netgraph graphml export"),
         ("g.txt", "# netgraph edge list: x\nL0:0 L1:0\n", "line 2: expected 'source target weight'"),
-        ("g.txt", "# netgraph edge list: x\n# layer_sizes=1,1,1\nL0:0 L2:0 1.0\n", "does not go from layer l to layer l"),
+        (
+            "g.txt",
+            "# netgraph edge list: x\n# layer_sizes=1,1,1\nL0:0 L2:0 1.0\n",
+            "does not go from layer l to layer l",
+        ),
         ("g.txt", "# netgraph edge list: x\nL0:0 L2:0 1.0\n", "layer 1 has no nodes"),
     ],
 )

@@ -319,7 +319,10 @@ def test_a_registered_strategy_defaults_to_normal_weights_and_unknown_names_stil
     monkeypatch.setitem(GROWTH_STRATEGIES, "toy", grow_random)
     assert DEFAULT_INIT["toy"] == "normal"
     assert (DEFAULT_INIT["random"], DEFAULT_INIT["strategic"], DEFAULT_INIT["gradient"], DEFAULT_INIT["none"]) == (
-        "normal", "normal", "zero", "zero"
+        "normal",
+        "normal",
+        "zero",
+        "zero",
     )
     with pytest.raises(KeyError):
         DEFAULT_INIT["unregistered"]
@@ -348,7 +351,9 @@ def test_the_built_in_grow_inits_draw_as_new_weight_values_does():
 
     weight, mask, _ = random_layer(0)
     drawn = new_weights_normal(weight, mask, 50, init_scale=0.3, rng=np.random.default_rng(4))
-    assert torch.equal(new_weight_values(weight, mask, 50, rng=np.random.default_rng(4)), torch.as_tensor(drawn, dtype=torch.float32))
+    assert torch.equal(
+        new_weight_values(weight, mask, 50, rng=np.random.default_rng(4)), torch.as_tensor(drawn, dtype=torch.float32)
+    )
     assert new_weights_zero(weight, mask, 2, init_scale=0.3, rng=None).tolist() == [0.0, 0.0]
 
 

@@ -5,8 +5,8 @@ import stat
 
 import pytest
 
-from netgraph.fileio import atomic_write, check_not_input
 from netgraph.errors import NetgraphError, OutputError
+from netgraph.fileio import atomic_write, check_not_input
 
 
 def _write(path, text):
@@ -37,7 +37,9 @@ def test_dangling_symlink_creates_its_target(tmp_path):
 def test_fifo_is_refused_at_once_and_kept(tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    with pytest.raises(OutputError, match=r"pipe is a FIFO \(named pipe\); netgraph writes and replaces only regular files"):
+    with pytest.raises(
+        OutputError, match=r"pipe is a FIFO \(named pipe\); netgraph writes and replaces only regular files"
+    ):
         _write(fifo, "x")
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert os.listdir(tmp_path) == ["pipe"]

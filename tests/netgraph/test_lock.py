@@ -10,12 +10,14 @@ import sys
 import pytest
 
 import netgraph._lock as lock_module
-from netgraph.errors import NetgraphError
 from netgraph._lock import LOCK_NAME, RunLockedError, read_holder, run_lock
+from netgraph.errors import NetgraphError
 
 
 def _dead_pid():
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, timeout=60
+    )
     return int(proc.stdout)
 
 

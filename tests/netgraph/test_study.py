@@ -31,7 +31,16 @@ def test_spawn_seeds_rejects_bad_counts(n):
 
 @pytest.mark.parametrize(
     "epochs, window",
-    [(2, (1, 1)), (3, (1, 2)), (9, (1, 8)), (10, (2, 8)), (11, (2, 9)), (30, (6, 24)), (50, (10, 40)), (200, (40, 160))],
+    [
+        (2, (1, 1)),
+        (3, (1, 2)),
+        (9, (1, 8)),
+        (10, (2, 8)),
+        (11, (2, 9)),
+        (30, (6, 24)),
+        (50, (10, 40)),
+        (200, (40, 160)),
+    ],
 )
 def test_pruning_window(epochs, window):
     start, end = pruning_window(epochs)
@@ -47,7 +56,12 @@ def test_pruning_window_rejects(epochs):
 
 def _run(method="m", seed=0, acc=0.9, connections=(10, 5), sizes=(4, 5, 2), seconds=1.0):
     return SimpleNamespace(
-        method=method, seed=seed, layer_sizes=sizes, final_test_accuracy=acc, final_connections=connections, seconds=seconds
+        method=method,
+        seed=seed,
+        layer_sizes=sizes,
+        final_test_accuracy=acc,
+        final_connections=connections,
+        seconds=seconds,
     )
 
 
@@ -88,20 +102,30 @@ def _configs():
 @pytest.mark.e2e
 def test_run_grid_layout_and_workers_agree(tmp_path):
     seen = []
-    one = run_grid(_configs(), [3, 1], tmp_path / "a", workers=1, progress=lambda d, t, r: seen.append((d, t, r.method)))
+    one = run_grid(
+        _configs(), [3, 1], tmp_path / "a", workers=1, progress=lambda d, t, r: seen.append((d, t, r.method))
+    )
     two = run_grid(_configs(), [3, 1], tmp_path / "b", workers=2, keep="last")
-    assert [(r.method, r.seed) for r in one] == [("random", 3), ("random", 1), ("strategic+prune", 3), ("strategic+prune", 1)]
+    assert [(r.method, r.seed) for r in one] == [
+        ("random", 3),
+        ("random", 1),
+        ("strategic+prune", 3),
+        ("strategic+prune", 1),
+    ]
     assert seen == [(1, 4, "random"), (2, 4, "random"), (3, 4, "strategic+prune"), (4, 4, "strategic+prune")]
     for r in one:
         assert (tmp_path / "a" / r.method / f"seed-{r.seed}" / "final.pt").is_file()
         params = json.loads((tmp_path / "a" / r.method / f"seed-{r.seed}" / "params.json").read_text())
         assert params["seed"] == r.seed and params["keep"] == "all"
         assert sorted(p.name for p in (tmp_path / "a" / r.method / f"seed-{r.seed}").glob("*.pt")) == [
-            "epoch-001.pt", "epoch-002.pt", "final.pt"
+            "epoch-001.pt",
+            "epoch-002.pt",
+            "final.pt",
         ]
         # keep="last" reaches the worker processes; it changes what stays on disk, not the results
         assert sorted(p.name for p in (tmp_path / "b" / r.method / f"seed-{r.seed}").glob("*.pt")) == [
-            "epoch-002.pt", "final.pt"
+            "epoch-002.pt",
+            "final.pt",
         ]
         assert json.loads((tmp_path / "b" / r.method / f"seed-{r.seed}" / "params.json").read_text())["keep"] == "last"
     # one torch thread per run, whichever process trains it: identical results

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from netgraph import NetgraphError, ParameterError, load_checkpoint
-from netgraph import __version__
+from netgraph import NetgraphError, ParameterError, __version__, load_checkpoint
 from netgraph.data import load
 from netgraph.train import TrainConfig, default_batch_size, method_label, parse_seeds, train_run
 
@@ -85,7 +84,8 @@ def test_checkpoint_is_taken_before_the_epochs_evolution(tmp_path, data):
     train_run(_config(growth="random"), tmp_path / "a", seed=5, progress=False, data=data)
     train_run(_config(growth="random", epochs=1), tmp_path / "b", seed=5, progress=False, data=data)
     _assert_same_network(
-        load_checkpoint(tmp_path / "a" / "seed-5" / "epoch-001.pt"), load_checkpoint(tmp_path / "b" / "seed-5" / "final.pt")
+        load_checkpoint(tmp_path / "a" / "seed-5" / "epoch-001.pt"),
+        load_checkpoint(tmp_path / "b" / "seed-5" / "final.pt"),
     )
 
 
@@ -94,7 +94,12 @@ def test_run_files_and_meta(tmp_path, data):
     result = train_run(config, tmp_path, seed=2, progress=False, data=data)
     run = tmp_path / "seed-2"
     assert sorted(os.listdir(run)) == [
-        "epoch-001.pt", "epoch-002.pt", "epoch-003.pt", "final.pt", "metrics.json", "params.json"
+        "epoch-001.pt",
+        "epoch-002.pt",
+        "epoch-003.pt",
+        "final.pt",
+        "metrics.json",
+        "params.json",
     ]
     params = json.loads((run / "params.json").read_text())
     assert params["seed"] == 2 and params["method"] == "my-method"
@@ -104,16 +109,31 @@ def test_run_files_and_meta(tmp_path, data):
     assert metrics["seed"] == 2 and metrics["method"] == "my-method" and len(metrics["epochs"]) == 3
     row = metrics["epochs"][1]
     assert set(row) == {
-        "epoch", "loss", "train_accuracy", "test_accuracy", "connections", "total_connections",
-        "density", "removed", "added", "seconds",
+        "epoch",
+        "loss",
+        "train_accuracy",
+        "test_accuracy",
+        "connections",
+        "total_connections",
+        "density",
+        "removed",
+        "added",
+        "seconds",
     }
     assert row["epoch"] == 2 and row["total_connections"] == sum(row["connections"])
     assert row["density"] == pytest.approx(row["total_connections"] / (8 * 24 + 24 * 16 + 16 * 3))
     assert 0 <= row["test_accuracy"] <= 1 and 0 <= row["train_accuracy"] <= 1
     ckpt = load_checkpoint(run / "epoch-002.pt")
     assert ckpt.meta == {
-        "seed": 2, "dataset": "synthetic", "method": "my-method", "growth": "strategic", "pruning": None,
-        "epoch": 2, "metrics": row, "params": config.to_dict(), "netgraph_version": __version__,
+        "seed": 2,
+        "dataset": "synthetic",
+        "method": "my-method",
+        "growth": "strategic",
+        "pruning": None,
+        "epoch": 2,
+        "metrics": row,
+        "params": config.to_dict(),
+        "netgraph_version": __version__,
     }
     assert [int(m.sum()) for m in ckpt.masks] == row["connections"]
     assert result.to_dict()["epochs"][1] == row and result.seed == 2
@@ -137,7 +157,16 @@ def test_gradual_pruning_reaches_target_density(tmp_path, data):
 @pytest.mark.parametrize("scope", ["proportional", "uniform"])
 def test_pruning_scope_with_a_dense_output_layer(tmp_path, data, scope):
     # epsilon 6: layer 0 (8x24) at p = 6*32/192 = 1.0, layer 1 (24x16) at p = 6*40/384 = 0.625, layer 2 dense
-    config = _config(density=None, epsilon=6, growth="none", target_density=0.3, epochs=3, prune_start=1, prune_end=2, prune_scope=scope)
+    config = _config(
+        density=None,
+        epsilon=6,
+        growth="none",
+        target_density=0.3,
+        epochs=3,
+        prune_start=1,
+        prune_end=2,
+        prune_scope=scope,
+    )
     rows = train_run(config, tmp_path, seed=0, progress=False, data=data).epochs
     sizes = np.array([8 * 24, 24 * 16, 16 * 3])
     initial, final = np.array(rows[0]["connections"]), np.array(rows[-1]["connections"])
@@ -160,8 +189,10 @@ def test_momentum_is_zero_where_connections_are_absent(tmp_path, data):
 
 
 def test_seeds_differ_and_repeat(tmp_path, data):
-    runs = [train_run(_config(epochs=1), tmp_path / n, seed=s, progress=False, data=data) for n, s in
-            (("a", 0), ("b", 0), ("c", 1))]
+    runs = [
+        train_run(_config(epochs=1), tmp_path / n, seed=s, progress=False, data=data)
+        for n, s in (("a", 0), ("b", 0), ("c", 1))
+    ]
     a, b, c = (load_checkpoint(tmp_path / n / f"seed-{s}" / "final.pt") for n, s in (("a", 0), ("b", 0), ("c", 1)))
     _assert_same_network(a, b)
     assert not np.array_equal(a.masks[0], c.masks[0])
@@ -325,7 +356,9 @@ def test_dense_start_without_growth_and_partly_dense_epsilon_are_allowed():
 
 def test_zeta_just_below_one_still_trains_a_live_network(tmp_path, data):
     # rounding removes every connection of the small layers; regrown weights must not all be 0
-    result = train_run(_config(zeta=0.999, criterion="magnitude", epochs=2), tmp_path, seed=0, progress=False, data=data)
+    result = train_run(
+        _config(zeta=0.999, criterion="magnitude", epochs=2), tmp_path, seed=0, progress=False, data=data
+    )
     assert result.epochs[0]["removed"] == result.epochs[0]["connections"]
     final = load_checkpoint(tmp_path / "seed-0" / "final.pt")
     for w, m in zip(final.weights, final.masks):
@@ -335,7 +368,10 @@ def test_zeta_just_below_one_still_trains_a_live_network(tmp_path, data):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"density": 1e-9}, r"layer 0 \(8 -> 24\) drew no connection at density 1e-09; use a larger density or epsilon"),
+        (
+            {"density": 1e-9},
+            r"layer 0 \(8 -> 24\) drew no connection at density 1e-09; use a larger density or epsilon",
+        ),
         ({"density": None, "epsilon": 1e-9}, r"layer 0 \(8 -> 24\) drew no connection at epsilon 1e-09 \(p = "),
     ],
 )
@@ -362,8 +398,12 @@ def test_resume_removes_leftover_temporary_files(tmp_path, data):
     run = tmp_path / "seed-0"
     for name in ("final.pt", "epoch-003.pt"):
         (run / name).unlink()
-    leftovers = [".metrics.json.k2x9_q1a.tmp", ".epoch-003.pt.abcd1234.tmp", ".final.pt.zz00yy11.tmp",
-                 ".params.json.0a1b2c3d.tmp"]
+    leftovers = [
+        ".metrics.json.k2x9_q1a.tmp",
+        ".epoch-003.pt.abcd1234.tmp",
+        ".final.pt.zz00yy11.tmp",
+        ".params.json.0a1b2c3d.tmp",
+    ]
     for name in leftovers:
         (run / name).write_bytes(b"partial")
     foreign = ["notes.tmp", ".notes.txt.abcd1234.tmp", "metrics.json.tmp"]
@@ -408,7 +448,13 @@ def test_keep_last_deletes_the_previous_checkpoint_only_after_the_new_one_is_wri
     # keep is not part of the configuration: resuming with another keep is fine
     resumed = train_run(_config(), tmp_path, seed=0, resume=True, progress=False, data=data, keep="all")
     assert resumed.resumed_from == 2
-    assert sorted(p.name for p in run.iterdir()) == ["epoch-002.pt", "epoch-003.pt", "final.pt", "metrics.json", "params.json"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "epoch-002.pt",
+        "epoch-003.pt",
+        "final.pt",
+        "metrics.json",
+        "params.json",
+    ]
     train_run(_config(), tmp_path / "full", seed=0, progress=False, data=data)
     _assert_same_network(load_checkpoint(run / "final.pt"), load_checkpoint(tmp_path / "full" / "seed-0" / "final.pt"))
 
@@ -435,7 +481,9 @@ def test_a_locked_run_directory_is_refused(tmp_path, data):
 
     (tmp_path / "seed-0").mkdir()
     with run_lock(tmp_path / "seed-0"):
-        with pytest.raises(RunLockedError, match=rf"seed-0 is in use by another netgraph run \(pid {os.getpid()} on host "):
+        with pytest.raises(
+            RunLockedError, match=rf"seed-0 is in use by another netgraph run \(pid {os.getpid()} on host "
+        ):
             train_run(_config(), tmp_path, seed=0, progress=False, data=data)
     assert list((tmp_path / "seed-0").iterdir()) == []
     train_run(_config(), tmp_path, seed=0, progress=False, data=data)
@@ -464,7 +512,14 @@ def test_construction_changes_nothing_and_resolved_cleans():
     assert (cfg.epsilon, cfg.layers, cfg.zeta, cfg.momentum, cfg.growth, cfg.lr) == (1, [8, 24, 3], 0, 1, None, None)
     assert type(cfg.data_seed) is np.int64
     run = cfg.resolved()
-    assert (run.epsilon, run.layers, run.zeta, run.momentum, run.growth, run.lr) == (1.0, (8, 24, 3), 0.0, 1.0, "random", 0.05)
+    assert (run.epsilon, run.layers, run.zeta, run.momentum, run.growth, run.lr) == (
+        1.0,
+        (8, 24, 3),
+        0.0,
+        1.0,
+        "random",
+        0.05,
+    )
     assert [type(v) for v in (run.epsilon, run.zeta, run.momentum, run.data_seed)] == [float, float, float, int]
     assert run.resolved() == run and cfg.resolved() == run  # idempotent, and cfg is left as it was
     assert cfg.layers == [8, 24, 3] and cfg.method == run.method == "random"
@@ -475,7 +530,10 @@ def test_resolved_with_data_fills_in_layers_and_batch_size(data):
     assert (cfg.layers, cfg.batch_size) == (None, None)
     run = cfg.resolved(data)
     assert run.layers == (8, 256, 256, 3) and run.batch_size == 16  # 192 training samples: the floor
-    assert cfg.resolved(data) == run and TrainConfig(dataset="synthetic", density=0.5, batch_size=7).resolved(data).batch_size == 7
+    assert (
+        cfg.resolved(data) == run
+        and TrainConfig(dataset="synthetic", density=0.5, batch_size=7).resolved(data).batch_size == 7
+    )
     with pytest.raises(ParameterError, match=r"layers=\[8, 5, 4\]: synthetic has 8 features and 3 classes"):
         TrainConfig(dataset="synthetic", layers=(8, 5, 4)).resolved(data)
 
@@ -508,7 +566,10 @@ def test_train_config_lives_in_a_module_without_torch():
         ({"prune_start": 0}, r"prune_start=0, must be an int >= 1"),  # checked whether or not pruning
         ({"prune_end": 2.5}, r"prune_end=2.5, must be an int >= 1"),
         ({"target_density": 0.1, "epochs": 5, "prune_start": 5}, r"prune_start=5, must be an int >= 1 and <= 4"),
-        ({"target_density": 0.1, "epochs": 5, "prune_start": 3, "prune_end": 2}, r"prune_end=2, must be an int >= 3 and <= 4"),
+        (
+            {"target_density": 0.1, "epochs": 5, "prune_start": 3, "prune_end": 2},
+            r"prune_end=2, must be an int >= 3 and <= 4",
+        ),
         ({"data_dir": 3}, r"data_dir=3, expected a directory path"),
         ({"label_column": ""}, r"label_column='', expected a column name"),
         ({"data_seed": -1}, r"data_seed=-1, must be an int >= 0"),
@@ -522,7 +583,10 @@ def test_train_config_lives_in_a_module_without_torch():
         ({"criterion": "random"}, r"criterion='random' is not valid; expected one of 'set', 'magnitude'"),
         ({"weight_init": "xavier"}, r"weight_init='xavier' is not valid; expected one of 'he', 'torch'"),
         ({"pruning": "l1"}, r"pruning='l1' is not valid; expected one of 'gmp'"),
-        ({"epsilon": 10, "density": 0.1, "growth": "banana"}, r"growth='banana' is not valid"),  # the table before the rules
+        (
+            {"epsilon": 10, "density": 0.1, "growth": "banana"},
+            r"growth='banana' is not valid",
+        ),  # the table before the rules
     ],
 )
 def test_bad_config_messages_come_from_the_table(kwargs, message):

@@ -3,19 +3,28 @@ import random
 import numpy as np
 import pytest
 
-from netgraph.validation import check_amount, check_choice, check_rng
 from netgraph.errors import NetgraphError, ParameterError
+from netgraph.validation import check_amount, check_choice, check_rng
 
 
-@pytest.mark.parametrize(("amount", "total", "expected"), [(0, 10, 0), (10, 10, 10), (0.0, 7, 0), (1.0, 7, 7), (0.3, 10, 3), (0.25, 3, 1)])
+@pytest.mark.parametrize(
+    ("amount", "total", "expected"), [(0, 10, 0), (10, 10, 10), (0.0, 7, 0), (1.0, 7, 7), (0.3, 10, 3), (0.25, 3, 1)]
+)
 def test_amount(amount, total, expected):
     assert check_amount(amount, total) == expected
 
 
 @pytest.mark.parametrize(
     ("amount", "message"),
-    [(-1, r"amount == -1, must be a count in \[0, 10\]"), (11, r"amount == 11, must be a count"), (1.5, r"amount == 1.5, must be a fraction"),
-     (-0.1, "must be a fraction"), ("3", "expected an int"), (True, "expected an int"), (None, "expected an int")],
+    [
+        (-1, r"amount == -1, must be a count in \[0, 10\]"),
+        (11, r"amount == 11, must be a count"),
+        (1.5, r"amount == 1.5, must be a fraction"),
+        (-0.1, "must be a fraction"),
+        ("3", "expected an int"),
+        (True, "expected an int"),
+        (None, "expected an int"),
+    ],
 )
 def test_bad_amount(amount, message):
     with pytest.raises(ParameterError, match=message):
@@ -81,7 +90,9 @@ def test_accepted_random_states(rng):
     ids=["str", "float", "negative", "bool", "random.Random", "RandomState", "list"],
 )
 def test_a_bad_random_state_is_a_parameter_error_naming_it(rng):
-    with pytest.raises(ParameterError, match=r"^seed=.*, expected None, a non-negative int, a numpy.random.SeedSequence"):
+    with pytest.raises(
+        ParameterError, match=r"^seed=.*, expected None, a non-negative int, a numpy.random.SeedSequence"
+    ):
         check_rng(rng, name="seed")
     with pytest.raises(ParameterError, match=r"^rng="):
         check_rng(rng)
@@ -154,7 +165,11 @@ def test_options_none_or_and_check_params():
         "size": NoneOr(Interval(numbers.Integral, 1)),
         "dev": Pattern("cpu|gpu", "'cpu' or 'gpu'"),
     }
-    assert check_params({"kind": "a", "size": None, "dev": "gpu", "extra": 1}, table) == {"kind": "a", "size": None, "dev": "gpu"}
+    assert check_params({"kind": "a", "size": None, "dev": "gpu", "extra": 1}, table) == {
+        "kind": "a",
+        "size": None,
+        "dev": "gpu",
+    }
     assert check_params({"kind": "b", "size": np.int64(4), "dev": "cpu"}, table)["size"] == 4
     with pytest.raises(ParameterError, match=r"^kind=\['a'\] is not valid; expected one of 'a', 'b'$"):
         check_params({"kind": ["a"], "size": 1, "dev": "cpu"}, table)  # unhashable: refused, not a TypeError

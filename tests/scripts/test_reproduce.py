@@ -16,8 +16,19 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import reproduce  # noqa: E402
 
 
-def _summary(edge, aligned, *, chance=(0.053, 0.053, 0.053, 0.053), null=(0.303, 0.157, 0.049, 0.179),
-             common=(1, 34), common_chance=(0.8, 38.8), connections=8446, corr=0.0, shortfall=0.0, iso=0.0):
+def _summary(
+    edge,
+    aligned,
+    *,
+    chance=(0.053, 0.053, 0.053, 0.053),
+    null=(0.303, 0.157, 0.049, 0.179),
+    common=(1, 34),
+    common_chance=(0.8, 38.8),
+    connections=8446,
+    corr=0.0,
+    shortfall=0.0,
+    iso=0.0,
+):
     """A summary dict of a 4-layer network: ``edge`` and ``aligned`` are (block 0, 1, 2, overall)."""
     keys = ["0", "1", "2", "overall"]
     return {
@@ -62,12 +73,29 @@ def _row(method, config, acc, std, connections, summary):
 def study():
     """The digits study in RESULTS.md's shape: dense, strategic and strategic+prune, with its numbers."""
     configs = {c.method: c.to_dict() for c in reproduce.build_configs(reproduce.DIGITS, epochs=50)}
-    dense = _summary((1.0,) * 4, (1.0,) * 4, chance=(1.0,) * 4, null=(1.0,) * 4, common=(84480, 84480),
-                     common_chance=(84480.0, 84480.0), connections=84480, corr=None)
+    dense = _summary(
+        (1.0,) * 4,
+        (1.0,) * 4,
+        chance=(1.0,) * 4,
+        null=(1.0,) * 4,
+        common=(84480, 84480),
+        common_chance=(84480.0, 84480.0),
+        connections=84480,
+        corr=None,
+    )
     strategic = _summary((0.052, 0.051, 0.043, 0.051), (0.229, 0.143, 0.052, 0.156))
-    pruned = _summary((0.027, 0.025, 0.023, 0.025), (0.279, 0.135, 0.036, 0.157),
-                      chance=(0.026,) * 4, null=(0.336, 0.148, 0.021, 0.176), common=(0, 0), common_chance=(0.0, 2.5),
-                      connections=4224, corr=0.06, shortfall=0.2, iso=0.2)
+    pruned = _summary(
+        (0.027, 0.025, 0.023, 0.025),
+        (0.279, 0.135, 0.036, 0.157),
+        chance=(0.026,) * 4,
+        null=(0.336, 0.148, 0.021, 0.176),
+        common=(0, 0),
+        common_chance=(0.0, 2.5),
+        connections=4224,
+        corr=0.06,
+        shortfall=0.2,
+        iso=0.2,
+    )
     return {
         "dataset": "digits",
         "layers": [64, 256, 256, 10],
@@ -90,7 +118,9 @@ def study():
     }
 
 
-FIGURES = {key: ROOT / "docs" / "figures" / f"study-digits-{key}.png" for key in ("jaccard", "accuracy", "common", "input")}
+FIGURES = {
+    key: ROOT / "docs" / "figures" / f"study-digits-{key}.png" for key in ("jaccard", "accuracy", "common", "input")
+}
 
 
 # --------------------------------------------------------------------------- configurations
@@ -99,7 +129,13 @@ FIGURES = {key: ROOT / "docs" / "figures" / f"study-digits-{key}.png" for key in
 def test_build_configs_dense_baseline_plus_growth_by_pruning():
     configs = reproduce.build_configs(reproduce.DIGITS, epochs=50)
     assert [c.method for c in configs] == [
-        "dense", "random", "random+prune", "strategic", "strategic+prune", "gradient", "gradient+prune"
+        "dense",
+        "random",
+        "random+prune",
+        "strategic",
+        "strategic+prune",
+        "gradient",
+        "gradient+prune",
     ]
     dense, pruned = configs[0].to_dict(), configs[2].to_dict()
     assert dense["density"] is None and dense["epsilon"] is None and dense["growth"] in (None, "none")
@@ -210,6 +246,8 @@ def test_render_section_puts_claims_before_the_parts(study):
 
 
 def test_mnist_part_is_skipped_without_idx_files(tmp_path, capsys):
-    assert reproduce.main(["--skip-digits", "--data-dir", str(tmp_path), "--no-docs", "--out", str(tmp_path / "out")]) == 0
+    assert (
+        reproduce.main(["--skip-digits", "--data-dir", str(tmp_path), "--no-docs", "--out", str(tmp_path / "out")]) == 0
+    )
     assert f"MNIST part skipped: no MNIST IDX files in --data-dir ({tmp_path})" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
