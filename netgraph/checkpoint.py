@@ -129,8 +129,13 @@ class Checkpoint:
             return self.n_connections() / sum(m.size for m in self.masks)
         return self.n_connections(layer=layer) / self.masks[layer].size
 
-    def to_model(self):
+    def to_model(self, *, backend="masked"):
         """Build the :class:`~netgraph.SparseMLP` this checkpoint describes.
+
+        Parameters
+        ----------
+        backend : {"masked", "sparse"}, optional
+            The layer kind (see :mod:`netgraph.model`); both compute the same network.
 
         Returns
         -------
@@ -147,7 +152,8 @@ class Checkpoint:
                 layer.weight.copy_(torch.from_numpy(np.asarray(w, dtype=np.float32)))
                 if layer.bias is not None:
                     layer.bias.copy_(torch.from_numpy(np.asarray(b, dtype=np.float32)))
-        return model.apply_masks_()
+        model.apply_masks_()
+        return model if backend == "masked" else model.to_backend(backend)
 
     @classmethod
     def from_model(cls, model, *, meta=None, train_state=None):
@@ -169,9 +175,8 @@ class Checkpoint:
             raise ParameterError(f"model is a {type(model).__name__}, expected a SparseMLP")
         weights, biases, masks = [], [], []
         for layer in model.layers:
-            m = layer.mask.detach().cpu()
-            masks.append(m.numpy().copy())
-            weights.append((layer.weight.detach().cpu() * m).to(torch.float32).numpy().copy())
+            masks.append(layer.mask.detach().cpu().numpy().copy())
+            weights.append(layer.dense_weight().cpu().to(torch.float32).numpy().copy())
             if layer.bias is None:
                 biases.append(np.zeros(layer.out_features, dtype=np.float32))
             else:

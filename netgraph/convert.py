@@ -176,13 +176,15 @@ def graph_to_checkpoint(G, *, meta=None):
         ) from None
 
 
-def from_graph(G):
+def from_graph(G, *, backend="masked"):
     """Build the :class:`~netgraph.SparseMLP` a graph describes (the inverse of :func:`to_graph`).
 
     Parameters
     ----------
     G : networkx.DiGraph
         A graph following the contract of :func:`to_graph`, possibly edited.
+    backend : {"masked", "sparse"}, optional
+        The layer kind of the network built (see :mod:`netgraph.model`).
 
     Returns
     -------
@@ -205,7 +207,7 @@ def from_graph(G):
     >>> bool(torch.equal(net(x), back(x)))
     True
     """
-    return graph_to_checkpoint(G).to_model()
+    return graph_to_checkpoint(G).to_model(backend=backend)
 
 
 def _is_real(x):

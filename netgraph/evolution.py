@@ -103,6 +103,7 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
     _check_zeta(zeta)
     check_choice(criterion, PRUNING_CRITERIA, name="criterion")
     check_choice(growth, GROWTH_STRATEGIES, name="growth")
+    model.require_masked("evolve_")
     layers = list(model.layers)
     weight_opts = {k: growth_options.pop(k) for k in _WEIGHT_OPTIONS if k in growth_options}
     weight_opts.setdefault("init", DEFAULT_INIT[growth])

@@ -456,6 +456,8 @@ def dense_gradients(model, inputs, targets):
     >>> g[0].shape, bool((g[0] != 0).all())
     (torch.Size([2, 2]), True)
     """
+    if model.backend != "masked":  # the dense gradient needs dense weights: a masked copy
+        model = model.to_backend("masked")
     # the model's own forward, with every weight replaced by its effective value W * M and every
     # mask by ones, so that the gradient reaches absent positions too
     replaced, eff = {}, []

@@ -9,6 +9,14 @@ present connection may have weight exactly zero (a freshly grown edge, say).
 
 Hidden layers apply the activation; the output layer returns raw scores (logits).
 
+Two backends compute the same network: ``"masked"`` layers (:class:`MaskedLinear`) keep the
+dense weight and mask and multiply them in every step; ``"sparse"`` layers
+(:class:`netgraph.sparse.SparseLinear`) keep only the present weights and run sparse kernels,
+so their cost follows the number of connections. Both answer one small protocol --
+``n_connections()``, ``mask``, ``dense_weight()``, ``weight_param`` and the per-weight layout
+conversions ``to_values``/``from_values`` (dense or CSR order) -- through which checkpoints,
+graphs and the trainer see either. :meth:`SparseMLP.to_backend` converts a network.
+
 Two registries name what a network is built with: :data:`ACTIVATIONS` (the function between
 layers) and :data:`WEIGHT_INITS` (how :func:`netgraph.train.train_run` draws a layer's initial
 weights). Adding a function to either under a new name makes it usable everywhere a name is
@@ -25,7 +33,7 @@ from torch.nn import functional as F
 from .errors import ParameterError
 from .validation import check_choice, check_layer_sizes
 
-__all__ = ["SparseMLP", "MaskedLinear", "ACTIVATIONS", "WEIGHT_INITS", "init_he_", "init_torch_"]
+__all__ = ["SparseMLP", "MaskedLinear", "ACTIVATIONS", "BACKENDS", "WEIGHT_INITS", "init_he_", "init_torch_"]
 
 #: Activations a :class:`SparseMLP` can use between layers, by name.
 ACTIVATIONS = {
@@ -131,9 +139,43 @@ class MaskedLinear(nn.Linear):
     def forward(self, x):
         return F.linear(x, self.weight * self.mask, self.bias)
 
+    def n_connections(self):
+        """Number of present connections."""
+        return int(self.mask.sum())
+
+    @property
+    def weight_param(self):
+        """nn.Parameter: the parameter that holds the weights (here the dense ``weight``)."""
+        return self.weight
+
+    def dense_weight(self):
+        """The weight matrix (out x in) with zeros where no connection is (a new tensor)."""
+        return (self.weight * self.mask).detach().clone()
+
+    def to_values(self, tensor):
+        """A per-weight tensor of this layer's layout (dense, out x in) in CSR order: ``tensor[mask]``."""
+        return tensor[self.mask]
+
+    def from_values(self, values):
+        """Per-weight values in CSR order laid out as this layer keeps them (dense, zeros elsewhere)."""
+        out = torch.zeros(self.mask.shape, dtype=values.dtype, device=values.device)
+        out[self.mask] = values
+        return out
+
     def extra_repr(self):
         n = int(self.mask.sum())
         return f"{super().extra_repr()}, connections={n}/{self.mask.numel()}"
+
+
+def _sparse_linear():
+    from .sparse import SparseLinear
+
+    return SparseLinear
+
+
+#: Layer classes by backend name: ``"masked"`` (dense weight times mask) or ``"sparse"``
+#: (present weights only, torch sparse CSR kernels). Values are factories of the class.
+BACKENDS = {"masked": lambda: MaskedLinear, "sparse": _sparse_linear}
 
 
 class SparseMLP(nn.Module):
@@ -149,11 +191,14 @@ class SparseMLP(nn.Module):
         Whether the layers have biases.
     masks : sequence of bool tensors or arrays, optional
         One mask per layer, shape ``(layer_sizes[l + 1], layer_sizes[l])``. Default: dense.
+    backend : {"masked", "sparse"}, optional
+        The layer kind (see the module docstring); the network computes the same either way.
 
     Attributes
     ----------
-    layers : nn.ModuleList of MaskedLinear
-        The layers; ``layers[l].weight[j, i]`` is the weight of edge ``(l, i) -> (l+1, j)``.
+    layers : nn.ModuleList of MaskedLinear or SparseLinear
+        The layers; ``layers[l].dense_weight()[j, i]`` is the weight of edge
+        ``(l, i) -> (l+1, j)`` (for masked layers also ``layers[l].weight[j, i]``).
 
     Raises
     ------
@@ -171,20 +216,69 @@ class SparseMLP(nn.Module):
     torch.Size([5, 1])
     """
 
-    def __init__(self, layer_sizes, *, activation="relu", bias=True, masks=None):
+    def __init__(self, layer_sizes, *, activation="relu", bias=True, masks=None, backend="masked"):
         super().__init__()
         sizes = check_layer_sizes(layer_sizes)
         check_choice(activation, ACTIVATIONS, name="activation")
+        check_choice(backend, BACKENDS, name="backend")
         n_layers = len(sizes) - 1
         if masks is not None and len(masks) != n_layers:
             raise ParameterError(
                 f"masks has {len(masks)} entries, expected {n_layers} (one per layer of {list(sizes)})"
             )
         self.activation = activation
+        layer_cls = BACKENDS[backend]()
         self.layers = nn.ModuleList(
-            MaskedLinear(sizes[l], sizes[l + 1], bias=bias, mask=None if masks is None else masks[l])
+            layer_cls(sizes[l], sizes[l + 1], bias=bias, mask=None if masks is None else masks[l])
             for l in range(n_layers)
         )
+
+    @property
+    def backend(self):
+        """str: ``"masked"`` or ``"sparse"``, the kind of the layers."""
+        return "masked" if isinstance(self.layers[0], MaskedLinear) else "sparse"
+
+    @torch.no_grad()
+    def to_backend(self, backend):
+        """The same network with layers of ``backend`` (a new network; ``self`` is unchanged).
+
+        Weights, biases and connections are copied exactly; the result is on the same device.
+
+        Parameters
+        ----------
+        backend : {"masked", "sparse"}
+
+        Returns
+        -------
+        SparseMLP
+
+        Examples
+        --------
+        >>> net = SparseMLP([3, 2], masks=[torch.tensor([[True, False, True], [False, True, False]])])
+        >>> sparse = net.to_backend("sparse")
+        >>> sparse.backend, sparse.n_connections(), bool(torch.allclose(sparse(torch.ones(1, 3)), net(torch.ones(1, 3))))
+        ('sparse', 3, True)
+        """
+        check_choice(backend, BACKENDS, name="backend")
+        out = SparseMLP.__new__(SparseMLP)
+        nn.Module.__init__(out)
+        out.activation = self.activation
+        layers = []
+        for layer in self.layers:
+            weight, mask = layer.dense_weight(), layer.mask
+            bias = None if layer.bias is None else layer.bias.detach().clone()
+            if backend == "sparse":
+                layers.append(BACKENDS["sparse"]().from_dense(weight, mask, bias=bias))
+            else:
+                new = MaskedLinear(layer.in_features, layer.out_features, bias=bias is not None, mask=mask).to(
+                    weight.device
+                )
+                new.weight.copy_(weight)
+                if bias is not None:
+                    new.bias.copy_(bias)
+                layers.append(new)
+        out.layers = nn.ModuleList(layers)
+        return out
 
     @property
     def layer_sizes(self):
@@ -193,7 +287,8 @@ class SparseMLP(nn.Module):
 
     @property
     def masks(self):
-        """list of torch.Tensor: the boolean mask of each layer (the buffers themselves)."""
+        """list of torch.Tensor: the boolean mask of each layer (the buffers themselves for masked
+        layers, new tensors for sparse ones)."""
         return [layer.mask for layer in self.layers]
 
     @property
@@ -224,8 +319,8 @@ class SparseMLP(nn.Module):
         int
         """
         if layer is None:
-            return sum(int(m.sum()) for m in self.masks)
-        return int(self.layers[self._check_layer(layer)].mask.sum())
+            return sum(layer.n_connections() for layer in self.layers)
+        return self.layers[self._check_layer(layer)].n_connections()
 
     def density(self, *, layer=None):
         """Fraction of possible connections that are present, in total or of one layer.
@@ -235,15 +330,28 @@ class SparseMLP(nn.Module):
         float
         """
         if layer is None:
-            return self.n_connections() / sum(m.numel() for m in self.masks)
-        return self.n_connections(layer=layer) / self.layers[self._check_layer(layer)].mask.numel()
+            return self.n_connections() / sum(layer.in_features * layer.out_features for layer in self.layers)
+        lay = self.layers[self._check_layer(layer)]
+        return self.n_connections(layer=layer) / (lay.in_features * lay.out_features)
 
     @torch.no_grad()
     def apply_masks_(self):
-        """Zero every weight whose connection is absent (in place). Returns ``self``."""
+        """Zero every weight whose connection is absent (in place). Returns ``self``.
+
+        Sparse layers hold no absent weights: nothing to do.
+        """
         for layer in self.layers:
-            layer.weight.mul_(layer.mask)
+            if isinstance(layer, MaskedLinear):
+                layer.weight.mul_(layer.mask)
         return self
+
+    def require_masked(self, what):
+        """Raise ParameterError unless the layers are masked ones (for in-place edits of masks)."""
+        if self.backend != "masked":
+            raise ParameterError(
+                f"{what} edits the dense weights and masks in place, which a {self.backend!r} network "
+                "does not keep; run it on model.to_backend('masked') (and convert back)"
+            )
 
     def _check_layer(self, layer):
         n = len(self.layers)

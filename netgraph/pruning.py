@@ -232,6 +232,7 @@ def prune_to_density_(model, density, *, criterion="magnitude"):
     ([2, 0], 3)
     """
     check_choice(criterion, PRUNING_CRITERIA, name="criterion")
+    model.require_masked("prune_to_density_")
     n_layers = len(model.layers)
     densities = list(density) if isinstance(density, (list, tuple)) else [density] * n_layers
     if len(densities) != n_layers:
@@ -285,6 +286,7 @@ def remove_dead_(model):
     >>> remove_dead_(net)
     {'no_outgoing': [0, 0, 0], 'no_incoming': [0, 1, 0], 'removed': [0, 1]}
     """
+    model.require_masked("remove_dead_")
     layers = list(model.layers)
     masks = [layer.mask for layer in layers]
     weights = [layer.weight for layer in layers]
