@@ -16,6 +16,12 @@ matrix (out x in), bias vector and boolean mask per layer, the activation and a 
 - ``.safetensors`` files with the same keys. safetensors stores keys in string order, so
   their layers are put in natural order (``fc2`` before ``fc10``, ``0`` before ``10``).
 
+netgraph's own files store present connections only (format version 2): per layer the
+compressed sparse row (CSR) structure of its mask and the weights in that order, so a file
+grows with the number of connections, not with the dense matrix. Version 1 files (dense
+weight and mask per layer) still load. In memory a :class:`Checkpoint` holds dense arrays
+whichever version it was read from.
+
 Without a mask, a connection exists where the weight is non-zero. Missing biases are 0.
 Loading never executes code from the file: ``.pt`` files are read with
 ``torch.load(weights_only=True)``, so a whole pickled module (``torch.save(model)``) or any
@@ -45,7 +51,11 @@ from .model import ACTIVATIONS, SparseMLP
 __all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "as_checkpoint"]
 
 FORMAT = "netgraph-checkpoint"
-FORMAT_VERSION = 1
+#: Version of the files :func:`save_checkpoint` writes: 1 stored dense weights and masks, 2 the
+#: present connections only (CSR structure and values per layer). Both load.
+FORMAT_VERSION = 2
+_CSR_KEYS = ("crow", "col", "values", "bias")
+_INT32_MAX = int(np.iinfo(np.int32).max)
 _JSON_HEADER_KEYS = ("format_version", "layer_sizes", "has_bias")
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
 # largest tensor (elements) netgraph turns from sparse into dense: 2^28 float32 = 1 GiB
@@ -194,19 +204,30 @@ class Checkpoint:
 
 
 def save_checkpoint(model, path, *, meta=None, train_state=None):
-    """Write a network to ``path`` atomically.
+    """Write a network to ``path`` atomically, storing its present connections only.
 
     The file is first written beside ``path`` and then renamed onto it, so an interrupted
     save never leaves a half-written file at ``path`` (an older file there stays intact).
-    Masks are stored explicitly, so a present connection of weight 0 survives the round trip.
     A path ending in ``.safetensors`` is written in that format (without ``train_state``);
     anything else is a ``torch.save`` file that :func:`load_checkpoint` reads with
     ``weights_only=True``.
 
+    The file (format version 2) holds, for each layer ``l``, the compressed sparse row (CSR)
+    form of its connections: ``crow`` (``n_out + 1`` offsets: the connections into unit ``j``
+    of the layer after are entries ``crow[j]:crow[j+1]``), ``col`` (``nnz`` source units,
+    strictly increasing within each row), ``values`` (``nnz`` float32 weights) and ``bias``
+    (``n_out`` float32). Indices are int32 where they fit (``nnz`` and the layer's input width
+    below 2^31), int64 otherwise. A ``.pt`` file keeps them as a list ``layers`` of dicts with
+    those keys, a ``.safetensors`` file as tensors ``layers.{l}.crow``, ``layers.{l}.col``, ...
+    The structure is explicit, so a present connection of weight 0 survives the round trip.
+    Beside them: ``format`` (``"netgraph-checkpoint"``), ``format_version``,
+    ``layer_sizes``, ``activation``, ``has_bias``, ``meta_json`` and, in ``.pt`` files, the
+    ``train_state`` given, stored as it is.
+
     Parameters
     ----------
     model : SparseMLP or Checkpoint
-        The network.
+        The network, of either backend.
     path : str or Path
         Destination file. Missing parent directories are created.
     meta : dict, optional
@@ -237,6 +258,11 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
     >>> ckpt = load_checkpoint(p)
     >>> ckpt.layer_sizes, ckpt.meta["seed"], ckpt.n_connections()
     ((2, 3, 1), 0, 9)
+    >>> obj = torch.load(p, weights_only=True)
+    >>> obj["format_version"], sorted(obj["layers"][0]), obj["layers"][0]["crow"].tolist()
+    (2, ['bias', 'col', 'crow', 'values'], [0, 2, 4, 6])
+    >>> obj["layers"][0]["col"].dtype, obj["layers"][0]["values"].dtype
+    (torch.int32, torch.float32)
     """
     if isinstance(model, SparseMLP):
         try:
@@ -251,10 +277,10 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
     if train_state is None:
         train_state = ckpt.train_state
     path = Path(path)
+    if path.suffix == ".safetensors" and train_state is not None:
+        raise ParameterError("train_state cannot be stored in a .safetensors file; use a .pt path")
     path.parent.mkdir(parents=True, exist_ok=True)
-    weights = [torch.from_numpy(np.ascontiguousarray(w, dtype=np.float32)) for w in ckpt.weights]
-    biases = [torch.from_numpy(np.ascontiguousarray(b, dtype=np.float32)) for b in ckpt.biases]
-    masks = [torch.from_numpy(np.ascontiguousarray(m, dtype=bool)) for m in ckpt.masks]
+    layers = [_csr_layer(w, b, m) for w, b, m in zip(ckpt.weights, ckpt.biases, ckpt.masks)]
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -264,26 +290,37 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
         "meta_json": json.dumps(full_meta, sort_keys=True),
     }
     if path.suffix == ".safetensors":
-        if train_state is not None:
-            raise ParameterError("train_state cannot be stored in a .safetensors file; use a .pt path")
         from safetensors.torch import save as st_save
 
-        tensors = {}
-        for l, (w, b, m) in enumerate(zip(weights, biases, masks)):
-            tensors[f"layers.{l}.weight"] = w
-            tensors[f"layers.{l}.bias"] = b
-            tensors[f"layers.{l}.mask"] = m
+        tensors = {f"layers.{l}.{key}": t for l, layer in enumerate(layers) for key, t in layer.items()}
         metadata = {k: json.dumps(v) if k in _JSON_HEADER_KEYS else v for k, v in header.items()}
         data = st_save(tensors, metadata=metadata)
         with atomic_write(path) as f:
             f.write(data)
         return path
-    payload = {**header, "weights": weights, "biases": biases, "masks": masks}
+    payload = {**header, "layers": layers}
     if train_state is not None:
         payload["train_state"] = train_state
     with atomic_write(path) as f:
         torch.save(payload, f)
     return path
+
+
+def _csr_layer(weight, bias, mask):
+    """The stored form of one layer: its CSR structure, the weights in that order, the bias."""
+    mask = np.asarray(mask, dtype=bool)
+    n_out, n_in = mask.shape
+    rows, cols = np.nonzero(mask)  # row-major: row by row, columns increasing
+    index = np.int32 if max(rows.size, n_in) <= _INT32_MAX else np.int64
+    crow = np.zeros(n_out + 1, dtype=index)
+    crow[1:] = np.cumsum(np.bincount(rows, minlength=n_out))
+    values = np.asarray(weight, dtype=np.float32)[rows, cols]
+    return {
+        "crow": torch.from_numpy(crow),
+        "col": torch.from_numpy(cols.astype(index)),
+        "values": torch.from_numpy(np.ascontiguousarray(values)),
+        "bias": torch.from_numpy(np.ascontiguousarray(bias, dtype=np.float32)),
+    }
 
 
 def load_checkpoint(path, *, activation=None):
@@ -292,7 +329,8 @@ def load_checkpoint(path, *, activation=None):
     Parameters
     ----------
     path : str or Path
-        A netgraph checkpoint, a ``state_dict`` saved with ``torch.save`` (plain, wrapped in
+        A netgraph checkpoint (format version 2, or 1: the dense weights and masks netgraph
+        wrote before), a ``state_dict`` saved with ``torch.save`` (plain, wrapped in
         ``{"state_dict": ...}``, or pruned with ``torch.nn.utils.prune``), a
         ``.safetensors`` file with the same keys, or a file written by
         :func:`netgraph.export.export` (GraphML, GEXF, edge list or npz), recognised by its
@@ -312,7 +350,11 @@ def load_checkpoint(path, *, activation=None):
         once, never opened), empty, truncated or corrupt, text, a pickled module
         (``torch.save(model)``), a pickled scikit-learn estimator or other pickled code, or
         does not describe a chain of Linear layers (see :class:`Checkpoint` for the checks).
-        The message names the file and the problem.
+        In a version 2 file, the index structure of every layer is checked before it is used:
+        ``crow`` of ``n_out + 1`` integers that starts at 0, never decreases and ends at the
+        number of values; ``col`` of one integer per value, each in ``[0, n_in)``, strictly
+        increasing within a row; float ``values`` and ``bias`` of the right lengths. The
+        message names the file and the problem.
 
     See Also
     --------
@@ -583,9 +625,8 @@ def _dense(t, key, label):
         raise CheckpointError(f"{label}: {key} is a damaged sparse tensor ({reason})") from None
 
 
-def _check_checkpoint(ckpt, label):
-    """Raise CheckpointError unless the fields of ``ckpt`` describe a network (see Checkpoint)."""
-    sizes = ckpt.layer_sizes
+def _check_sizes(sizes, label):
+    """``sizes`` if it is a tuple of at least two positive ints; else CheckpointError."""
     if (
         not isinstance(sizes, tuple)
         or len(sizes) < 2
@@ -595,6 +636,12 @@ def _check_checkpoint(ckpt, label):
     if min(sizes) < 1:
         l = sizes.index(min(sizes))
         raise CheckpointError(f"{label}: layer {l} has width {sizes[l]} in {list(sizes)}; every layer needs a unit")
+    return sizes
+
+
+def _check_checkpoint(ckpt, label):
+    """Raise CheckpointError unless the fields of ``ckpt`` describe a network (see Checkpoint)."""
+    sizes = _check_sizes(ckpt.layer_sizes, label)
     n = len(sizes) - 1
     for name in ("weights", "biases", "masks"):
         value = getattr(ckpt, name)
@@ -681,13 +728,15 @@ def _load_safetensors(path, activation):
     if metadata.get("format") == FORMAT:
         try:
             header = {k: (json.loads(v) if k in _JSON_HEADER_KEYS else v) for k, v in metadata.items()}
-            n_layers = len(header["layer_sizes"]) - 1
-            obj = {
-                **header,
-                "weights": [tensors[f"layers.{l}.weight"] for l in range(n_layers)],
-                "biases": [tensors[f"layers.{l}.bias"] for l in range(n_layers)],
-                "masks": [tensors[f"layers.{l}.mask"] for l in range(n_layers)],
-            }
+            version = header.get("format_version")
+            obj = dict(header)  # an unknown or newer version: _from_native says so
+            if version == 1:
+                n_layers = len(header["layer_sizes"]) - 1
+                for key, stem in (("weights", "weight"), ("biases", "bias"), ("masks", "mask")):
+                    obj[key] = [tensors[f"layers.{l}.{stem}"] for l in range(n_layers)]
+            elif version == FORMAT_VERSION:
+                n_layers = len(header["layer_sizes"]) - 1
+                obj["layers"] = [{k: tensors[f"layers.{l}.{k}"] for k in _CSR_KEYS} for l in range(n_layers)]
         except KeyError as exc:
             raise CheckpointError(f"{path}: netgraph safetensors file is incomplete: missing {exc}") from None
         except (ValueError, TypeError) as exc:
@@ -735,6 +784,8 @@ def _from_native(obj, *, source, label):
             f"{label}: checkpoint format version {version} is newer than this netgraph "
             f"understands ({FORMAT_VERSION}); upgrade netgraph"
         )
+    if version < 1:
+        raise CheckpointError(f"{label}: checkpoint format version {version} is unknown (netgraph writes 1 and up)")
     sizes = need("layer_sizes", (list, tuple), "a list of ints")
     if not all(isinstance(x, int) and not isinstance(x, bool) for x in sizes):
         raise CheckpointError(f"{label}: 'layer_sizes' is {sizes!r:.60}, expected a list of ints")
@@ -744,24 +795,11 @@ def _from_native(obj, *, source, label):
         raise CheckpointError(f"{label}: 'meta_json' is not valid JSON ({exc})") from None
     activation = need("activation", (str,), "an activation name")
     has_bias = need("has_bias", (bool,), "True or False")
-    arrays = {}
-    for key, kind in (("weights", "float"), ("biases", "float"), ("masks", "bool")):
-        tensors = need(key, (list, tuple), "a list of tensors")
-        out = []
-        for l, t in enumerate(tensors):
-            name = f"{key}[{l}]"
-            if not isinstance(t, torch.Tensor):
-                raise CheckpointError(f"{label}: {name} is a {type(t).__name__}, expected a tensor")
-            if t.layout != torch.strided:
-                raise CheckpointError(
-                    f"{label}: {name} is a {t.layout} tensor; netgraph checkpoints store dense tensors"
-                )
-            if kind == "bool" and t.dtype != torch.bool:
-                raise CheckpointError(f"{label}: {name} has dtype {t.dtype}, expected torch.bool")
-            if kind == "float" and not t.is_floating_point():  # complex, int: nothing is silently dropped
-                raise CheckpointError(f"{label}: {name} has dtype {t.dtype}, expected real floating point")
-            out.append(t.numpy() if kind == "bool" else t.to(torch.float32).numpy())
-        arrays[key] = tuple(out)
+    if version == 1:
+        arrays = _dense_arrays(obj, need, label)
+    else:
+        sizes = _check_sizes(tuple(sizes), label)
+        arrays = _csr_arrays(need("layers", (list, tuple), "a list of per-layer dicts"), sizes, label)
     return Checkpoint(
         layer_sizes=tuple(sizes),
         activation=activation,
@@ -772,6 +810,127 @@ def _from_native(obj, *, source, label):
         train_state=obj.get("train_state"),
         **arrays,
     )
+
+
+def _dense_arrays(obj, need, label):
+    """Weights, biases and masks of a version 1 file: dense tensors per layer."""
+    arrays = {}
+    for key, kind in (("weights", "float"), ("biases", "float"), ("masks", "bool")):
+        tensors = need(key, (list, tuple), "a list of tensors")
+        out = []
+        for l, t in enumerate(tensors):
+            name = f"{key}[{l}]"
+            _check_tensor(t, name, label)
+            if kind == "bool" and t.dtype != torch.bool:
+                raise CheckpointError(f"{label}: {name} has dtype {t.dtype}, expected torch.bool")
+            if kind == "float" and not t.is_floating_point():  # complex, int: nothing is silently dropped
+                raise CheckpointError(f"{label}: {name} has dtype {t.dtype}, expected real floating point")
+            out.append(t.numpy() if kind == "bool" else t.to(torch.float32).numpy())
+        arrays[key] = tuple(out)
+    return arrays
+
+
+def _check_tensor(t, name, label, *, ndim=None):
+    if not isinstance(t, torch.Tensor):
+        raise CheckpointError(f"{label}: {name} is a {type(t).__name__}, expected a tensor")
+    if t.layout != torch.strided:
+        raise CheckpointError(f"{label}: {name} is a {t.layout} tensor; netgraph checkpoints store dense tensors")
+    if ndim is not None and t.dim() != ndim:
+        raise CheckpointError(f"{label}: {name} has shape {tuple(t.shape)}, expected {ndim} dimension")
+
+
+def _csr_arrays(layers, sizes, label):
+    """Dense weights, biases and masks of a version 2 file, its CSR layers checked first.
+
+    Every index is checked with numpy before it is used: ``crow`` starts at 0, never decreases
+    and ends at the number of values; every ``col`` lies in ``[0, n_in)`` and increases strictly
+    within its row. A damaged index raises CheckpointError, never reaches a tensor operation.
+    """
+    n = len(sizes) - 1
+    if len(layers) != n:
+        raise CheckpointError(f"{label}: 'layers' holds {len(layers)} layers, expected {n} for {list(sizes)}")
+    weights, biases, masks = [], [], []
+    for l, layer in enumerate(layers):
+        n_in, n_out = sizes[l], sizes[l + 1]
+        if not isinstance(layer, Mapping):
+            raise CheckpointError(f"{label}: layers[{l}] is a {type(layer).__name__}, expected a dict of tensors")
+        for key in _CSR_KEYS:
+            if key not in layer:
+                raise CheckpointError(f"{label}: layers[{l}] lacks {key!r} (damaged file?)")
+            _check_tensor(layer[key], f"layers[{l}].{key}", label, ndim=1)
+        for key in ("values", "bias"):
+            if not layer[key].is_floating_point():  # complex, int: nothing is silently dropped
+                raise CheckpointError(
+                    f"{label}: layers[{l}].{key} has dtype {layer[key].dtype}, expected real floating point"
+                )
+        for key in ("crow", "col"):
+            t = layer[key]
+            if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+                raise CheckpointError(f"{label}: layers[{l}].{key} has dtype {t.dtype}, expected an integer dtype")
+        nnz = layer["values"].numel()
+        for key, expect in (("crow", n_out + 1), ("col", nnz), ("bias", n_out)):
+            if layer[key].numel() != expect:
+                why = {"crow": f"n_out + 1 for {n_out} units", "col": "one per value", "bias": "one per unit"}[key]
+                raise CheckpointError(
+                    f"{label}: layers[{l}].{key} has {layer[key].numel()} entries, expected {expect} ({why})"
+                )
+        rows, col = _check_csr(layer["crow"].numpy(), layer["col"].numpy(), nnz, n_in, f"{label}: layers[{l}]")
+        try:
+            w = np.zeros((n_out, n_in), dtype=np.float32)
+            m = np.zeros((n_out, n_in), dtype=bool)
+        except (MemoryError, ValueError):  # ValueError: more elements than an array can index
+            raise CheckpointError(
+                f"{label}: layer {l} ({n_out} x {n_in}) is too large to hold as dense arrays in memory"
+            ) from None
+        w[rows, col] = layer["values"].to(torch.float32).numpy()
+        m[rows, col] = True
+        weights.append(w)
+        masks.append(m)
+        biases.append(layer["bias"].to(torch.float32).numpy())
+    return {"weights": tuple(weights), "biases": tuple(biases), "masks": tuple(masks)}
+
+
+def _check_csr(crow, col, nnz, n_in, where):
+    """Row of each entry and the columns (as intp) of a checked CSR structure.
+
+    Examples
+    --------
+    >>> rows, col = _check_csr(np.array([0, 2, 3]), np.array([0, 2, 1]), 3, 3, "x")
+    >>> rows.tolist(), col.tolist()
+    ([0, 0, 1], [0, 2, 1])
+    >>> _check_csr(np.array([0, 2, 3]), np.array([2, 0, 1]), 3, 3, "x")
+    Traceback (most recent call last):
+    ...
+    netgraph.errors.CheckpointError: x.col is not strictly increasing in row 0 (position 1: 0 after 2): a connection out of order or listed twice
+    """
+    # ranges first, in the stored dtype: nothing below can overflow or index out of bounds
+    if crow[0] != 0:
+        raise CheckpointError(f"{where}.crow starts at {crow[0]}, expected 0")
+    if crow[-1] != nnz:
+        raise CheckpointError(f"{where}.crow ends at {crow[-1]}, expected {nnz} (the number of values)")
+    outside = np.flatnonzero((crow < 0) | (crow > nnz))
+    if outside.size:
+        k = int(outside[0])
+        raise CheckpointError(f"{where}.crow[{k}] is {crow[k]}, outside [0, {nnz}]")
+    crow = crow.astype(np.int64)
+    down = np.flatnonzero(np.diff(crow) < 0)
+    if down.size:
+        j = int(down[0])
+        raise CheckpointError(f"{where}.crow decreases at row {j} (from {crow[j]} to {crow[j + 1]})")
+    outside = np.flatnonzero((col < 0) | (col >= n_in))
+    if outside.size:
+        k = int(outside[0])
+        raise CheckpointError(f"{where}.col[{k}] is {col[k]}, outside [0, {n_in}) (the layer's input width)")
+    col = col.astype(np.intp)
+    rows = np.repeat(np.arange(crow.size - 1), np.diff(crow))
+    unordered = np.flatnonzero((rows[1:] == rows[:-1]) & (np.diff(col) <= 0))
+    if unordered.size:
+        k = int(unordered[0]) + 1
+        raise CheckpointError(
+            f"{where}.col is not strictly increasing in row {rows[k]} (position {k}: {col[k]} after "
+            f"{col[k - 1]}): a connection out of order or listed twice"
+        )
+    return rows, col
 
 
 _SUFFIXES = ("weight_orig", "weight_mask", "bias_orig", "bias_mask", "weight", "bias", "mask")

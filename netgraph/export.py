@@ -1,4 +1,4 @@
-"""Write a network to files other tools open, and read those files back: GraphML, GEXF, edge lists, npz.
+"""Write a network to files other tools open, and read those files back: GraphML, GEXF, edge lists, npz, torch.
 
 Graph files (GraphML, GEXF, edge list) use string node ids ``"L{layer}:{index}"`` such as
 ``"L1:17"`` — Gephi and most readers cannot use tuples — and keep ``layer``, ``index``,
@@ -11,8 +11,18 @@ which an edge list has no column for), which edge-list readers skip. The npz fil
 arrays themselves: ``layer_sizes``, ``weight_{l}`` (out x in), ``mask_{l}``, ``bias_{l}``,
 ``activation``, ``has_bias`` and ``meta_json``.
 
-Every format reads back exactly (:func:`read_export`, and so :func:`netgraph.load_checkpoint`,
-:func:`netgraph.to_graph` and every command): the same weights, biases, masks and metadata.
+Every one of these formats reads back exactly (:func:`read_export`, and so
+:func:`netgraph.load_checkpoint`, :func:`netgraph.to_graph` and every command): the same
+weights, biases, masks and metadata.
+
+``torch`` is the deployable output: the ``state_dict`` of a plain ``nn.Sequential`` of
+``nn.Linear`` layers with the activation between them (keys ``0.weight``, ``0.bias``,
+``2.weight``, ...), dense, zero where no connection is, so the network runs without netgraph
+(:func:`torch_load_code` says how to build and load it). It records neither masks, nor the
+activation, nor metadata: netgraph reads it back as a foreign state_dict, with a connection
+wherever a weight is non-zero, so a present connection of weight exactly 0 comes back absent,
+and the activation assumed ``relu`` unless given.
+
 Every file is written atomically (temporary file, then rename).
 
 Examples
@@ -34,18 +44,36 @@ from xml.sax.saxutils import escape
 
 import networkx as nx
 import numpy as np
+import torch
 
-from .checkpoint import Checkpoint, as_checkpoint
+from .checkpoint import _ACTIVATION_MODULES, Checkpoint, as_checkpoint
 from .convert import graph_to_checkpoint, to_graph
-from .errors import CheckpointError, GraphContractError
+from .errors import CheckpointError, GraphContractError, ParameterError
 from .fileio import atomic_write, check_not_input
 from .validation import check_choice
 
-__all__ = ["FORMATS", "export", "read_export", "node_id", "parse_node_id", "to_string_graph"]
+__all__ = [
+    "FORMATS",
+    "export",
+    "export_format",
+    "read_export",
+    "node_id",
+    "parse_node_id",
+    "to_string_graph",
+    "sequential_state_dict",
+    "sequential_code",
+    "torch_load_code",
+]
 
-#: Formats :func:`export` writes, by name; the name is also the usual file suffix.
-FORMATS = ("graphml", "gexf", "edgelist", "npz")
+#: Formats :func:`export` writes, by name; the name is also the usual file suffix, but for
+#: ``torch`` (``.pt``), which a suffix never implies (see :func:`export_format`).
+FORMATS = ("graphml", "gexf", "edgelist", "npz", "torch")
+_READ_FORMATS = ("graphml", "gexf", "edgelist", "npz")
 _SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".edgelist": "edgelist", ".txt": "edgelist", ".npz": "npz"}
+# a .pt file may be a netgraph checkpoint or a plain state_dict: the torch format is never implied
+_AMBIGUOUS_SUFFIXES = (".pt", ".pth")
+#: ``torch.nn`` module (as Python code) of each activation, for :func:`sequential_code`.
+_TORCH_MODULES = {name: f"nn.{cls.__name__}()" for cls, name in _ACTIVATION_MODULES.items()}
 _NODE_ID = re.compile(r"L(\d+):(\d+)")
 _EDGELIST_TITLE = "# netgraph edge list: source target weight (ids L{layer}:{index})"
 _GEXF_TAG = "netgraph"
@@ -108,6 +136,48 @@ def to_string_graph(G):
     return H
 
 
+def export_format(path, format=None):
+    """The format :func:`export` writes ``path`` in: ``format`` if given, else from the suffix.
+
+    Parameters
+    ----------
+    path : str or Path
+    format : {"graphml", "gexf", "edgelist", "npz", "torch"}, optional
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ParameterError
+        If ``format`` is unknown, or is None and the suffix of ``path`` names no format. A
+        ``.pt`` or ``.pth`` suffix never implies one: such a file could be a netgraph checkpoint
+        or a plain state_dict, so ``format="torch"`` must be asked for.
+
+    Examples
+    --------
+    >>> export_format("net.graphml"), export_format("net.pt", "torch")
+    ('graphml', 'torch')
+    >>> export_format("net.pt")
+    Traceback (most recent call last):
+    ...
+    netgraph.errors.ParameterError: suffix of path 'net.pt' is ambiguous (a netgraph checkpoint or a plain state_dict?): pass format='torch' (netgraph export --format torch) for a plain nn.Sequential state_dict
+    """
+    if format is None:
+        suffix = Path(path).suffix.lower()
+        if suffix in _AMBIGUOUS_SUFFIXES:
+            raise ParameterError(
+                f"suffix of path {Path(path).name!r} is ambiguous (a netgraph checkpoint or a plain "
+                "state_dict?): pass format='torch' (netgraph export --format torch) for a plain "
+                "nn.Sequential state_dict"
+            )
+        format = _SUFFIXES.get(suffix)
+        if format is None:
+            check_choice(suffix, tuple(_SUFFIXES), name="suffix of path (or pass format)")
+    return check_choice(format, FORMATS, name="format")
+
+
 def export(source, path, *, format=None):
     """Write the network ``source`` to ``path`` in ``format``.
 
@@ -118,8 +188,11 @@ def export(source, path, *, format=None):
     path : str or Path
         The file to write (replaced atomically if it exists; a link is followed). Missing
         parent folders are created.
-    format : {"graphml", "gexf", "edgelist", "npz"}, optional
-        Default: from the suffix of ``path``.
+    format : {"graphml", "gexf", "edgelist", "npz", "torch"}, optional
+        Default: from the suffix of ``path`` (see :func:`export_format`; ``torch`` is never
+        implied). ``torch`` writes the ``state_dict`` of a plain ``nn.Sequential`` (see
+        :func:`sequential_state_dict`): dense weights, zero where no connection is, without
+        masks, so netgraph reads a present connection of weight exactly 0 back as absent.
 
     Returns
     -------
@@ -143,16 +216,21 @@ def export(source, path, *, format=None):
     >>> H = nx.read_graphml(p)
     >>> H.number_of_edges(), H.nodes["L1:0"]["role"]
     (6, 'output')
+    >>> p = export(SparseMLP([3, 2, 1]), p.with_name("net.pt"), format="torch")
+    >>> sorted(torch.load(p, weights_only=True))
+    ['0.bias', '0.weight', '2.bias', '2.weight']
     """
     path = Path(path)
-    if format is None:
-        format = _SUFFIXES.get(path.suffix.lower())
-        if format is None:
-            check_choice(path.suffix, tuple(_SUFFIXES), name="suffix of path (or pass format)")
-    check_choice(format, FORMATS, name="format")
-    check_not_input(path, [source], name="output")
+    format = export_format(path, format)
+    # a loaded Checkpoint still names its file: never write over it either
+    check_not_input(path, [source, source.source if isinstance(source, Checkpoint) else None], name="output")
     ckpt = as_checkpoint(source)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if format == "torch":
+        state = sequential_state_dict(ckpt)
+        with atomic_write(path) as f:
+            torch.save(state, f)
+        return path
     if format == "npz":
         arrays = {
             "layer_sizes": np.asarray(ckpt.layer_sizes, dtype=np.int64),
@@ -175,6 +253,103 @@ def export(source, path, *, format=None):
     with atomic_write(path) as f:
         f.write(data)
     return path
+
+
+# --------------------------------------------------------------------------- plain torch
+
+
+def sequential_state_dict(source):
+    """The ``state_dict`` of the plain ``nn.Sequential`` that computes the network ``source``.
+
+    The module is ``nn.Sequential(Linear, activation, Linear, activation, ..., Linear)`` (see
+    :func:`sequential_code`), so layer ``l`` is entry ``2 * l``: keys ``0.weight``, ``0.bias``,
+    ``2.weight``, ... Weights are dense float32 (out x in), zero where no connection is; a
+    bias-free network has no ``.bias`` keys. Masks are not kept: a present connection of weight
+    exactly 0 cannot be told from an absent one.
+
+    Parameters
+    ----------
+    source : str, Path, Checkpoint, SparseMLP, nn.Module or state_dict
+        Anything :func:`~netgraph.as_checkpoint` accepts.
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        New tensors (not shared with ``source``).
+
+    Examples
+    --------
+    >>> from netgraph import SparseMLP
+    >>> sd = sequential_state_dict(SparseMLP([3, 2, 1], bias=False))
+    >>> {k: tuple(v.shape) for k, v in sd.items()}
+    {'0.weight': (2, 3), '2.weight': (1, 2)}
+    """
+    ckpt = as_checkpoint(source)
+    state = {}
+    for l, (w, b) in enumerate(zip(ckpt.weights, ckpt.biases)):
+        state[f"{2 * l}.weight"] = torch.from_numpy(np.array(w, dtype=np.float32))
+        if ckpt.has_bias:
+            state[f"{2 * l}.bias"] = torch.from_numpy(np.array(b, dtype=np.float32))
+    return state
+
+
+def sequential_code(source):
+    """Python code for the ``nn.Sequential`` whose state_dict :func:`sequential_state_dict` gives.
+
+    It names the modules as ``nn.Linear``, ``nn.ReLU``, ... (``from torch import nn``). An
+    activation registered in :data:`netgraph.model.ACTIVATIONS` that has no ``torch.nn``
+    module is written as ``ACTIVATION``, a placeholder to replace with a module computing it.
+
+    Parameters
+    ----------
+    source : str, Path, Checkpoint, SparseMLP, nn.Module or state_dict
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from netgraph import SparseMLP
+    >>> sequential_code(SparseMLP([784, 300, 10], activation="tanh"))
+    'nn.Sequential(nn.Linear(784, 300), nn.Tanh(), nn.Linear(300, 10))'
+    >>> sequential_code(SparseMLP([3, 2], bias=False))
+    'nn.Sequential(nn.Linear(3, 2, bias=False))'
+    """
+    ckpt = as_checkpoint(source)
+    act = _TORCH_MODULES.get(ckpt.activation, "ACTIVATION")
+    bias = "" if ckpt.has_bias else ", bias=False"
+    sizes = ckpt.layer_sizes
+    linear = [f"nn.Linear({sizes[l]}, {sizes[l + 1]}{bias})" for l in range(len(sizes) - 1)]
+    return f"nn.Sequential({f', {act}, '.join(linear)})"
+
+
+def torch_load_code(source, path):
+    """One line of Python that builds the network of ``source`` and loads a ``torch`` export at ``path``.
+
+    Parameters
+    ----------
+    source : str, Path, Checkpoint, SparseMLP, nn.Module or state_dict
+        The network that was exported.
+    path : str or Path
+        The file :func:`export` wrote with ``format="torch"``.
+
+    Returns
+    -------
+    str
+        Python code that needs only torch: ``import torch; from torch import nn; model =
+        nn.Sequential(...); model.load_state_dict(torch.load(path, weights_only=True))``.
+
+    Examples
+    --------
+    >>> from netgraph import SparseMLP
+    >>> print(torch_load_code(SparseMLP([4, 3, 2]), "net.pt"))
+    import torch; from torch import nn; model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)); model.load_state_dict(torch.load('net.pt', weights_only=True))
+    """
+    return (
+        f"import torch; from torch import nn; model = {sequential_code(source)}; "
+        f"model.load_state_dict(torch.load({str(path)!r}, weights_only=True))"
+    )
 
 
 def _write_bytes(writer, H):
@@ -244,7 +419,7 @@ def read_export(path, format=None):
     path = Path(path)
     if format is None:
         format = _SUFFIXES.get(path.suffix.lower())
-    check_choice(format, FORMATS, name="format")
+    check_choice(format, _READ_FORMATS, name="format")
     reader = {"graphml": _read_graphml, "gexf": _read_gexf, "edgelist": _read_edgelist, "npz": _read_npz}[format]
     try:
         ckpt = reader(path)

@@ -1,3 +1,4 @@
+import json
 import os
 import pickle
 
@@ -271,10 +272,26 @@ def test_missing_and_directory(tmp_path):
 # ----------------------------------------------------------------- damaged fields (issue 8)
 
 
+def _v1_payload(net, meta=None):
+    """The version 1 netgraph checkpoint of ``net`` (dense weights, biases and masks), written by
+    hand as netgraph wrote it before format version 2, so the v1 reader stays covered."""
+    ckpt = Checkpoint.from_model(net)
+    return {
+        "format": "netgraph-checkpoint",
+        "format_version": 1,
+        "layer_sizes": list(ckpt.layer_sizes),
+        "activation": ckpt.activation,
+        "has_bias": ckpt.has_bias,
+        "meta_json": json.dumps(meta or {}, sort_keys=True),
+        "weights": [torch.from_numpy(w) for w in ckpt.weights],
+        "biases": [torch.from_numpy(b) for b in ckpt.biases],
+        "masks": [torch.from_numpy(m) for m in ckpt.masks],
+    }
+
+
 def _native(tmp_path, net_231, name, change):
-    """A netgraph checkpoint of net_231 with one field changed by ``change(obj)``."""
-    path = save_checkpoint(net_231, tmp_path / "ok.pt")
-    obj = torch.load(path, weights_only=True)
+    """A version 1 netgraph checkpoint of net_231 with one field changed by ``change(obj)``."""
+    obj = _v1_payload(net_231)
     change(obj)
     torch.save(obj, tmp_path / name)
     return tmp_path / name
@@ -407,3 +424,242 @@ def test_pickled_sklearn_model_gets_sklearn_advice(tmp_path):
         assert f"{name}: holds a pickled scikit-learn object (sklearn.neural_network." in msg
         assert "as_checkpoint(clf)" in msg and "state_dict" not in msg
         assert "\n" not in msg
+
+
+# ----------------------------------------------------------------- format version 2: connections only (issue 10)
+
+
+def _with_zero_weight(net):
+    """``net`` with a present connection of weight exactly 0 at layer 0, (0, 0)."""
+    with torch.no_grad():
+        net.layers[0].mask[0, 0] = True
+        net.layers[0].weight[0, 0] = 0.0
+    return net
+
+
+def _v1_safetensors(net, path, meta=None):
+    obj = _v1_payload(net, meta)
+    tensors = {}
+    for l in range(len(obj["weights"])):
+        for key, stem in (("weights", "weight"), ("biases", "bias"), ("masks", "mask")):
+            tensors[f"layers.{l}.{stem}"] = obj[key][l].contiguous()
+    header = {k: obj[k] for k in ("format", "format_version", "layer_sizes", "activation", "has_bias", "meta_json")}
+    metadata = {
+        k: json.dumps(v) if k in ("format_version", "layer_sizes", "has_bias") else v for k, v in header.items()
+    }
+    save_file(tensors, path, metadata=metadata)
+    return path
+
+
+def test_v2_file_holds_csr_layers(tmp_path, net_231):
+    obj = torch.load(save_checkpoint(net_231, tmp_path / "a.pt"), weights_only=True)
+    assert obj["format_version"] == 2 and "weights" not in obj and "masks" not in obj
+    first, second = obj["layers"]
+    assert first["crow"].tolist() == [0, 1, 2, 4] and first["col"].tolist() == [0, 1, 0, 1]
+    assert first["values"].tolist() == [1.5, -2.0, 0.5, 0.0]  # the present connection of weight 0 is kept
+    assert first["bias"].tolist() == pytest.approx([0.1, 0.2, -0.3])
+    assert second["crow"].tolist() == [0, 2] and second["col"].tolist() == [0, 2]
+    assert first["crow"].dtype == first["col"].dtype == torch.int32 and first["values"].dtype == torch.float32
+    from safetensors.torch import load_file
+
+    st = load_file(save_checkpoint(net_231, tmp_path / "a.safetensors"))
+    assert sorted(st) == [f"layers.{l}.{k}" for l in (0, 1) for k in ("bias", "col", "crow", "values")]
+    assert st["layers.0.col"].tolist() == [0, 1, 0, 1] and st["layers.0.crow"].dtype == torch.int32
+
+
+def test_v2_indices_widen_to_int64_when_int32_is_too_small(tmp_path, make_net, monkeypatch):
+    import netgraph.checkpoint as ckmod
+
+    net = make_net([6, 5, 3], 0.5, seed=1)
+    monkeypatch.setattr(ckmod, "_INT32_MAX", 4)  # as if the layer had 2^31 connections or inputs
+    path = save_checkpoint(net, tmp_path / "a.pt")
+    obj = torch.load(path, weights_only=True)
+    assert {layer[k].dtype for layer in obj["layers"] for k in ("crow", "col")} == {torch.int64}
+    _assert_same_arrays(load_checkpoint(path), Checkpoint.from_model(net))
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".safetensors"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_v1_files_still_load_and_give_the_same_graph_as_v2(tmp_path, make_net, suffix, bias):
+    net = _with_zero_weight(make_net([6, 5, 4, 3], 0.4, seed=5, activation="tanh", bias=bias))
+    meta = {"seed": 5, "metrics": {"acc": 0.5}}
+    v1 = tmp_path / f"v1{suffix}"
+    if suffix == ".pt":
+        torch.save(_v1_payload(net, {**meta, "netgraph_version": __version__}), v1)
+    else:
+        _v1_safetensors(net, v1, {**meta, "netgraph_version": __version__})
+    v2 = save_checkpoint(net, tmp_path / f"v2{suffix}", meta=meta)
+    if suffix == ".pt":
+        assert torch.load(v2, weights_only=True)["format_version"] == 2
+    else:
+        from safetensors import safe_open
+
+        with safe_open(v2, "pt") as f:
+            assert f.metadata()["format_version"] == "2" and "layers.0.crow" in f.keys()
+    a, b = load_checkpoint(v1), load_checkpoint(v2)
+    _assert_same_arrays(a, b)
+    assert (a.activation, a.has_bias, a.meta, a.source_format) == (b.activation, b.has_bias, b.meta, b.source_format)
+    for x, y in zip(a.weights + a.biases + a.masks, b.weights + b.biases + b.masks):
+        assert x.dtype == y.dtype
+    G1, G2 = to_graph(v1), to_graph(v2)
+    assert G1.graph == G2.graph
+    assert list(G1.nodes(data=True)) == list(G2.nodes(data=True))
+    assert list(G1.edges(data=True)) == list(G2.edges(data=True))
+    assert G2.has_edge((0, 0), (1, 0)) and G2.edges[(0, 0), (1, 0)]["weight"] == 0.0
+
+
+def test_layer_without_connections_round_trips(tmp_path, net_231):
+    ckpt = Checkpoint.from_model(net_231)
+    empty = Checkpoint(
+        **{
+            **ckpt.__dict__,
+            "weights": (ckpt.weights[0], np.zeros((1, 3), np.float32)),
+            "masks": (ckpt.masks[0], np.zeros((1, 3), bool)),
+        }
+    )
+    for suffix in (".pt", ".safetensors"):
+        back = load_checkpoint(save_checkpoint(empty, tmp_path / f"e{suffix}"))
+        assert back.n_connections(layer=1) == 0
+        _assert_same_arrays(back, empty)
+
+
+def test_mnist_sized_checkpoints_meet_the_size_targets(tmp_path):
+    """784-1000-1000-1000-10 at SET's epsilon = 20: final.pt <= 3 MB (14 MB dense), and <= 6 MB
+    with one float32 of optimizer state per connection (issue 10)."""
+    from netgraph import SparseMLP
+    from netgraph.topology import init_masks
+
+    sizes = [784, 1000, 1000, 1000, 10]
+    net = SparseMLP(sizes, masks=init_masks(sizes, epsilon=20, rng=0))
+    final = save_checkpoint(net, tmp_path / "final.pt")
+    assert final.stat().st_size <= 3_000_000
+    assert save_checkpoint(net, tmp_path / "final.safetensors").stat().st_size <= 3_000_000
+    momentum = [{"momentum": torch.zeros(layer.n_connections())} for layer in net.layers]
+    epoch = save_checkpoint(net, tmp_path / "epoch-001.pt", train_state={"optimizer": momentum})
+    assert epoch.stat().st_size <= 6_000_000
+    back = load_checkpoint(epoch)
+    assert back.n_connections() == net.n_connections()
+    assert [t["momentum"].numel() for t in back.train_state["optimizer"]] == [
+        layer.n_connections() for layer in net.layers
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".safetensors"])
+def test_sparse_backend_model_saves_and_loads(tmp_path, make_net, suffix):
+    from netgraph import SparseMLP
+
+    masked = _with_zero_weight(make_net([7, 6, 5, 3], 0.4, seed=8))
+    sparse = masked.to_backend("sparse")
+    path = save_checkpoint(sparse, tmp_path / f"s{suffix}", meta={"seed": 8})
+    ckpt = load_checkpoint(path)
+    _assert_same_arrays(ckpt, Checkpoint.from_model(masked))
+    assert ckpt.masks[0][0, 0] and ckpt.weights[0][0, 0] == 0.0
+    x = torch.randn(9, 7)
+    back = ckpt.to_model(backend="sparse")
+    assert back.backend == "sparse" and back.n_connections() == masked.n_connections()
+    with torch.no_grad():
+        torch.testing.assert_close(back(x), masked(x))
+        assert torch.equal(ckpt.to_model()(x), masked(x))
+    built = SparseMLP([4, 3, 2], masks=[torch.eye(3, 4, dtype=torch.bool), torch.ones(2, 3)], backend="sparse")
+    again = load_checkpoint(save_checkpoint(built, tmp_path / f"b{suffix}"))
+    _assert_same_arrays(again, Checkpoint.from_model(built.to_backend("masked")))
+    assert again.n_connections() == 9
+
+
+def _native_v2(tmp_path, net_231, name, change):
+    """A version 2 netgraph checkpoint of net_231 with one field changed by ``change(obj)``.
+
+    net_231's layer 0 is stored as crow [0, 1, 2, 4], col [0, 1, 0, 1], values [1.5, -2, 0.5, 0]."""
+    obj = torch.load(save_checkpoint(net_231, tmp_path / "ok.pt"), weights_only=True)
+    change(obj)
+    torch.save(obj, tmp_path / name)
+    return tmp_path / name
+
+
+def _csr(key, value, l=0):
+    def change(obj):
+        if value is None:
+            del obj["layers"][l][key]
+        else:
+            obj["layers"][l][key] = value(obj["layers"][l][key]) if callable(value) else value
+
+    return change
+
+
+def _i32(values):
+    return torch.tensor(values, dtype=torch.int32)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_csr("crow", _i32([1, 1, 2, 4])), r"layers\[0\].crow starts at 1, expected 0"),
+        (_csr("crow", _i32([0, 1, 2, 3])), r"layers\[0\].crow ends at 3, expected 4 \(the number of values\)"),
+        (_csr("crow", _i32([0, 3, 2, 4])), r"layers\[0\].crow decreases at row 1 \(from 3 to 2\)"),
+        (_csr("crow", _i32([0, -5, 2, 4])), r"layers\[0\].crow\[1\] is -5, outside \[0, 4\]"),
+        (
+            _csr("crow", torch.tensor([0, 2**62, -(2**62), 4])),  # diffs would overflow: ranges come first
+            r"layers\[0\].crow\[1\] is 4611686018427387904, outside \[0, 4\]",
+        ),
+        (_csr("crow", _i32([0, 1, 4])), r"layers\[0\].crow has 3 entries, expected 4 \(n_out \+ 1 for 3 units\)"),
+        (_csr("col", _i32([0, 2, 0, 1])), r"layers\[0\].col\[1\] is 2, outside \[0, 2\) \(the layer's input width\)"),
+        (_csr("col", _i32([-1, 1, 0, 1])), r"layers\[0\].col\[0\] is -1, outside \[0, 2\)"),
+        (
+            _csr("col", _i32([0, 1, 1, 0])),
+            r"layers\[0\].col is not strictly increasing in row 2 \(position 3: 0 after 1\): a connection out of order",
+        ),
+        (_csr("col", _i32([0, 1, 1, 1])), r"layers\[0\].col is not strictly increasing in row 2 .*listed twice"),
+        (_csr("col", _i32([0, 1, 0])), r"layers\[0\].col has 3 entries, expected 4 \(one per value\)"),
+        (_csr("values", lambda v: v[:3]), r"layers\[0\].col has 4 entries, expected 3 \(one per value\)"),
+        (_csr("bias", lambda b: b[:2]), r"layers\[0\].bias has 2 entries, expected 3 \(one per unit\)"),
+        (_csr("crow", lambda c: c.float()), r"layers\[0\].crow has dtype torch.float32, expected an integer dtype"),
+        (_csr("col", lambda c: c.bool()), r"layers\[0\].col has dtype torch.bool, expected an integer dtype"),
+        (_csr("values", lambda v: v.long()), r"layers\[0\].values has dtype torch.int64, expected real floating point"),
+        (_csr("bias", lambda b: b.to(torch.complex64)), r"layers\[0\].bias has dtype torch.complex64, expected real"),
+        (_csr("col", lambda c: c.reshape(2, 2)), r"layers\[0\].col has shape \(2, 2\), expected 1 dimension"),
+        (_csr("values", lambda v: v.to_sparse()), r"layers\[0\].values is a torch.sparse_coo tensor"),
+        (_csr("col", [0, 1, 0, 1]), r"layers\[0\].col is a list, expected a tensor"),
+        (_csr("col", None), r"layers\[0\] lacks 'col' \(damaged file\?\)"),
+        (_csr("values", lambda v: v.fill_(float("nan"))), "layer 0 has 4 non-finite weights"),
+        (_set("layers", []), r"'layers' holds 0 layers, expected 2 for \[2, 3, 1\]"),
+        (lambda obj: obj["layers"].__setitem__(1, [1, 2]), r"layers\[1\] is a list, expected a dict of tensors"),
+        (lambda obj: obj.pop("layers"), "netgraph checkpoint lacks 'layers'"),
+        (_set("layer_sizes", [1, 3, 1]), r"layers\[0\].col\[1\] is 1, outside \[0, 1\)"),
+        (_set("layer_sizes", [2, 3, 2]), r"layers\[1\].crow has 2 entries, expected 3"),
+        (_set("layer_sizes", [2, 0, 1]), r"layer 1 has width 0 in \[2, 0, 1\]; every layer needs a unit"),
+        (_set("layer_sizes", [2]), r"layer_sizes \(2,\): expected a tuple of at least two ints"),
+        (_set("format_version", 3), "checkpoint format version 3 is newer than this netgraph understands"),
+        (_set("format_version", 0), "checkpoint format version 0 is unknown"),
+    ],
+)
+def test_damaged_v2_fields_are_refused(tmp_path, net_231, change, message):
+    path = _native_v2(tmp_path, net_231, "bad.pt", change)
+    with pytest.raises(CheckpointError, match=f"bad.pt: {message}"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.__setitem__("layers.1.col", _i32([0, 3])), r"layers\[1\].col\[1\] is 3, outside \[0, 3\)"),
+        (lambda t: t.pop("layers.1.crow"), "netgraph safetensors file is incomplete: missing 'layers.1.crow'"),
+    ],
+)
+def test_damaged_v2_safetensors_are_refused(tmp_path, net_231, change, message):
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    path = save_checkpoint(net_231, tmp_path / "ok.safetensors")
+    with safe_open(path, "pt") as f:
+        metadata = f.metadata()
+    tensors = load_file(path)
+    change(tensors)
+    save_file(tensors, tmp_path / "bad.safetensors", metadata=metadata)
+    with pytest.raises(CheckpointError, match=f"bad.safetensors: {message}"):
+        load_checkpoint(tmp_path / "bad.safetensors")
+
+
+def test_huge_claimed_input_width_is_refused_not_allocated(tmp_path, net_231):
+    path = _native_v2(tmp_path, net_231, "bad.pt", _set("layer_sizes", [2**40, 3, 1]))
+    with pytest.raises(CheckpointError, match=r"bad.pt: layer 0 \(3 x 1099511627776\) is too large to hold as dense"):
+        load_checkpoint(path)

@@ -46,6 +46,33 @@ def test_export(ckpt_path, tmp_path, capsys):
     assert nx.read_graphml(out).number_of_edges() == 6
 
 
+def test_export_torch_prints_how_to_load_it(ckpt_path, net_231, tmp_path, capsys):
+    out = tmp_path / "plain.pt"
+    assert main(["export", str(ckpt_path), "--format", "torch", "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"wrote {out}" and len(lines) == 3
+    prefix = "load with: "
+    assert lines[1].startswith(prefix)
+    code = lines[1][len(prefix) :]
+    assert "nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))" in code and "netgraph" not in code
+    assert lines[2].startswith("activation: relu between layers") and "weight exactly 0 back as absent" in lines[2]
+    namespace = {}
+    exec(code, namespace)  # plain torch: builds the nn.Sequential and loads the file
+    x = torch.randn(4, 2)
+    with torch.no_grad():
+        assert torch.equal(namespace["model"](x), net_231(x))
+    assert main(["info", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["connections"] == 5  # the connection of weight 0 is lost
+
+
+def test_export_to_pt_needs_format_torch(ckpt_path, tmp_path, capsys):
+    out = tmp_path / "plain.pt"
+    assert main(["export", str(ckpt_path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "suffix of path 'plain.pt' is ambiguous" in err and "--format torch" in err
+    assert not out.exists()
+
+
 def _bad(tmp_path, kind):
     p = tmp_path / f"{kind}.pt"
     if kind == "missing":

@@ -130,3 +130,104 @@ def test_foreign_npz_is_refused(tmp_path):
     np.savez(tmp_path / "x.npz", a=np.zeros(3))
     with pytest.raises(CheckpointError, match="x.npz: npz file without layer_sizes"):
         load_checkpoint(tmp_path / "x.npz")
+
+
+# ----------------------------------------------------------------- torch: a plain nn.Sequential (issue 10)
+
+
+def _run_load_code(code):
+    """Run the printed line of Python in a namespace without netgraph; return its ``model``."""
+    assert "netgraph" not in code
+    namespace = {}
+    exec(code, namespace)
+    return namespace["model"]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
+def test_torch_export_runs_without_netgraph(tmp_path, make_net, bias, activation):
+    from netgraph import load_checkpoint
+    from netgraph.export import sequential_code, torch_load_code
+
+    net = make_net([6, 5, 4, 3], 0.5, seed=4, activation=activation, bias=bias)
+    src = save_checkpoint(net, tmp_path / "net.pt")
+    path = export(src, tmp_path / "plain.pt", format="torch")
+    sd = torch.load(path, weights_only=True)
+    assert list(sd) == (
+        ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+        if bias
+        else ["0.weight", "2.weight", "4.weight"]
+    )
+    assert all(t.dtype == torch.float32 and t.layout == torch.strided for t in sd.values())
+    torch.testing.assert_close(sd["2.weight"], net.layers[1].weight.detach() * net.layers[1].mask, rtol=0, atol=0)
+    code = sequential_code(src)
+    assert ("bias=False" in code) is not bias
+    model = _run_load_code(torch_load_code(src, path))
+    assert isinstance(model, torch.nn.Sequential) and len(model) == 5
+    x = torch.randn(10, 6)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), net(x))
+    back = load_checkpoint(path, activation=activation)  # a foreign state_dict: no activation recorded
+    assert back.source_format == "state_dict" and back.has_bias is bias and back.activation == activation
+    for w, m, layer in zip(back.weights, back.masks, net.layers):
+        np.testing.assert_array_equal(w, layer.dense_weight().numpy())
+        np.testing.assert_array_equal(m, layer.mask.numpy())
+
+
+def test_torch_export_loses_connections_of_weight_zero(tmp_path, net_231):
+    from netgraph import load_checkpoint
+
+    back = load_checkpoint(export(net_231, tmp_path / "plain.pt", format="torch"))
+    assert back.meta["activation_assumed"] is True
+    assert back.masks[0].tolist() == [[True, False], [False, True], [True, False]]  # (1, 0)->(1, 2) had weight 0
+    assert back.n_connections() == net_231.n_connections() - 1
+
+
+@pytest.mark.parametrize("name", ["plain.pt", "plain.PTH"])
+def test_pt_suffix_never_implies_a_format(ckpt_path, tmp_path, name):
+    with pytest.raises(ParameterError, match=rf"suffix of path '{name}' is ambiguous .*pass format='torch'"):
+        export(ckpt_path, tmp_path / name)
+    assert not (tmp_path / name).exists()
+    assert export(ckpt_path, tmp_path / "plain.bin", format="torch").exists()
+
+
+def test_torch_export_is_atomic_and_spares_its_source(ckpt_path, tmp_path, monkeypatch):
+    from netgraph import load_checkpoint
+    from netgraph.errors import OutputError
+
+    before = ckpt_path.read_bytes()
+    with pytest.raises(OutputError, match="net.pt is the input file itself"):
+        export(ckpt_path, ckpt_path, format="torch")
+    with pytest.raises(OutputError, match="net.pt is the input file itself"):  # a loaded checkpoint names its file
+        export(load_checkpoint(ckpt_path), ckpt_path, format="torch")
+    assert ckpt_path.read_bytes() == before
+    out = export(ckpt_path, tmp_path / "plain.pt", format="torch")
+    old = out.read_bytes()
+
+    def broken_save(obj, f):
+        f.write(b"PK\x03\x04 half a file")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(KeyboardInterrupt):
+        export(ckpt_path, out, format="torch")
+    assert out.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.pt", "plain.pt"]
+
+
+def test_sequential_code_of_an_activation_without_a_torch_module(monkeypatch):
+    from netgraph import SparseMLP
+    from netgraph.export import sequential_code
+    from netgraph.model import ACTIVATIONS
+
+    monkeypatch.setitem(ACTIVATIONS, "square", lambda x: x * x)
+    code = sequential_code(SparseMLP([3, 2, 1], activation="square"))
+    assert code == "nn.Sequential(nn.Linear(3, 2), ACTIVATION, nn.Linear(2, 1))"
+
+
+def test_read_export_reads_graph_formats_only(ckpt_path, tmp_path):
+    from netgraph.export import read_export
+
+    path = export(ckpt_path, tmp_path / "plain.pt", format="torch")
+    with pytest.raises(ParameterError, match="format='torch' is not valid; expected one of 'graphml'"):
+        read_export(path, "torch")
