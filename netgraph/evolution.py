@@ -173,6 +173,8 @@ def reset_optimizer_state(optimizer, model, added_index):
     optimizer : torch.optim.Optimizer
         Its ``state`` for each layer's ``weight`` is changed in place.
     model : SparseMLP
+        A masked network (``model.backend == "masked"``), as :func:`evolve_` needs one: the
+        trainer runs both on a masked copy of a sparse network and converts back.
     added_index : sequence
         Per layer, the flat (out x in) indices of regrown connections
         (``evolve_``'s ``added_index``), or None.
@@ -188,6 +190,12 @@ def reset_optimizer_state(optimizer, model, added_index):
     >>> opt.state[net.layers[0].weight]["momentum_buffer"].tolist()
     [[1.0, 0.0]]
     """
+    if model.backend != "masked":
+        raise ParameterError(
+            f"reset_optimizer_state: model is a {model.backend!r} network; the flat out x in indices of "
+            "added_index and the dense optimizer state it resets belong to a masked one: reset the state of an "
+            "optimizer over model.to_backend('masked') (netgraph.train does so, and converts back)"
+        )
     for layer, index in zip(model.layers, added_index):
         state = optimizer.state.get(layer.weight, {})
         for value in state.values():

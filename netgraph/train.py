@@ -19,12 +19,25 @@ and what it records.
    pruning, Zhu & Gupta 2017) may remove edges on top, without regrowth;
 5. optionally, dead neurons are removed at the end (:func:`netgraph.pruning.remove_dead_`).
 
+Backends: the network is built and initialised as a masked network (the same random draws
+whatever the backend) and converted when ``config.backend`` resolves to ``"sparse"``
+(:meth:`~netgraph.SparseMLP.to_backend`), so both backends start from identical weights and
+follow the same trajectory up to float rounding. The sparse backend keeps its index structure
+for a whole epoch: the topology change after it runs on a masked copy (the very same
+evolution, pruning schedule and optimizer-state reset as the masked backend, with gradient
+growth's dense gradient taken there once), and the network is converted back, with a new
+optimizer that carries the state of the surviving connections over (zeros for new ones).
+
 Run layout: ``OUT/seed-S/params.json`` (everything needed to repeat the run),
 ``metrics.json`` (one row per epoch), ``epoch-XXX.pt`` (1-based, taken after the epoch's
 training and before its topology evolution, with the trainer state needed to resume; with
 ``keep="last"`` only the newest is kept) and ``final.pt``. Every file is written atomically,
 so an interrupted run (Ctrl-C) leaves only complete files, and ``resume=True`` continues from
 the last complete epoch checkpoint to the same bit-identical result as an uninterrupted run.
+The optimizer state in the epoch checkpoints does not depend on the backend (per-weight state
+such as momentum and Adam's moments as values at the present connections, see
+:func:`_optimizer_state_values`), so a run may be resumed with the other backend (the result
+then equals the uninterrupted run up to float rounding).
 While a run writes its folder it holds the folder's lock (``OUT/seed-S/.lock``, see
 :func:`netgraph._lock.run_lock`): a second run into the same folder fails at once.
 
@@ -42,7 +55,6 @@ Examples
 """
 
 import contextlib
-import copy
 import dataclasses
 import json
 import math
@@ -172,7 +184,10 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
         Seeds the weights, masks, shuffling and topology evolution.
     resume : bool, optional
         Continue from the last complete ``epoch-XXX.pt`` of an earlier, interrupted run with
-        the same configuration. Without a checkpoint the run starts from scratch.
+        the same configuration (``backend`` aside: a run may continue with the other backend,
+        which gives the uninterrupted run's result up to float rounding, and a run recorded
+        before backends existed resumes with either). Without a checkpoint the run starts
+        from scratch.
     progress : bool, optional
         Show a tqdm progress bar on stderr (only when stderr is a terminal).
     data : netgraph.data.Dataset, optional
@@ -258,24 +273,28 @@ def _train_locked(config, run_dir, seed, data, device, fresh, torch_gen, np_gen,
     x_train, y_train = data.x_train.to(device), data.y_train.to(device)
     x_test, y_test = data.x_test.to(device), data.y_test.to(device)
     if found is None:
-        model = fresh.to(device)
+        model = _on_backend(fresh.to(device), config.backend)
         optimizer = _make_optimizer(config, model)
         rows, start, resumed_from = [], 0, None
         initial_density = _layer_densities(model)
     else:
         ckpt, start = found
         _check_resume(ckpt, config, run_dir)
-        model = ckpt.to_model().to(device)
-        optimizer = _make_optimizer(config, model)
+        masked = ckpt.to_model().to(device)
         ts = ckpt.train_state
-        optimizer.load_state_dict(ts["optimizer"])
+        saved_state = _saved_optimizer_state(ts["optimizer"], config, masked, ckpt.source)
+        model = _on_backend(masked, config.backend)
+        optimizer = _make_optimizer(config, model)
+        _load_optimizer_state_values(optimizer, model, saved_state)
         np_gen.bit_generator.state = json.loads(ts["numpy_rng"])
         torch_gen.set_state(ts["torch_rng"])
         rows = json.loads(ts["rows_json"])
         initial_density = json.loads(ts["initial_density"])
         resumed_from = start
         if start < config.epochs:  # redo the topology evolution that followed the checkpoint
-            _evolve_topology(model, optimizer, config, start, np_gen, torch_gen, x_train, y_train, initial_density)
+            model, optimizer, _, _ = _evolve(
+                model, optimizer, config, start, np_gen, torch_gen, x_train, y_train, initial_density
+            )
     _write_json(run_dir / "params.json", _params(config, seed, data, model, keep))
 
     n_batches = math.ceil(len(y_train) / config.batch_size)
@@ -303,14 +322,14 @@ def _train_locked(config, run_dir, seed, data, device, fresh, torch_gen, np_gen,
             snapshot = Checkpoint.from_model(model)
             state = {
                 "epoch": epoch,
-                "optimizer": copy.deepcopy(optimizer.state_dict()),
+                "optimizer": _optimizer_state_values(optimizer, model),
                 "numpy_rng": json.dumps(np_gen.bit_generator.state),
                 "torch_rng": torch_gen.get_state().clone(),
                 "initial_density": json.dumps(initial_density),
             }
             removed = added = [0] * len(connections)
             if epoch < config.epochs:
-                removed, added = _evolve_topology(
+                model, optimizer, removed, added = _evolve(
                     model, optimizer, config, epoch, np_gen, torch_gen, x_train, y_train, initial_density
                 )
             row.update(removed=removed, added=added, seconds=time.perf_counter() - t0)
@@ -332,7 +351,9 @@ def _train_locked(config, run_dir, seed, data, device, fresh, torch_gen, np_gen,
     if config.remove_dead:
         from .pruning import remove_dead_
 
-        counts = remove_dead_(model)
+        masked = model if model.backend == "masked" else model.to_backend("masked")
+        counts = remove_dead_(masked)
+        model = _on_backend(masked, model.backend)
         final_meta["remove_dead"] = jsonable(counts)
     save_checkpoint(model, run_dir / "final.pt", meta=final_meta)
     _write_metrics(run_dir, seed, config, rows, extra={"remove_dead": final_meta.get("remove_dead")})
@@ -370,10 +391,17 @@ def _check_device(name):
     return torch.device(name)
 
 
+#: Configuration fields a run may be resumed with changed: they change how the run computes, not
+#: what (the backends agree up to float rounding, and the checkpoints' optimizer state fits both).
+#: Runs recorded before a field existed lack it, which is fine for these.
+_RESUMABLE_CHANGES = ("backend",)
+
+
 def _check_resume(ckpt, config, run_dir):
     saved = ckpt.meta.get("params") or {}
     now = config.to_dict()
-    differ = sorted(k for k in set(saved) | set(now) if saved.get(k) != now.get(k))
+    keys = (set(saved) | set(now)) - set(_RESUMABLE_CHANGES)
+    differ = sorted(k for k in keys if saved.get(k) != now.get(k))
     if differ:
         detail = ", ".join(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}" for k in differ[:6])
         raise ParameterError(f"cannot resume {run_dir}: the configuration differs from the checkpoint's ({detail})")
@@ -394,6 +422,7 @@ def _last_checkpoint(run_dir):
             ts
             and ckpt.meta.get("epoch") == epoch
             and all(k in ts for k in ("optimizer", "numpy_rng", "torch_rng", "rows_json", "initial_density"))
+            and _is_optimizer_state(ts["optimizer"])
         ):
             return ckpt, epoch
     return None
@@ -461,6 +490,11 @@ def _check_prune_target(config, model):
             )
 
 
+def _on_backend(model, backend):
+    """``model`` with layers of ``backend``: itself if it has them, else a converted copy."""
+    return model if model.backend == backend else model.to_backend(backend)
+
+
 def _make_optimizer(config, model):
     if config.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -505,8 +539,38 @@ def _accuracy(model, x, y):
     return correct / len(y)
 
 
+def _evolve(model, optimizer, config, epoch, np_gen, torch_gen, x, y, initial_density):
+    """The topology change after ``epoch`` on a network of either backend.
+
+    A masked network is changed in place (:func:`_evolve_topology`). A sparse one cannot change
+    its index structure in place: the change runs on a masked copy, with a masked optimizer
+    holding the same state, and the result is converted back, with a new optimizer over its new
+    parameters that holds the state of the surviving connections (zeros for new ones, as
+    :func:`~netgraph.evolution.reset_optimizer_state` leaves them).
+
+    Returns
+    -------
+    model, optimizer, removed, added
+        The network and its optimizer after the change (the same objects for a masked network),
+        and the connections removed and added per layer.
+    """
+    if model.backend == "masked":
+        removed, added = _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, initial_density)
+        return model, optimizer, removed, added
+    backend = model.backend
+    masked = model.to_backend("masked")
+    masked_optimizer = _make_optimizer(config, masked)
+    _load_optimizer_state_values(masked_optimizer, masked, _optimizer_state_values(optimizer, model))
+    removed, added = _evolve_topology(masked, masked_optimizer, config, epoch, np_gen, torch_gen, x, y, initial_density)
+    model = masked.to_backend(backend)
+    optimizer = _make_optimizer(config, model)
+    _load_optimizer_state_values(optimizer, model, _optimizer_state_values(masked_optimizer, masked))
+    return model, optimizer, removed, added
+
+
 def _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, initial_density):
-    """The topology change after ``epoch``: evolution, then the pruning schedule. Returns removed, added."""
+    """The topology change after ``epoch`` of a masked network, in place: evolution, then the
+    pruning schedule, then the reset of the optimizer state. Returns removed, added."""
     n_layers = len(model.layers)
     removed, added, added_index = [0] * n_layers, [0] * n_layers, [None] * n_layers
     if config.growth != "none" and config.zeta > 0:
@@ -547,6 +611,167 @@ def _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, i
         removed = [r + int(p) for r, p in zip(removed, pruned)]
     reset_optimizer_state(optimizer, model, added_index)
     return removed, added
+
+
+# --------------------------------------------------------------------------- optimizer state
+
+#: The format marker of the optimizer state in the epoch checkpoints' ``train_state["optimizer"]``
+#: (see :func:`_optimizer_state_values`); checkpoints without it hold a plain ``state_dict()``
+#: of the optimizer over a masked network (netgraph before the sparse backend).
+OPTIMIZER_STATE_FORMAT = "netgraph-optimizer-values"
+OPTIMIZER_STATE_VERSION = 1
+_STATE_KEYS = ("values", "weight", "bias")  # of each layer's entry
+
+
+def _optimizer_state_values(optimizer, model):
+    """The optimizer's state in a form that does not depend on the backend (copies of its tensors).
+
+    Per layer: ``"values"``, the per-weight states of the weight parameter (SGD's
+    ``momentum_buffer``, Adam's ``exp_avg`` and ``exp_avg_sq``: the tensors of the parameter's
+    shape) as values at the present connections in CSR order (``layer.to_values``), which is
+    lossless because the trainer keeps them zero at absent connections; ``"weight"``, the weight
+    parameter's other states as they are (Adam's ``step``); ``"bias"``, the bias's states as
+    they are. Beside them the optimizer's ``param_groups`` (hyperparameters) and the format
+    marker. Its size follows the number of connections, and
+    :func:`_load_optimizer_state_values` loads it into an optimizer over a network of either
+    backend with these connections.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+        Over ``model.parameters()``.
+    model : SparseMLP
+
+    Returns
+    -------
+    dict
+        ``{"format", "version", "param_groups", "layers": [{"values", "weight", "bias"}, ...]}``.
+
+    Examples
+    --------
+    >>> net = SparseMLP([3, 2], masks=[torch.tensor([[True, False, True], [False, True, False]])])
+    >>> opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    >>> net(torch.ones(1, 3)).sum().backward(); opt.step()
+    >>> state = _optimizer_state_values(opt, net)
+    >>> state["layers"][0]["values"]["momentum_buffer"].tolist()  # 3 connections, not 6 weights
+    [1.0, 1.0, 1.0]
+    >>> sparse = net.to_backend("sparse")
+    >>> opt = torch.optim.SGD(sparse.parameters(), lr=0.1, momentum=0.9)
+    >>> _load_optimizer_state_values(opt, sparse, state)
+    >>> opt.state[sparse.layers[0].values]["momentum_buffer"].tolist()
+    [1.0, 1.0, 1.0]
+    """
+    saved = optimizer.state_dict()
+    index = _parameter_index(optimizer)
+    layers = []
+    for layer in model.layers:
+        weight = layer.weight_param
+        entry = {key: {} for key in _STATE_KEYS}
+        for name, value in saved["state"].get(index[id(weight)], {}).items():
+            if isinstance(value, torch.Tensor) and value.shape == weight.shape:
+                entry["values"][name] = layer.to_values(value.detach()).clone()
+            else:
+                entry["weight"][name] = _copy_state(value)
+        if layer.bias is not None:
+            entry["bias"] = {k: _copy_state(v) for k, v in saved["state"].get(index[id(layer.bias)], {}).items()}
+        layers.append(entry)
+    return {
+        "format": OPTIMIZER_STATE_FORMAT,
+        "version": OPTIMIZER_STATE_VERSION,
+        "param_groups": [_copy_state(group) for group in saved["param_groups"]],
+        "layers": layers,
+    }
+
+
+def _load_optimizer_state_values(optimizer, model, state):
+    """Load the state of :func:`_optimizer_state_values` into ``optimizer`` (over ``model``'s parameters).
+
+    Per-weight states are laid out as ``model``'s layers keep them (``layer.from_values``:
+    dense with zeros at absent connections for masked layers, as they are for sparse ones).
+
+    Raises
+    ------
+    CheckpointError
+        If the state does not fit ``model`` (number of layers, or of connections of a layer).
+    """
+    layers = state["layers"]
+    if len(layers) != len(model.layers):
+        raise CheckpointError(
+            f"the optimizer state has {len(layers)} layers, expected {len(model.layers)} (the network's)"
+        )
+    index = _parameter_index(optimizer)
+    loaded = {}
+    for l, (layer, entry) in enumerate(zip(model.layers, layers)):
+        weight = layer.weight_param
+        per_weight = {}
+        for name, values in entry["values"].items():
+            if tuple(values.shape) != (layer.n_connections(),):
+                raise CheckpointError(
+                    f"the optimizer state {name!r} of layer {l} has shape {tuple(values.shape)}, expected "
+                    f"({layer.n_connections()},) (one value per connection of the layer)"
+                )
+            per_weight[name] = layer.from_values(values.to(weight.device, weight.dtype).clone())
+        if per_weight or entry["weight"]:
+            loaded[index[id(weight)]] = {**per_weight, **{k: _copy_state(v) for k, v in entry["weight"].items()}}
+        if layer.bias is not None and entry["bias"]:
+            loaded[index[id(layer.bias)]] = {k: _copy_state(v) for k, v in entry["bias"].items()}
+    groups = optimizer.state_dict()["param_groups"]
+    if len(groups) != len(state["param_groups"]):
+        raise CheckpointError(
+            f"the optimizer state has {len(state['param_groups'])} parameter groups, expected {len(groups)}"
+        )
+    # the saved hyperparameters, with this optimizer's numbering of its parameters
+    groups = [{**_copy_state(saved), "params": group["params"]} for saved, group in zip(state["param_groups"], groups)]
+    optimizer.load_state_dict({"state": loaded, "param_groups": groups})
+
+
+def _parameter_index(optimizer):
+    """id(parameter) -> its number in ``optimizer.state_dict()``."""
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    return {id(p): i for i, p in enumerate(params)}
+
+
+def _copy_state(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, dict):
+        return {k: _copy_state(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_copy_state(v) for v in value)
+    return value
+
+
+def _is_optimizer_state(saved):
+    """Whether a checkpoint's ``train_state["optimizer"]`` looks like one (either format)."""
+    if not isinstance(saved, dict):
+        return False
+    if saved.get("format") == OPTIMIZER_STATE_FORMAT:
+        layers, groups = saved.get("layers"), saved.get("param_groups")
+        return (
+            isinstance(layers, list)
+            and isinstance(groups, list)
+            and all(isinstance(e, dict) and all(isinstance(e.get(k), dict) for k in _STATE_KEYS) for e in layers)
+        )
+    return isinstance(saved.get("state"), dict) and isinstance(saved.get("param_groups"), list)
+
+
+def _saved_optimizer_state(saved, config, masked, source):
+    """A checkpoint's optimizer state in the form of :func:`_optimizer_state_values`.
+
+    ``masked`` is the checkpoint's network (masked layers); a plain ``optimizer.state_dict()``
+    (checkpoints written before the format marker, always over a masked network) is read
+    through an optimizer over it.
+    """
+    if saved.get("format") == OPTIMIZER_STATE_FORMAT:
+        if saved.get("version", 0) > OPTIMIZER_STATE_VERSION:
+            raise CheckpointError(
+                f"{source}: optimizer state format version {saved['version']} is newer than this netgraph "
+                f"understands ({OPTIMIZER_STATE_VERSION}); upgrade netgraph"
+            )
+        return saved
+    legacy = _make_optimizer(config, masked)
+    legacy.load_state_dict(saved)
+    return _optimizer_state_values(legacy, masked)
 
 
 # --------------------------------------------------------------------------- files

@@ -112,6 +112,27 @@ def test_errors_are_one_line(tmp_path, capsys, args, message):
     assert err.startswith("netgraph train: error:") and message in err and err.count("\n") == 1
 
 
+def test_backend_option_is_recorded_and_a_run_resumes_with_the_other(tmp_path, capsys):
+    out = tmp_path / "runs"
+    assert main(BASE + ["--epochs", "3", "--backend", "sparse", "--out", str(out)]) == 0
+    run = out / "seed-0"
+    assert json.loads((run / "params.json").read_text())["config"]["backend"] == "sparse"
+    for name in ("final.pt", "epoch-003.pt"):
+        (run / name).unlink()
+    assert main(BASE + ["--epochs", "3", "--backend", "masked", "--out", str(out), "--resume"]) == 0
+    assert "resumed from epoch 2" in capsys.readouterr().out
+    assert json.loads((run / "params.json").read_text())["config"]["backend"] == "masked"
+    assert load_checkpoint(run / "final.pt").meta["params"]["backend"] == "masked"
+    assert main(BASE + ["--out", str(tmp_path / "auto")]) == 0  # density 0.5: auto is masked
+    assert json.loads((tmp_path / "auto" / "seed-0" / "params.json").read_text())["config"]["backend"] == "masked"
+    capsys.readouterr()
+    assert main(BASE + ["--backend", "dense", "--out", str(tmp_path / "x")]) == 2
+    assert "invalid choice: 'dense' (choose from 'auto', 'sparse', 'masked')" in capsys.readouterr().err
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--backend {auto,sparse,masked}" in text and "sparse on CPU below initial density 0.2" in text
+
+
 def test_epsilon_and_density_exclude_each_other(tmp_path, capsys):
     assert main(["train", "--epsilon", "10", "--density", "0.1", "--out", str(tmp_path)]) == 2
     assert "not allowed with argument" in capsys.readouterr().err
@@ -261,8 +282,11 @@ def test_the_recorded_configuration_of_a_command_is_unchanged(tmp_path):
     ]
     assert main(args) == 0
     recorded = json.loads((tmp_path / "seed-0" / "params.json").read_text())["config"]
-    assert json.dumps(recorded) == _RECORDED  # same keys, order, values and types (4.0, not 4)
     meta = load_checkpoint(tmp_path / "seed-0" / "final.pt").meta["params"]
+    # one key is new since then: the resolved backend (a run may be resumed with another backend,
+    # so a run recorded without it resumes: test_backend.py::test_a_run_recorded_before_backends_resumes)
+    assert recorded.pop("backend") == meta.pop("backend") == "masked"  # density 0.54: above the crossover
+    assert json.dumps(recorded) == _RECORDED  # same keys, order, values and types (4.0, not 4)
     assert json.dumps(meta, sort_keys=True) == json.dumps(json.loads(_RECORDED), sort_keys=True)
 
 

@@ -171,6 +171,15 @@ def test_reset_optimizer_state_zeroes_absent_and_regrown_positions():
     assert opt.state[net.layers[0].weight]["momentum_buffer"].tolist() == [[1.0, 0.0], [3.0, 0.0]]
 
 
+def test_reset_optimizer_state_refuses_a_sparse_network(make_net):
+    net = make_net([2, 3], 0.5, seed=0).to_backend("sparse")
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    with pytest.raises(
+        ParameterError, match=r"reset_optimizer_state: model is a 'sparse' network; .* model.to_backend"
+    ):
+        reset_optimizer_state(opt, net, [None])
+
+
 def test_a_registered_strategy_and_criterion_evolve_with_no_other_edit(make_net, monkeypatch):
     from netgraph.growth import GROWTH_STRATEGIES, grow_random
     from netgraph.pruning import PRUNING_CRITERIA, prune_magnitude

@@ -44,8 +44,9 @@ def _assert_same_network(a, b):
     ],
     ids=["random-sgd", "gradient-adam", "strategic-gmp"],
 )
-def test_resume_is_bit_identical(tmp_path, data, kwargs):
-    config = _config(**kwargs)
+@pytest.mark.parametrize("backend", ["masked", "sparse"])
+def test_resume_is_bit_identical(tmp_path, data, kwargs, backend):
+    config = _config(backend=backend, **kwargs)
     full = train_run(config, tmp_path / "full", seed=3, progress=False, data=data)
     part = train_run(config, tmp_path / "part", seed=3, progress=False, data=data)
     run = tmp_path / "part" / "seed-3"
@@ -103,7 +104,9 @@ def test_run_files_and_meta(tmp_path, data):
     ]
     params = json.loads((run / "params.json").read_text())
     assert params["seed"] == 2 and params["method"] == "my-method"
-    assert params["config"] == config.to_dict() and params["layer_sizes"] == list(LAYERS)
+    # what a run records is the resolved configuration (here backend "auto" resolves to "masked")
+    assert params["config"] == config.resolved(data).to_dict() and params["layer_sizes"] == list(LAYERS)
+    assert params["config"]["backend"] == "masked" and config.backend == "auto"
     assert params["dataset"]["n_train"] == 192 and params["netgraph_version"] == __version__
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["seed"] == 2 and metrics["method"] == "my-method" and len(metrics["epochs"]) == 3
@@ -132,7 +135,7 @@ def test_run_files_and_meta(tmp_path, data):
         "pruning": None,
         "epoch": 2,
         "metrics": row,
-        "params": config.to_dict(),
+        "params": config.resolved(data).to_dict(),
         "netgraph_version": __version__,
     }
     assert [int(m.sum()) for m in ckpt.masks] == row["connections"]
@@ -178,14 +181,55 @@ def test_pruning_scope_with_a_dense_output_layer(tmp_path, data, scope):
         assert final == pytest.approx(sizes * 0.3, abs=1)
 
 
-def test_momentum_is_zero_where_connections_are_absent(tmp_path, data):
-    train_run(_config(growth="random", epochs=3), tmp_path, seed=1, progress=False, data=data)
+@pytest.mark.parametrize("backend", ["masked", "sparse"])
+def test_checkpoints_store_the_optimizer_state_per_connection(tmp_path, data, backend):
+    train_run(_config(growth="random", optimizer="adam", backend=backend), tmp_path, seed=1, progress=False, data=data)
     ckpt = load_checkpoint(tmp_path / "seed-1" / "epoch-003.pt")
-    state = ckpt.train_state["optimizer"]["state"]
-    for l, mask in enumerate(ckpt.masks):
-        buf = state[2 * l]["momentum_buffer"]  # parameters are weight, bias per layer
-        assert torch.count_nonzero(buf[~torch.from_numpy(mask)]) == 0
-        assert torch.count_nonzero(buf) > 0
+    saved = ckpt.train_state["optimizer"]
+    assert (saved["format"], saved["version"]) == ("netgraph-optimizer-values", 1)
+    assert saved["param_groups"][0]["lr"] == 0.05 and len(saved["layers"]) == len(ckpt.masks)
+    for entry, mask, bias in zip(saved["layers"], ckpt.masks, ckpt.biases):
+        assert set(entry["values"]) == {"exp_avg", "exp_avg_sq"} and set(entry["weight"]) == {"step"}
+        for values in entry["values"].values():  # one value per connection, nothing for absent ones
+            assert values.shape == (int(mask.sum()),) and torch.count_nonzero(values) > 0
+        assert entry["bias"]["exp_avg"].shape == bias.shape
+        assert float(entry["weight"]["step"]) == float(entry["bias"]["step"]) == 3 * 192 / 32
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"growth": "random"},
+        {"growth": "strategic", "nesterov": True, "target_density": 0.2, "epochs": 4},
+        {"growth": "gradient", "optimizer": "adam", "lr": 0.01, "target_density": 0.2, "epochs": 4},
+        {"density": None, "growth": "none", "optimizer": "adam", "target_density": 0.3, "epochs": 4},
+    ],
+    ids=["random-sgd", "strategic-nesterov-gmp", "gradient-adam-gmp", "dense-adam-gmp"],
+)
+@pytest.mark.parametrize("backend", ["masked", "sparse"])
+def test_per_weight_optimizer_state_is_zero_at_absent_connections(tmp_path, data, monkeypatch, kwargs, backend):
+    """What makes storing it as values at the present connections lossless, with either backend."""
+    import netgraph.train
+
+    real, checked = netgraph.train._optimizer_state_values, []
+
+    def checking(optimizer, model):
+        for layer in model.layers:
+            for name, value in optimizer.state[layer.weight_param].items():
+                if isinstance(value, torch.Tensor) and value.shape == layer.weight_param.shape:
+                    if model.backend == "masked":  # exactly zero at absent connections
+                        assert torch.count_nonzero(value[~layer.mask]) == 0, name
+                    else:  # a sparse layer keeps values at its connections only
+                        assert value.shape == (layer.n_connections(),)
+                    assert torch.equal(layer.from_values(layer.to_values(value)), value)  # lossless
+                    checked.append((model.backend, name))
+        return real(optimizer, model)
+
+    monkeypatch.setattr(netgraph.train, "_optimizer_state_values", checking)
+    train_run(_config(backend=backend, **kwargs), tmp_path, seed=1, progress=False, data=data)
+    assert (backend, "exp_avg" if "optimizer" in kwargs else "momentum_buffer") in checked  # every checkpoint
+    if backend == "sparse":  # and the masked copy of each topology change
+        assert any(b == "masked" for b, _ in checked)
 
 
 def test_seeds_differ_and_repeat(tmp_path, data):
@@ -225,8 +269,9 @@ def test_keyboard_interrupt_leaves_only_complete_checkpoints(tmp_path, data, mon
     _assert_same_network(load_checkpoint(run / "final.pt"), load_checkpoint(tmp_path / "full" / "seed-0" / "final.pt"))
 
 
-def test_remove_dead_at_the_end_keeps_outputs(tmp_path, data):
-    config = _config(density=0.15, growth="none", remove_dead=True, epochs=2)
+@pytest.mark.parametrize("backend", ["masked", "sparse"])
+def test_remove_dead_at_the_end_keeps_outputs(tmp_path, data, backend):
+    config = _config(density=0.15, growth="none", remove_dead=True, epochs=2, backend=backend)
     train_run(config, tmp_path, seed=0, progress=False, data=data)
     last = load_checkpoint(tmp_path / "seed-0" / "epoch-002.pt")
     final = load_checkpoint(tmp_path / "seed-0" / "final.pt")
@@ -592,3 +637,62 @@ def test_train_config_lives_in_a_module_without_torch():
 def test_bad_config_messages_come_from_the_table(kwargs, message):
     with pytest.raises(ParameterError, match=message):
         TrainConfig(**kwargs)
+
+
+# --------------------------------------------------------------------------- backend
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "backend"),
+    [
+        ({}, "masked"),  # dense
+        ({"density": 0.1}, "sparse"),
+        ({"density": 0.2}, "masked"),  # at the crossover: masked
+        ({"density": 0.19}, "sparse"),
+        ({"epsilon": 20, "layers": (784, 1000, 1000, 1000, 10)}, "sparse"),  # SET's MNIST net: 4.5%
+        ({"epsilon": 4, "layers": (20, 16, 4)}, "masked"),  # 54%
+        ({"epsilon": 20}, "auto"),  # the layers come with the data
+        ({"density": 0.1, "device": "cuda"}, "masked"),  # CUDA: masked until measured
+        ({"density": 0.1, "device": "cuda:1", "backend": "sparse"}, "sparse"),  # asked for: as asked
+        ({"density": 0.9, "backend": "sparse"}, "sparse"),
+        ({"density": 0.01, "backend": "masked"}, "masked"),
+    ],
+)
+def test_backend_auto_resolves_by_device_and_expected_initial_density(kwargs, backend):
+    from netgraph.config import SPARSE_MAX_DENSITY
+
+    assert SPARSE_MAX_DENSITY == 0.2
+    cfg = TrainConfig(**kwargs)
+    assert cfg.backend == kwargs.get("backend", "auto")  # what you construct is what you get
+    assert cfg.resolved().backend == backend and cfg.resolved().resolved() == cfg.resolved()
+
+
+def test_backend_auto_is_decided_with_the_data_and_recorded(tmp_path, data, monkeypatch):
+    import netgraph.train
+
+    real, seen = netgraph.train._train_epoch, []
+
+    def spy(model, *args, **kwargs):
+        seen.append(model.backend)
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(netgraph.train, "_train_epoch", spy)
+    # epsilon 1 on 8-24-16-3: p = 1/6, 1/9.6, 19/48 -> expected density 91/624 = 0.146
+    result = train_run(_config(density=None, epsilon=1), tmp_path, seed=0, progress=False, data=data)
+    assert result.params["backend"] == "sparse" and seen == ["sparse"] * 3
+    assert json.loads((tmp_path / "seed-0" / "params.json").read_text())["config"]["backend"] == "sparse"
+    assert load_checkpoint(tmp_path / "seed-0" / "final.pt").meta["params"]["backend"] == "sparse"
+
+
+def test_bad_backend():
+    with pytest.raises(
+        ParameterError, match=r"backend='dense' is not valid; expected one of 'auto', 'sparse', 'masked'"
+    ):
+        TrainConfig(backend="dense")
+
+
+def test_backend_choices_are_auto_and_the_layer_kinds():
+    from netgraph.config import BACKEND_CHOICES
+    from netgraph.model import BACKENDS
+
+    assert BACKEND_CHOICES[0] == "auto" and set(BACKEND_CHOICES[1:]) == set(BACKENDS)
