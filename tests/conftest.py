@@ -14,6 +14,10 @@ import torch
 from netgraph import SparseMLP
 from netgraph.topology import init_masks
 
+# pytest -n 2 runs two worker processes; one torch thread each keeps them from competing for the
+# cores (two threads per worker oversubscribes a 2-core machine and makes timings erratic)
+torch.set_num_threads(1)
+
 
 def random_sparse_mlp(layer_sizes, density, *, seed=0, activation="relu", bias=True):
     """A SparseMLP with Bernoulli(density) masks and N(0, 1) weights and biases; an int seed gives the same net.
