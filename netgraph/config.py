@@ -133,12 +133,12 @@ KEEP_CHOICES = ("all", "last")
 BACKEND_CHOICES = ("auto", "sparse", "masked")
 #: ``backend="auto"`` trains with the sparse backend on CPU when the network's expected initial
 #: overall density (:func:`netgraph.topology.expected_density`, the same for every seed) is below
-#: this, else with the masked one. A density sweep on this project's 2-core machine (torch 2.13
-#: CPU, one thread, a 1000 x 1000 layer, batch 128, one full step: forward, gradient wrt input and
-#: wrt weights) measured the sparse / masked time ratio 0.09 at 1% density, 0.26 at 5%, 0.47 at
-#: 10%, 0.88 at 20% and 1.3 at 30%: the sparse backend wins below about 25%, and 0.2 keeps a
-#: margin. To be remeasured at 1 and 2 threads (scripts/bench_train.py). On CUDA "auto" is
-#: always masked, until measured there.
+#: this, else with the masked one. The density sweep of ``python scripts/bench_sparse.py``
+#: (docs/BENCHMARKS.md: a 1000 x 1000 layer, batch 128, one full step: forward, gradients with
+#: respect to input and weights; 2-core machine, torch 2.13 CPU) has the sparse step faster below
+#: about 26% density with one thread and with two (masked / sparse = 10.5x at 1%, 2.3x at 10%,
+#: 1.2x at 20%, 0.84x at 30%); 0.2 keeps a margin. On CUDA "auto" is always masked, until
+#: measured there.
 SPARSE_MAX_DENSITY = 0.2
 #: Fields of which at most one may be given (the command line makes their options exclusive).
 EXCLUSIVE = ("epsilon", "density")

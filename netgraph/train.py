@@ -328,11 +328,13 @@ def _train_locked(config, run_dir, seed, data, device, fresh, torch_gen, np_gen,
                 "initial_density": json.dumps(initial_density),
             }
             removed = added = [0] * len(connections)
+            t_evolve = time.perf_counter()
             if epoch < config.epochs:
                 model, optimizer, removed, added = _evolve(
                     model, optimizer, config, epoch, np_gen, torch_gen, x_train, y_train, initial_density
                 )
-            row.update(removed=removed, added=added, seconds=time.perf_counter() - t0)
+            now = time.perf_counter()
+            row.update(removed=removed, added=added, seconds=now - t0, evolution_seconds=now - t_evolve)
             rows.append(row)
             state["rows_json"] = json.dumps(rows)
             save_checkpoint(

@@ -112,7 +112,7 @@ def main(argv=None):
         "",
         f"The sparse step is faster below a density of about **{fmt[1]}** with one thread and **{fmt[2]}** "
         'with two (interpolated where masked / sparse crosses 1). `TrainConfig(backend="auto")` picks the '
-        "sparse backend on the CPU below `netgraph.config.SPARSE_CROSSOVER`, set from this sweep.",
+        "sparse backend on the CPU below `netgraph.config.SPARSE_MAX_DENSITY`, set from this sweep.",
         "",
         f"![density sweep]({FIGURE.relative_to(ROOT / 'docs').as_posix()})  ",
         f"*`{FIGURE.relative_to(ROOT).as_posix()}`: time per step against density, both backends, 1 and 2 threads "

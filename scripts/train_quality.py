@@ -146,12 +146,12 @@ def report(out):
         "weights N(0, (0.3·σ_W)²), pixels standardised with one global mean and std; 60000 train / "
         "10000 test (the standard split). Target: ≥ 0.975 within 30 epochs.",
         "",
-        "| seed | epochs run | density | first epoch ≥ 0.975 | best (epoch) | last | median s/epoch | met |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| seed | backend | epochs run | density | first epoch ≥ 0.975 | best (epoch) | last | median s/epoch | met |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     runs = _runs(Path(out) / "mnist-random")
     if not runs:
-        lines.append("| | 0 | | | | | | not run |")
+        lines.append("| | | 0 | | | | | | not run |")
     for m, p in runs:
         rows = m["epochs"]
         accs = [r["test_accuracy"] for r in rows]
@@ -160,7 +160,7 @@ def report(out):
         secs = statistics.median(r["seconds"] for r in rows)
         met = "yes" if first is not None and first <= 30 else ("no" if len(rows) >= 30 else "not yet")
         lines.append(
-            f"| {m['seed']} | {len(rows)} of {p['config']['epochs']} | {rows[-1]['density']:.4f} | "
+            f"| {m['seed']} | {p['config'].get('backend', 'masked')} | {len(rows)} of {p['config']['epochs']} | {rows[-1]['density']:.4f} | "
             f"{first if first is not None else '—'} | {accs[best]:.4f} ({rows[best]['epoch']}) | {accs[-1]:.4f} | "
             f"{secs:.1f} | {met} |"
         )

@@ -26,6 +26,7 @@ def _rows_without_time(path):
     doc = json.loads(path.read_text())
     for row in doc["epochs"]:
         row.pop("seconds")
+        row.pop("evolution_seconds")
     return doc
 
 
@@ -62,6 +63,7 @@ def test_resume_is_bit_identical(tmp_path, data, kwargs, backend):
         b = load_checkpoint(run / name)
         _assert_same_network(a, b)
         a.meta["metrics"].pop("seconds"), b.meta["metrics"].pop("seconds")
+        a.meta["metrics"].pop("evolution_seconds"), b.meta["metrics"].pop("evolution_seconds")
         assert a.meta == b.meta
     assert _rows_without_time(run / "metrics.json") == _rows_without_time(tmp_path / "full" / "seed-3" / "metrics.json")
     assert resumed.final_test_accuracy == full.final_test_accuracy
@@ -122,6 +124,7 @@ def test_run_files_and_meta(tmp_path, data):
         "removed",
         "added",
         "seconds",
+        "evolution_seconds",
     }
     assert row["epoch"] == 2 and row["total_connections"] == sum(row["connections"])
     assert row["density"] == pytest.approx(row["total_connections"] / (8 * 24 + 24 * 16 + 16 * 3))
