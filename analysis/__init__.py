@@ -13,7 +13,8 @@ which networkx clears on every structural edit; weights are never cached.
 - controllability: :func:`driver_nodes`, :func:`width_bound`;
 - similarity: :func:`edge_jaccard`, :func:`node_jaccard`, :func:`aligned_jaccard`,
   :func:`chance_jaccard`, :func:`aligned_chance_jaccard`, :func:`similarity_matrix`, :func:`common_subnetwork`,
-  :func:`common_subnetwork_curve`;
+  :func:`common_subnetwork_curve`; many pairs aligned at once, through a pluggable *pair_map* (the
+  protocol: :func:`local_pair_map`; a Dask one runs the pairs on a cluster): :func:`aligned_pairs`;
 - groups of networks (one configuration across seeds): :func:`summarize_group`
   (:class:`GroupSummary`), the summary every comparison of a report carries;
 - reports: :func:`build_report`, :func:`write_report`, :func:`load_metrics`;
@@ -44,10 +45,12 @@ from .similarity import (
     SimilarityMatrix,
     aligned_chance_jaccard,
     aligned_jaccard,
+    aligned_pairs,
     chance_jaccard,
     common_subnetwork,
     common_subnetwork_curve,
     edge_jaccard,
+    local_pair_map,
     node_jaccard,
     random_like,
     similarity_matrix,
@@ -72,6 +75,8 @@ __all__ = [
     "node_jaccard",
     "aligned_jaccard",
     "aligned_chance_jaccard",
+    "aligned_pairs",
+    "local_pair_map",
     "random_like",
     "similarity_matrix",
     "common_subnetwork",

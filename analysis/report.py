@@ -54,7 +54,7 @@ from ._results import provenance as _provenance
 from ._structure import structure
 from .controllability import driver_nodes
 from .degrees import compare_power_law, degree_distribution, input_connectivity, layer_summary
-from .similarity import SimilarityMatrix, aligned_jaccard, common_subnetwork_curve, similarity_matrix
+from .similarity import SimilarityMatrix, _check_pair_map, aligned_pairs, common_subnetwork_curve, similarity_matrix
 from .summary import _summarize
 
 __all__ = ["SimilarityReport", "build_report", "write_report", "load_metrics"]
@@ -345,11 +345,12 @@ def _analyze_network(G, label, group, source, metrics, *, power_law):
     )
 
 
-def _matrices(graphs, labels, *, aligned, say):
+def _matrices(graphs, labels, *, aligned, say, pair_map=None):
     """Edge, node and per-block edge matrices of graphs of one architecture, and every pair aligned once.
 
-    ``"pairs"`` maps ``(a, b)``, ``a < b``, to :func:`aligned_jaccard` of graphs ``a`` and ``b``
-    (None without alignment); the comparisons and their summaries read their pairs from it.
+    ``"pairs"`` maps ``(a, b)``, ``a < b``, to :func:`~analysis.aligned_jaccard` of graphs ``a``
+    and ``b`` (None without alignment), computed by :func:`~analysis.aligned_pairs` through
+    ``pair_map`` in one call; the comparisons and their summaries read their pairs from it.
     """
     n_blocks = len(structure(graphs[0]).layered.sizes) - 1
     out = {
@@ -359,8 +360,7 @@ def _matrices(graphs, labels, *, aligned, say):
     }
     if aligned and len(graphs) > 1:
         say(f"aligning {len(graphs) * (len(graphs) - 1) // 2} pairs of networks")
-        k = len(graphs)
-        out["pairs"] = {(a, b): aligned_jaccard(graphs[a], graphs[b]) for a in range(k) for b in range(a + 1, k)}
+        out["pairs"] = aligned_pairs(graphs, pair_map=pair_map)
     else:
         out["pairs"] = None
     return out
@@ -409,12 +409,13 @@ def _seed_pairs(edge, groups, seeds):
     }
 
 
-def _compare(name, graphs, full, ids, groups, seeds, analyses, rng):
+def _compare(name, graphs, full, ids, groups, seeds, analyses, rng, pair_map=None):
     """The comparison of ``graphs`` (positions ``ids`` within the matrices ``full``), with its summary.
 
     ``groups``, ``seeds`` and ``analyses`` (:class:`NetworkAnalysis`) are per member of ``full``,
     like ``graphs``. The summary reuses the matrices, the aligned pairs and the per-network
-    analyses, and draws the random networks of its aligned baseline from ``rng``.
+    analyses, and draws the random networks of its aligned baseline from ``rng`` (aligned
+    through ``pair_map``).
     """
     sub = [graphs[i] for i in ids]
     labels = [full["edge"].labels[i] for i in ids]
@@ -429,6 +430,7 @@ def _compare(name, graphs, full, ids, groups, seeds, analyses, rng):
         method=name,
         aligned=pairs is not None,
         rng=rng,
+        pair_map=pair_map,
         pairs=None if pairs is None else [pairs[(a, b)] for n, a in enumerate(ids) for b in ids[n + 1 :]],
         edge=edge,
         edge_by_layer=edge_by_layer,
@@ -477,6 +479,7 @@ def build_report(
     power_law=True,
     progress=None,
     rng=None,
+    pair_map=None,
 ):
     """Analyse several layered networks and compare them within and across groups.
 
@@ -514,6 +517,12 @@ def build_report(
         what ``netgraph demo`` prints and ``scripts/reproduce.py`` records; a Generator (or
         None) is one stream, drawn from comparison after comparison. An int is recorded in the
         provenance.
+    pair_map : callable, optional
+        How the pairwise alignments run: every pair of networks of an architecture
+        (:func:`~analysis.aligned_pairs`, one call per architecture) and every comparison's
+        pairs of random networks (drawn here from ``rng``, in the same order whatever
+        ``pair_map`` is). The protocol is described in :func:`~analysis.local_pair_map`, the
+        default; a pair_map that runs on a cluster gives the same report.
 
     Returns
     -------
@@ -522,8 +531,9 @@ def build_report(
     Raises
     ------
     ParameterError
-        If the arguments do not line up, a group name is empty or a ``metrics`` entry is not
-        shaped like :func:`load_metrics` output.
+        If the arguments do not line up, a group name is empty, a ``metrics`` entry is not
+        shaped like :func:`load_metrics` output, or ``pair_map`` is not callable or does not
+        return one result per pair.
     GraphContractError
         If a graph is not layered.
 
@@ -538,6 +548,7 @@ def build_report(
     [('mine', 0.5), ('theirs', 0.5), ('all groups', 0.6666666666666666)]
     """
     groups, labels = _check_report_args(graphs, groups, labels, sources, metrics)
+    _check_pair_map(pair_map)
     k = len(graphs)
     sources = [None if s is None else str(s) for s in sources] if sources is not None else [None] * k
     labels = labels or _default_labels(graphs, sources)
@@ -608,7 +619,7 @@ def build_report(
         say(f"comparing {len(ids)} networks of {_arch(sizes)}")
         full[sizes] = (
             ids,
-            _matrices([graphs[i] for i in ids], [labels[i] for i in ids], aligned=aligned, say=say),
+            _matrices([graphs[i] for i in ids], [labels[i] for i in ids], aligned=aligned, say=say, pair_map=pair_map),
         )
 
     def compare(name, sizes, sub):
@@ -624,6 +635,7 @@ def build_report(
             [seeds[i] for i in members],
             [networks[i] for i in members],
             seed,
+            pair_map,
         )
 
     for group, ids in by_group.items():

@@ -63,6 +63,8 @@ __all__ = [
     "node_jaccard",
     "aligned_jaccard",
     "aligned_chance_jaccard",
+    "aligned_pairs",
+    "local_pair_map",
     "random_like",
     "similarity_matrix",
     "common_subnetwork",
@@ -583,30 +585,210 @@ def _align_blocks(blocks1, blocks2, sizes):
     return inter_total, n1, n2, layer_values, perms
 
 
-def _aligned(s1, s2, raw=None):
-    sizes = s1.layered.sizes
-    n_blocks = len(sizes) - 1
-    inter_total, n1, n2, layer_values, perms = _align_blocks(
-        [s1.block_mask(l) for l in range(n_blocks)], [s2.block_mask(l) for l in range(n_blocks)], sizes
-    )
-    possible = s1.layered.possible
-    union = n1 + n2 - inter_total
-    d1, d2 = n1 / possible, n2 / possible
+def _blocks(st):
+    """The boolean block masks ``(source x target)`` of a layered structure, one per block ``l -> l + 1``."""
+    return tuple(st.block_mask(l) for l in range(len(st.layered.sizes) - 1))
+
+
+def _align_pair_task(blocks1, blocks2, sizes):
+    """The pair task of :func:`aligned_pairs`: :func:`_align_blocks` of two networks' block masks.
+
+    Module-level and pure, with plain results (ints, floats, int64 arrays), so that a
+    *pair_map* can run it anywhere (see :func:`local_pair_map`).
+    """
+    inter, n1, n2, layer_values, perms = _align_blocks(blocks1, blocks2, sizes)
+    return inter, n1, n2, tuple(layer_values), tuple(perms)
+
+
+def _aligned_result(result, raw, counts1, counts2, sizes):
+    """The aligned :class:`Jaccard` from an :func:`_align_pair_task` result, the raw Jaccard and block counts."""
+    inter_total, n1, n2, layer_values, perms = result
     block_possible = np.array(sizes[:-1], dtype=np.int64) * np.array(sizes[1:], dtype=np.int64)
-    if raw is None:
-        raw = _edge_space([s1, s2]).jaccard(0, 1, kind="edge", layer=None).value
+    possible = int(block_possible.sum())
+    union = n1 + n2 - inter_total
     return Jaccard(
         value=inter_total / union if union else 1.0,
-        chance=_blockwise_chance(_block_counts(s1), _block_counts(s2), block_possible),
+        chance=_blockwise_chance(counts1, counts2, block_possible),
         intersection=inter_total,
         union=union,
         sizes=(n1, n2),
-        densities=(d1, d2),
+        densities=(n1 / possible, n2 / possible),
         kind="aligned",
         raw=raw,
         layer_values=tuple(layer_values),
         permutations=tuple(frozen_array(p, np.int64) for p in perms),
     )
+
+
+def _aligned(s1, s2, raw=None):
+    sizes = s1.layered.sizes
+    result = _align_pair_task(_blocks(s1), _blocks(s2), sizes)
+    if raw is None:
+        raw = _edge_space([s1, s2]).jaccard(0, 1, kind="edge", layer=None).value
+    return _aligned_result(result, raw, _block_counts(s1), _block_counts(s2), sizes)
+
+
+def local_pair_map(fn, items, pairs, *args):
+    """``[fn(items[a], items[b], *args) for a, b in pairs]``: the reference *pair_map*, in this process.
+
+    A *pair_map* is any callable with this signature and result: a list with one result per
+    pair, in the order of ``pairs``. The pairwise work of :mod:`analysis` —
+    :func:`aligned_pairs`, and through it :func:`~analysis.build_report` and
+    :func:`~analysis.summarize_group` (its ``pair_map`` argument) — goes through one, so that a
+    caller can run the pairs elsewhere: a Dask pair_map sends each item to the workers once,
+    submits one task per pair and gathers the results in order. What :mod:`analysis` passes
+    makes that possible:
+
+    - ``fn`` is a pure module-level function of :mod:`analysis` (pickled by reference);
+    - ``items`` is a list with one entry per network, each a tuple of numpy boolean arrays,
+      the masks ``(n_l, n_{l+1})`` (source x target) of its blocks ``l -> l + 1``: plain data,
+      no graphs, each network's structural arrays once whatever the number of pairs;
+    - ``pairs`` is a list of ``(a, b)`` int tuples indexing ``items``;
+    - ``args`` are small picklable values (the layer sizes, a tuple of int);
+    - ``fn`` returns plain numbers, tuples, dicts and numpy arrays.
+
+    The random draws and the assembly of results stay with the caller, so any pair_map that
+    returns what ``fn`` returns gives numbers identical to this one, bit for bit, whichever
+    process or machine ran each pair and in whatever order they finished.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(item_a, item_b, *args)``.
+    items : sequence
+    pairs : sequence of (int, int)
+    *args
+        Passed to every call after the two items.
+
+    Returns
+    -------
+    list
+        ``fn``'s result for each pair, in the order of ``pairs``.
+
+    Examples
+    --------
+    >>> local_pair_map(max, [3, 1, 4], [(0, 1), (1, 2)])
+    [3, 4]
+    >>> local_pair_map(pow, [2, 3, 5], [(0, 1), (2, 0)], 7)  # pow(2, 3, 7), pow(5, 2, 7)
+    [1, 4]
+    """
+    return [fn(items[a], items[b], *args) for a, b in pairs]
+
+
+def _check_pair_map(pair_map):
+    """``pair_map``, or :func:`local_pair_map` for None; ParameterError if it is not callable."""
+    if pair_map is None:
+        return local_pair_map
+    if not callable(pair_map):
+        raise ParameterError(f"pair_map={pair_map!r}: expected None or a callable (see analysis.local_pair_map)")
+    return pair_map
+
+
+def _run_pairs(pair_map, fn, items, pairs, *args):
+    """``pair_map(fn, items, pairs, *args)`` (None: :func:`local_pair_map`), checked to give one result per pair."""
+    pair_map = _check_pair_map(pair_map)
+    if not pairs:
+        return []
+    results = pair_map(fn, items, pairs, *args)
+    try:
+        results = list(results)
+    except TypeError:
+        results = None
+    if results is None or len(results) != len(pairs):
+        got = "a non-sequence" if results is None else f"{len(results)} results"
+        raise ParameterError(
+            f"pair_map={pair_map!r} returned {got} for {len(pairs)} pairs, expected one result per pair, in order"
+        )
+    return results
+
+
+def _check_pairs(pairs, k):
+    """``pairs`` as a list of distinct ``(a, b)`` int tuples in ``[0, k)`` (default: every ``a < b``, row order)."""
+    if pairs is None:
+        return [(a, b) for a in range(k) for b in range(a + 1, k)]
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, (Sequence, np.ndarray)):
+        raise ParameterError(f"pairs={pairs!r}: expected None or a sequence of (a, b) index pairs")
+    out = []
+    for n, p in enumerate(pairs):
+        ok = isinstance(p, (Sequence, np.ndarray)) and not isinstance(p, (str, bytes)) and len(p) == 2
+        if ok:
+            ok = all(not isinstance(x, bool) and isinstance(x, (int, np.integer)) and 0 <= x < k for x in p)
+        if not ok:
+            raise ParameterError(f"pairs[{n}]={p!r}: expected a pair (a, b) of ints in [0, {k - 1}]")
+        out.append((int(p[0]), int(p[1])))
+    return list(dict.fromkeys(out))
+
+
+def aligned_pairs(graphs, pairs=None, *, pair_map=None):
+    """:func:`aligned_jaccard` of many pairs of networks, the alignments run through a *pair_map*.
+
+    The block masks of each network are built once and passed to ``pair_map`` once, whatever
+    the number of pairs it is in; ``pair_map`` aligns each pair (the slow part, see
+    :func:`aligned_jaccard`) and this function assembles the results, adding the raw Jaccard
+    and the chance level. Each value equals ``aligned_jaccard(graphs[a], graphs[b])`` field
+    by field, bit for bit, for any pair_map that computes its tasks correctly.
+
+    Parameters
+    ----------
+    graphs : sequence of networkx.DiGraph
+        Layered graphs, all with the same layer sizes.
+    pairs : sequence of (int, int), optional
+        The pairs ``(a, b)`` to align (``graphs[b]``'s hidden neurons are matched to
+        ``graphs[a]``'s); default every pair ``a < b``, in row order.
+    pair_map : callable, optional
+        How the pairs are run; the protocol is described in :func:`local_pair_map`, the
+        default. Only networks in some pair are passed, one item each.
+
+    Returns
+    -------
+    dict
+        ``(a, b)`` -> :class:`Jaccard` (``kind="aligned"``), in the order of ``pairs``.
+
+    Raises
+    ------
+    ParameterError
+        If ``pairs`` is not a sequence of index pairs, or ``pair_map`` is not callable or does
+        not return one result per pair.
+    GraphContractError
+        If a graph is not layered.
+    ArchitectureMismatchError
+        If the layer sizes differ; the message names the graphs.
+
+    Examples
+    --------
+    A network, the same with its two hidden neurons swapped, and one that lost an edge:
+
+    >>> import networkx as nx
+    >>> G = nx.DiGraph([((0, 0), (1, 0)), ((0, 1), (1, 1)), ((1, 0), (2, 0)), ((1, 1), (2, 1))])
+    >>> H = nx.relabel_nodes(G, {(1, 0): (1, 1), (1, 1): (1, 0)})
+    >>> L = G.copy(); L.remove_edge((1, 1), (2, 1))
+    >>> found = aligned_pairs([G, H, L])
+    >>> [(pair, j.value, j.raw) for pair, j in found.items()]
+    [((0, 1), 1.0, 0.0), ((0, 2), 0.75, 0.75), ((1, 2), 0.75, 0.0)]
+    >>> found[(0, 1)].permutations[1].tolist()
+    [1, 0]
+    >>> aligned_pairs([G, H, L], [(2, 1)], pair_map=local_pair_map)[(2, 1)].value
+    0.75
+    """
+    structs = _check_graphs(graphs)
+    for i, st in enumerate(structs):
+        st.require_layered(name=f"graphs[{i}]")
+    _check_comparable(structs)
+    pairs = _check_pairs(pairs, len(structs))
+    if not pairs:
+        return {}
+    used = sorted({i for p in pairs for i in p})
+    slot = {i: n for n, i in enumerate(used)}
+    sizes = structs[0].layered.sizes
+    items = [_blocks(structs[i]) for i in used]
+    counts = [tuple(int(np.count_nonzero(m)) for m in blocks) for blocks in items]
+    results = _run_pairs(pair_map, _align_pair_task, items, [(slot[a], slot[b]) for a, b in pairs], sizes)
+    space = _edge_space([structs[i] for i in used])
+    out = {}
+    for (a, b), result in zip(pairs, results):
+        raw = space.jaccard(slot[a], slot[b], kind="edge", layer=None).value
+        out[(a, b)] = _aligned_result(result, raw, counts[slot[a]], counts[slot[b]], sizes)
+    return out
 
 
 def aligned_chance_jaccard(G1, G2, *, n_samples=3, rng=None):
@@ -661,7 +843,7 @@ def aligned_chance_jaccard(G1, G2, *, n_samples=3, rng=None):
 
 
 def _block_counts(st):
-    return tuple(int(np.count_nonzero(st.block_mask(l))) for l in range(len(st.layered.sizes) - 1))
+    return tuple(int(np.count_nonzero(m)) for m in _blocks(st))
 
 
 def _aligned_null(s1, s2, n_samples, gen):

@@ -52,9 +52,12 @@ from .degrees import degree_distribution, layer_summary
 from .similarity import (
     _align_blocks,
     _block_counts,
+    _check_pair_map,
+    _check_pairs,
     _min_count,
     _random_block,
-    aligned_jaccard,
+    _run_pairs,
+    aligned_pairs,
     common_subnetwork_curve,
     similarity_matrix,
 )
@@ -181,7 +184,7 @@ def _rng_record(rng):
     return rng if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)) else repr(rng)
 
 
-def summarize_group(graphs, *, method=None, aligned=True, rng=None):
+def summarize_group(graphs, *, method=None, aligned=True, rng=None, pair_map=None):
     """Cross-seed similarity, controllability and degree statistics of a group of networks.
 
     Parameters
@@ -197,6 +200,11 @@ def summarize_group(graphs, *, method=None, aligned=True, rng=None):
         Draws the random networks of the aligned baseline (see the module docstring); an int
         repeats the draw, and :func:`~analysis.build_report` with the same int states the same
         baseline for this group.
+    pair_map : callable, optional
+        How the pairs are aligned, the real networks' (:func:`~analysis.aligned_pairs`) and the
+        random ones' (drawn here, from ``rng``, before any is aligned); the protocol is
+        described in :func:`~analysis.local_pair_map`, the default. The numbers do not depend
+        on it.
 
     Returns
     -------
@@ -205,7 +213,8 @@ def summarize_group(graphs, *, method=None, aligned=True, rng=None):
     Raises
     ------
     ParameterError
-        If fewer than two graphs are given.
+        If fewer than two graphs are given, or ``pair_map`` is not callable or does not return
+        one result per pair.
     GraphContractError
         If a graph is not layered.
     ArchitectureMismatchError
@@ -224,7 +233,8 @@ def summarize_group(graphs, *, method=None, aligned=True, rng=None):
     >>> s.common_edges, s.connections, s.driver_fraction
     ({'1.0': 3, '0.8': 4}, [2.0, 1.8], 0.4)
     """
-    return _summarize(graphs, method=method, aligned=aligned, rng=rng)[0]
+    _check_pair_map(pair_map)
+    return _summarize(graphs, method=method, aligned=aligned, rng=rng, pair_map=pair_map)[0]
 
 
 def _summarize(
@@ -233,6 +243,7 @@ def _summarize(
     method=None,
     aligned=True,
     rng=None,
+    pair_map=None,
     pairs=None,
     edge=None,
     edge_by_layer=None,
@@ -243,7 +254,7 @@ def _summarize(
 ):
     """:func:`summarize_group`, reusing what a caller (:func:`~analysis.build_report`) computed.
 
-    ``pairs`` are the :func:`aligned_jaccard` results of the pairs ``a < b`` in row order,
+    ``pairs`` are the :func:`~analysis.aligned_jaccard` results of the pairs ``a < b`` in row order,
     ``edge`` and ``edge_by_layer`` the edge :class:`SimilarityMatrix` of these graphs overall
     and per block, ``curve`` their common-subnetwork curve, ``layer_summaries``, ``drivers``
     and ``input_degrees`` per graph :func:`layer_summary`, :func:`driver_nodes` and
@@ -269,20 +280,20 @@ def _summarize(
 
     null = np.full((k, k), math.nan)
     if aligned:
+        order = _check_pairs(None, k)  # a < b, row order
         if pairs is None:
-            pairs = [aligned_jaccard(graphs[a], graphs[b]) for a in range(k) for b in range(a + 1, k)]
+            found = aligned_pairs(graphs, order, pair_map=pair_map)
+            pairs = [found[p] for p in order]
         gen = check_rng(rng)
+        # every random network is drawn here, in network order, before any pair is aligned
         randoms = [
-            [_random_block(sizes[l], sizes[l + 1], c, gen) for l, c in enumerate(_block_counts(st))] for st in structs
+            tuple(_random_block(sizes[l], sizes[l + 1], c, gen) for l, c in enumerate(_block_counts(st)))
+            for st in structs
         ]
-        aligned_rows, null_rows = [], []
-        it = iter(pairs)
-        for a in range(k):
-            for b in range(a + 1, k):
-                aligned_rows.append(_aligned_values(next(it)))
-                row = _null_values(randoms[a], randoms[b], sizes)
-                null[a, b] = null[b, a] = row["overall"]
-                null_rows.append(row)
+        null_rows = _run_pairs(pair_map, _null_values, randoms, order, tuple(sizes))
+        for (a, b), row in zip(order, null_rows):
+            null[a, b] = null[b, a] = row["overall"]
+        aligned_rows = [_aligned_values(j) for j in pairs]
         aligned_mean, null_mean = _mean_dict(aligned_rows), _mean_dict(null_rows)
     else:
         keys = ["overall"] + [str(l) for l in range(n_blocks)]
@@ -359,7 +370,11 @@ def _aligned_values(j):
 
 
 def _null_values(blocks1, blocks2, sizes):
-    """Overall and per-block aligned Jaccard of two random networks given as boolean blocks."""
+    """Overall and per-block aligned Jaccard of two random networks given as boolean blocks.
+
+    The pair task of the aligned random baseline: module-level and pure, with a dict of floats
+    as result, so that a *pair_map* can run it anywhere (see :func:`~analysis.local_pair_map`).
+    """
     inter, n1, n2, layer_values, _ = _align_blocks(blocks1, blocks2, sizes)
     union = n1 + n2 - inter
     out = {"overall": inter / union if union else 1.0}

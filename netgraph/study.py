@@ -1,9 +1,11 @@
-"""Seed studies: a grid of training configurations × seeds, run in worker processes.
+"""Seed studies: a grid of training configurations × seeds, run as tasks of a Dask cluster.
 
 :func:`run_grid` trains every configuration with every seed (:func:`netgraph.train.train_run`)
-into ``OUT/<method label>/seed-S/``, in parallel worker processes when ``workers > 1``. Each
-worker uses one torch thread (``torch.set_num_threads(1)``), so ``workers`` processes use about
-``workers`` cores, and a run gives the same result whichever process trains it. Seeds are given
+into ``OUT/<method label>/seed-S/``, one task per run on a Dask cluster
+(:func:`netgraph.cluster.open_cluster`: worker processes on this machine by default, or a
+running cluster of several machines). Each run uses one torch thread, so a run gives the same
+result whichever worker trains it, and a run whose worker is lost continues elsewhere from its
+last complete checkpoint. Seeds are given
 explicitly or drawn with :func:`spawn_seeds` from a :class:`numpy.random.SeedSequence`; every
 run records its seed (``params.json``, checkpoint ``meta``).
 
@@ -22,17 +24,19 @@ Examples
 (2, 7)
 """
 
+import contextlib
 import dataclasses
 import math
 import numbers
-import os
+import queue
 import statistics
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .cluster import default_workers
 from .errors import ParameterError
 from .fileio import jsonable
 from .validation import check_choice, check_positive_int
@@ -69,15 +73,6 @@ def spawn_seeds(n, *, entropy=None):
     return seeds, int(root.entropy)
 
 
-def default_workers():
-    """``min(2, number of usable CPUs)``: the worker count scripts default to."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(2, cpus))
-
-
 # --------------------------------------------------------------------------- running
 
 
@@ -95,22 +90,39 @@ def _load_data(config, cache):
 _WORKER_DATA = {}  # per worker process: datasets loaded so far
 
 
-def _init_worker():
+def _train_job(config_dict, out_dir, seed, keep):
+    """One run, as a task of the cluster: one torch thread, the run's own checkpoints to resume from.
+
+    A task always resumes: the first attempt finds no checkpoint and starts fresh; an attempt
+    after a worker was lost continues from the run's last complete checkpoint (the client
+    refused, before submitting, folders that already held a run unless resuming was asked for).
+    """
     import torch
 
-    torch.set_num_threads(1)
-
-
-def _worker(config_dict, out_dir, seed, resume, keep):
+    from .cluster import where
     from .train import TrainConfig, train_run
 
+    torch.set_num_threads(1)  # one core per task; and the same arithmetic on every worker
     config = TrainConfig.from_dict(config_dict)
-    return train_run(
-        config, out_dir, seed=seed, resume=resume, progress=False, data=_load_data(config, _WORKER_DATA), keep=keep
-    )
+    data = _load_data(config, _WORKER_DATA)
+    return train_run(config, out_dir, seed=seed, resume=True, progress=False, data=data, keep=keep, where=where())
 
 
-def _check_grid(configs, seeds, workers, keep):
+def _probe_writable(out_dir):
+    """Run on every worker: None if it can create ``out_dir`` and write a file there, else why not."""
+    import tempfile
+
+    try:
+        path = Path(out_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".netgraph-probe-"):
+            pass
+    except OSError as exc:
+        return f"{exc.strerror or exc}"
+    return None
+
+
+def _check_grid(configs, seeds, keep):
     from .train import KEEP_CHOICES, TrainConfig
 
     if isinstance(configs, TrainConfig) or not isinstance(configs, list | tuple) or not configs:
@@ -133,11 +145,41 @@ def _check_grid(configs, seeds, workers, keep):
     if len(set(seeds)) != len(seeds):
         raise ParameterError(f"seeds={list(seeds)!r}: seeds must be distinct")
     check_choice(keep, KEEP_CHOICES, name="keep")
-    return [int(s) for s in seeds], check_positive_int(workers, name="workers")
+    return [int(s) for s in seeds]
 
 
-def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None, keep="all"):
-    """Train every configuration with every seed; ``OUT/<method>/seed-S/`` per run.
+def _epochs_done(run_dir):
+    """Epochs a run has finished, from its metrics.json (0 when there is none yet)."""
+    try:
+        import json
+
+        return len(json.loads((run_dir / "metrics.json").read_text())["epochs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def run_grid(
+    configs,
+    seeds,
+    out_dir,
+    *,
+    cluster=None,
+    workers=None,
+    scheduler=None,
+    resume=False,
+    progress=None,
+    epochs_progress=None,
+    keep="all",
+):
+    """Train every configuration with every seed on a Dask cluster; ``OUT/<method>/seed-S/`` per run.
+
+    Every run is one task (:func:`netgraph.train.train_run` with one torch thread), so a run's
+    result does not depend on which worker trains it, how many workers there are or in which
+    order runs finish. A run whose worker is lost is given to another worker and continues
+    from its last complete checkpoint, to the same result as an uninterrupted run; Dask gives up
+    on a run after its workers died ``distributed.scheduler.allowed-failures`` times (default
+    3). A run that fails for its own reasons (a diverged loss, say) is not retried: the other
+    runs finish and the failures are reported together.
 
     Parameters
     ----------
@@ -147,70 +189,161 @@ def run_grid(configs, seeds, out_dir, *, workers=1, resume=False, progress=None,
         Distinct non-negative run seeds, the same for every configuration (see
         :func:`spawn_seeds`).
     out_dir : str or Path
-        The study folder.
-    workers : int, optional
-        Worker processes (``spawn`` start method, one torch thread each). 1 trains in this
-        process, also with one torch thread (restored afterwards), so results do not depend on
-        ``workers``.
+        The study folder. Every worker must be able to write it (checked first): on a
+        cluster of several machines, a shared filesystem mounted at the same path.
+    cluster : netgraph.cluster.Cluster, optional
+        A cluster to use (from :func:`netgraph.cluster.open_cluster`); default: one opened for
+        this call with ``workers`` and ``scheduler``.
+    workers, scheduler
+        See :func:`netgraph.cluster.open_cluster` (without ``cluster``).
     resume : bool, optional
-        Passed to :func:`~netgraph.train.train_run`: finished runs are kept, interrupted ones
-        continue from their last checkpoint.
+        Keep finished runs and continue interrupted ones from their last checkpoint. Without
+        it, a run folder that already holds a run is an error before anything is submitted.
     progress : callable, optional
         Called as ``progress(done, total, result)`` in this process after each finished run.
+    epochs_progress : callable, optional
+        Called as ``epochs_progress(done, total)`` with the epochs finished over all runs
+        (read from each run's ``metrics.json``), about once a second while runs train.
     keep : {"all", "last"}, optional
-        Passed to :func:`~netgraph.train.train_run`: keep every ``epoch-XXX.pt`` (default) or
-        only the newest besides ``final.pt``.
+        Passed to :func:`~netgraph.train.train_run`.
 
     Returns
     -------
     list of netgraph.train.RunResult
-        In grid order: configuration by configuration, seeds in the given order.
+        In grid order: configuration by configuration, seeds in the given order. Each run's
+        ``params.json`` records where it ran (``"where"``: worker, address, host, pid).
 
     Raises
     ------
     ParameterError
-        If the grid is malformed, or a run raises it (e.g. its folder already holds a run and
-        ``resume`` is False).
-    RunLockedError
-        If another process is writing one of the run folders.
+        If the grid is malformed, or a run folder already holds a run and ``resume`` is False.
+    ClusterError
+        If a worker cannot write ``out_dir``, or a run was lost with its workers too often.
+    NetgraphError
+        If runs failed: the first failure's error, or one listing them all.
+    KeyboardInterrupt
+        On Ctrl-C: the runs not yet finished are cancelled (a local cluster is shut down, so
+        its runs stop at once); every file written is complete, and ``resume=True`` continues.
     """
-    seeds, workers = _check_grid(configs, seeds, workers, keep)
+    seeds = _check_grid(configs, seeds, keep)
     out = Path(out_dir)
     jobs = [(c, out / c.method, s) for c in configs for s in seeds]
-    results = [None] * len(jobs)
+    return run_jobs(
+        jobs,
+        cluster=cluster,
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        progress=progress,
+        epochs_progress=epochs_progress,
+        keep=keep,
+    )
+
+
+def run_jobs(
+    jobs,
+    *,
+    cluster=None,
+    workers=None,
+    scheduler=None,
+    resume=False,
+    progress=None,
+    epochs_progress=None,
+    keep="all",
+):
+    """Train runs given as ``(config, out_dir, seed)`` on a Dask cluster: what :func:`run_grid` does.
+
+    Each run goes to ``out_dir/seed-S`` (``netgraph train --seeds`` trains one configuration
+    this way). The parameters, the result and the errors are those of :func:`run_grid`.
+
+    Returns
+    -------
+    list of netgraph.train.RunResult
+        In the order of ``jobs``.
+    """
+    from .cluster import ClusterError, open_cluster
+    from .train import KEEP_CHOICES, TrainConfig, _check_no_run
+
+    check_choice(keep, KEEP_CHOICES, name="keep")
+    jobs = [(c, Path(d).absolute(), int(s)) for c, d, s in jobs]  # workers may have another working directory
+    for c, _, _ in jobs:
+        if not isinstance(c, TrainConfig):
+            raise ParameterError(f"jobs: {type(c).__name__} is not a TrainConfig")
+    if not resume:
+        for _, d, s in jobs:
+            _check_no_run(d / f"seed-{s}")
     say = progress or (lambda done, total, result: None)
-    if workers == 1:
-        import torch
-
-        from .train import train_run
-
-        cache = {}
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            for k, (c, d, s) in enumerate(jobs):
-                results[k] = train_run(
-                    c, d, seed=s, resume=resume, progress=False, data=_load_data(c, cache), keep=keep
+    context = contextlib.nullcontext(cluster) if cluster is not None else open_cluster(scheduler, workers=workers)
+    with context as cl:
+        client = cl.client
+        if not cl.local:
+            client.wait_for_workers(1, timeout=60)
+        for folder in dict.fromkeys(str(d) for _, d, _ in jobs):
+            problems = {w: why for w, why in client.run(_probe_writable, folder).items() if why}
+            if problems:
+                w, why = next(iter(problems.items()))
+                raise ClusterError(
+                    f"{folder}: worker {w} cannot write there ({why}); --out must be a folder every worker "
+                    "can write, at the same path (a shared filesystem on a cluster of several machines)"
                 )
-                say(k + 1, len(jobs), results[k])
-        finally:
-            torch.set_num_threads(threads)
-        return results
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, initializer=_init_worker) as pool:
-        futures = {pool.submit(_worker, c.to_dict(), str(d), s, resume, keep): k for k, (c, d, s) in enumerate(jobs)}
+        total_epochs = sum(c.epochs for c, _, _ in jobs)
+        token = uuid.uuid4().hex[:8]  # keys unique to this call, also on a cluster shared with others
+        futures = [
+            client.submit(
+                _train_job, c.to_dict(), str(d), s, keep, pure=False, key=f"netgraph-{token}-{k}-{c.method}-{s}"
+            )
+            for k, (c, d, s) in enumerate(jobs)
+        ]
+        index = {f.key: k for k, f in enumerate(futures)}
+        finished = queue.Queue()
+        for f in futures:
+            f.add_done_callback(finished.put)
+        results, failures = [None] * len(jobs), []
+        done = 0
         try:
-            for done, fut in enumerate(as_completed(futures), start=1):
-                k = futures[fut]
-                results[k] = fut.result()
+            while done < len(jobs):
+                try:
+                    f = finished.get(timeout=1.0)
+                except queue.Empty:
+                    if epochs_progress is not None:
+                        epochs_progress(sum(_epochs_done(d / f"seed-{s}") for _, d, s in jobs), total_epochs)
+                    continue
+                done += 1
+                k = index[f.key]
+                c, d, s = jobs[k]
+                try:
+                    results[k] = f.result()
+                except Exception as exc:  # noqa: BLE001 -- reported below, with the run it belongs to
+                    failures.append((f"{c.method}/seed-{s}", exc))
+                    continue
                 say(done, len(jobs), results[k])
+            if epochs_progress is not None:
+                epochs_progress(sum(_epochs_done(d / f"seed-{s}") for _, d, s in jobs), total_epochs)
         except BaseException:
-            for fut in futures:
-                fut.cancel()
+            client.cancel(futures, force=True)
             raise
+    if failures:
+        raise _failure(failures, len(jobs), ClusterError)
     return results
+
+
+def _failure(failures, total, cluster_error):
+    """One error for the runs that failed: a single run's own error, or one that lists them all."""
+    from .errors import NetgraphError
+
+    def lost(exc):
+        return type(exc).__name__ == "KilledWorker"
+
+    def line(run, exc):
+        why = f"its worker was lost every time it ran ({exc})" if lost(exc) else f"{type(exc).__name__}: {exc}"
+        return f"{run}: {why}"
+
+    if len(failures) == 1:
+        run, exc = failures[0]
+        if lost(exc):
+            return cluster_error(line(run, exc))
+        return exc if isinstance(exc, NetgraphError) else NetgraphError(line(run, exc))
+    return NetgraphError(f"{len(failures)} of {total} runs failed: " + "; ".join(line(r, e) for r, e in failures))
 
 
 # --------------------------------------------------------------------------- study design and outcome

@@ -170,7 +170,7 @@ def parse_seeds(text):
     return seeds
 
 
-def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, keep="all"):
+def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, keep="all", where=None):
     """Train one network with one seed and write its run directory ``out_dir/seed-S``.
 
     Parameters
@@ -198,6 +198,10 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
         ``final.pt``; the previous one is deleted once the new one is completely written.
         Not part of the configuration: a run may be resumed with another ``keep``. Recorded
         in ``params.json``.
+    where : dict, optional
+        Where the run executes, recorded in ``params.json`` as ``"where"``: the Dask worker's
+        name and address, the host and the process (:func:`netgraph.cluster.where`, which is
+        the default).
 
     Returns
     -------
@@ -256,6 +260,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
                 progress=progress,
                 keep=keep,
                 t_start=t_start,
+                where=where,
             )
     except BaseException:
         if created and locked:  # leave no empty folder behind (a non-empty one stays)
@@ -264,7 +269,9 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
         raise
 
 
-def _train_locked(config, run_dir, seed, data, device, fresh, torch_gen, np_gen, *, resume, progress, keep, t_start):
+def _train_locked(
+    config, run_dir, seed, data, device, fresh, torch_gen, np_gen, *, resume, progress, keep, t_start, where
+):
     """The body of :func:`train_run`, run while holding the lock of ``run_dir``."""
     if not resume:
         _check_no_run(run_dir)  # again: another run may have finished in it meanwhile
@@ -295,7 +302,7 @@ def _train_locked(config, run_dir, seed, data, device, fresh, torch_gen, np_gen,
             model, optimizer, _, _ = _evolve(
                 model, optimizer, config, start, np_gen, torch_gen, x_train, y_train, initial_density
             )
-    _write_json(run_dir / "params.json", _params(config, seed, data, model, keep))
+    _write_json(run_dir / "params.json", _params(config, seed, data, model, keep, where))
 
     n_batches = math.ceil(len(y_train) / config.batch_size)
     bar = _progress_bar(progress, seed, config.epochs, n_batches, start)
@@ -792,12 +799,15 @@ def _meta(config, seed, row):
     }
 
 
-def _params(config, seed, data, model, keep):
+def _params(config, seed, data, model, keep, where):
+    from .cluster import where as here
+
     return {
         "seed": seed,
         "method": config.method,
         "config": config.to_dict(),
         "keep": keep,
+        "where": dict(where) if where is not None else here(),
         "layer_sizes": list(model.layer_sizes),
         "dataset": data.to_dict(),
         "random_streams": "numpy.random.SeedSequence(seed).spawn(2) -> [torch.Generator: weight init, "

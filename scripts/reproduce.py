@@ -100,7 +100,7 @@ def build_configs(spec, *, epochs, data_dir=None):
 # --------------------------------------------------------------------------- one dataset
 
 
-def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
+def run_part(spec, *, out, seeds, epochs, cluster, resume, data_dir, log):
     from analysis import build_report, write_report
     from netgraph import __version__, to_graph
     from netgraph.fileio import atomic_write
@@ -112,7 +112,7 @@ def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
     n = len(configs) * len(seeds)
     log(
         f"{spec['dataset']}: {len(configs)} configurations x {len(seeds)} seeds = {n} runs, "
-        f"{epochs} epochs each, {workers} worker(s) -> {part_dir}"
+        f"{epochs} epochs each, on a {cluster.describe()} -> {part_dir}"
     )
     t0 = time.perf_counter()
 
@@ -122,7 +122,7 @@ def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
             f"{sum(r.final_connections):>7,} connections, {r.seconds:5.1f} s  (elapsed {time.perf_counter() - t0:6.1f} s)"
         )
 
-    results = run_grid(configs, seeds, part_dir, workers=workers, resume=resume, progress=progress)
+    results = run_grid(configs, seeds, part_dir, cluster=cluster, resume=resume, progress=progress)
     train_seconds = time.perf_counter() - t0
     previous = part_dir / "study.json"
     trained = sum(1 for r in results if r.resumed_from != epochs)
@@ -138,7 +138,9 @@ def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
     sources = [str(Path(r.out_dir) / "final.pt") for r in results]
     graphs = [to_graph(path) for path in sources]
     log(f"  similarity report over {len(graphs)} networks")
-    report = build_report(graphs, sources=sources, aligned=True, progress=lambda m: log(f"    {m}"), rng=0)
+    report = build_report(
+        graphs, sources=sources, aligned=True, progress=lambda m: log(f"    {m}"), rng=0, pair_map=cluster.pair_map
+    )
     summaries = {c.name: c.summary for c in report.comparisons}
     paths = write_report(report, part_dir / "report")
     report_seconds = time.perf_counter() - t1
@@ -171,7 +173,8 @@ def run_part(spec, *, out, seeds, epochs, workers, resume, data_dir, log):
         "dense_connections": run_summaries[0].dense_connections,
         "epochs": epochs,
         "seeds": seeds,
-        "workers": workers,
+        "workers": cluster.n_workers,
+        "cluster": "local" if cluster.local else cluster.address,
         "rows": rows,
         "trained_runs": trained,
         "report_html": str(paths["html"]),
@@ -637,8 +640,6 @@ def write_results_md(section, path):
 
 
 def parse_args(argv):
-    from netgraph.study import default_workers
-
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -650,7 +651,14 @@ def parse_args(argv):
     p.add_argument("--epochs", type=int, help=f"digits epochs (default {DIGITS['epochs']})")
     p.add_argument("--mnist-seeds", help=f"MNIST seeds (default {MNIST['seeds']})")
     p.add_argument("--mnist-epochs", type=int, help=f"MNIST epochs (default {MNIST['epochs']})")
-    p.add_argument("--workers", type=int, default=default_workers(), help="worker processes (default min(2, CPUs))")
+    p.add_argument(
+        "--workers", type=int, default=None, help="worker processes of the local Dask cluster (default min(2, CPUs))"
+    )
+    p.add_argument(
+        "--scheduler",
+        help="run on the Dask cluster of this scheduler (tcp://host:8786, tls://...; default "
+        "$DASK_SCHEDULER_ADDRESS, else a local cluster on 127.0.0.1)",
+    )
     p.add_argument("--resume", action="store_true", help="keep finished runs, continue interrupted ones")
     p.add_argument("--quick", action="store_true", help="smoke test: 2 seeds, 4 digits epochs, 1 MNIST epoch; no docs")
     p.add_argument("--no-docs", action="store_true", help="do not write docs/RESULTS.md and docs/figures")
@@ -660,10 +668,36 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def main(argv=None):
+def run_parts(args, out, cluster, log):
+    """The digits part and, when --data-dir holds MNIST, the MNIST part, on ``cluster``."""
     from netgraph.data import find_idx_files
     from netgraph.train import parse_seeds
 
+    if not args.skip_digits:
+        seeds = parse_seeds(args.seeds or ("0-1" if args.quick else DIGITS["seeds"]))
+        epochs = args.epochs or (4 if args.quick else DIGITS["epochs"])
+        run_part(
+            DIGITS, out=out, seeds=seeds, epochs=epochs, cluster=cluster, resume=args.resume, data_dir=None, log=log
+        )
+    if not args.skip_mnist:
+        if args.data_dir and all(find_idx_files(args.data_dir).values()):
+            seeds = parse_seeds(args.mnist_seeds or ("0-1" if args.quick else MNIST["seeds"]))
+            epochs = args.mnist_epochs or (1 if args.quick else MNIST["epochs"])
+            run_part(
+                MNIST,
+                out=out,
+                seeds=seeds,
+                epochs=epochs,
+                cluster=cluster,
+                resume=args.resume,
+                data_dir=str(Path(args.data_dir).resolve()),
+                log=log,
+            )
+        else:
+            log(f"MNIST part skipped: no MNIST IDX files in --data-dir ({args.data_dir})")
+
+
+def main(argv=None):
     args = parse_args(argv)
     out = Path(args.out)
 
@@ -674,35 +708,10 @@ def main(argv=None):
         args.no_docs = True
     t0 = time.perf_counter()
     if not args.docs_only:
-        if not args.skip_digits:
-            seeds = parse_seeds(args.seeds or ("0-1" if args.quick else DIGITS["seeds"]))
-            epochs = args.epochs or (4 if args.quick else DIGITS["epochs"])
-            run_part(
-                DIGITS,
-                out=out,
-                seeds=seeds,
-                epochs=epochs,
-                workers=args.workers,
-                resume=args.resume,
-                data_dir=None,
-                log=log,
-            )
-        if not args.skip_mnist:
-            if args.data_dir and all(find_idx_files(args.data_dir).values()):
-                seeds = parse_seeds(args.mnist_seeds or ("0-1" if args.quick else MNIST["seeds"]))
-                epochs = args.mnist_epochs or (1 if args.quick else MNIST["epochs"])
-                run_part(
-                    MNIST,
-                    out=out,
-                    seeds=seeds,
-                    epochs=epochs,
-                    workers=args.workers,
-                    resume=args.resume,
-                    data_dir=str(Path(args.data_dir).resolve()),
-                    log=log,
-                )
-            else:
-                log(f"MNIST part skipped: no MNIST IDX files in --data-dir ({args.data_dir})")
+        from netgraph.cluster import open_cluster
+
+        with open_cluster(args.scheduler, workers=args.workers, warn=lambda m: log(f"warning: {m}")) as cluster:
+            run_parts(args, out, cluster, log)
     if not args.no_docs:
         studies = [
             json.loads(p.read_text()) for p in (out / n / "study.json" for n in ("digits", "mnist")) if p.is_file()

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from ._cluster import add_cluster_options
+
 __all__ = ["register"]
 
 _LAYERS = (64, 256, 256, 10)
@@ -32,7 +34,6 @@ def register(subparsers):
     p.add_argument("--out", default="netgraph-demo", metavar="DIR", help="output folder (default ./netgraph-demo)")
     p.add_argument("--seeds", default="0-2", help="seeds, e.g. 0-2 or 0,5 (default 0-2; at least 2)")
     p.add_argument("--epochs", type=int, default=50, help="epochs per run (default 50; at least 2)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
     p.add_argument(
         "--keep",
         choices=("all", "last"),
@@ -41,6 +42,7 @@ def register(subparsers):
         "which is all the report needs; all: every epoch-XXX.pt, one per epoch)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_cluster_options(p)
     p.set_defaults(func=_run)
 
 
@@ -68,15 +70,15 @@ def _configs(epochs):
 
 def _run(args):
     from ..errors import ParameterError
-    from ..study import default_workers, run_grid, summarize_runs
+    from ..study import run_grid, summarize_runs
     from ..train import parse_seeds
+    from ._cluster import open_cluster_from
 
     seeds = parse_seeds(args.seeds)
     if len(seeds) < 2:
         raise ParameterError(f"--seeds {args.seeds!r}: the demo compares seeds, give at least 2 (e.g. 0-2)")
     if args.epochs < 2:
         raise ParameterError(f"--epochs {args.epochs}: the pruning schedule needs at least 2 epochs")
-    workers = default_workers() if args.workers is None else args.workers
     out = Path(args.out)
     t0 = time.perf_counter()
 
@@ -87,8 +89,7 @@ def _run(args):
     configs = _configs(args.epochs)
     say(
         f"netgraph demo: {len(configs)} methods x {len(seeds)} seeds on digits "
-        f"({'-'.join(map(str, _LAYERS))}, density {_DENSITY} pruned to {_DENSITY / 2}), {args.epochs} epochs, "
-        f"{workers} worker(s) -> {out}"
+        f"({'-'.join(map(str, _LAYERS))}, density {_DENSITY} pruned to {_DENSITY / 2}), {args.epochs} epochs -> {out}"
     )
 
     def progress(done, total, r):
@@ -97,17 +98,21 @@ def _run(args):
             f"{sum(r.final_connections):,} connections ({time.perf_counter() - t0:.0f} s)"
         )
 
-    results = run_grid(configs, seeds, out / "runs", workers=workers, resume=True, progress=progress, keep=args.keep)
-
     from analysis import build_report, write_report
 
     from ..convert import to_graph
 
-    files = [Path(r.out_dir) / "final.pt" for r in results]
-    graphs = [to_graph(p) for p in files]
-    say("similarity report:")
-    # one computation: the table below prints each method's summary from the report
-    report = build_report(graphs, sources=[str(p) for p in files], progress=lambda m: say(f"  {m}"), rng=0)
+    with open_cluster_from(args, "netgraph demo", quiet=args.quiet) as cluster:
+        results = run_grid(
+            configs, seeds, out / "runs", cluster=cluster, resume=True, progress=progress, keep=args.keep
+        )
+        files = [Path(r.out_dir) / "final.pt" for r in results]
+        graphs = [to_graph(p) for p in files]
+        say("similarity report:")
+        # one computation: the table below prints each method's summary from the report
+        report = build_report(
+            graphs, sources=[str(p) for p in files], progress=lambda m: say(f"  {m}"), rng=0, pair_map=cluster.pair_map
+        )
     summaries = {c.name: c.summary for c in report.comparisons}
     print(
         f"{'method':<16} {'test accuracy':>15} {'connections':>11} {'edge J':>7} {'chance':>7} {'aligned J':>9} {'aligned random':>14}"

@@ -9,6 +9,7 @@ figures.
 
 import sys
 
+from ._cluster import add_cluster_options
 from ._paths import PATH_HELP
 
 __all__ = ["register"]
@@ -32,6 +33,15 @@ def register(subparsers):
     p.add_argument(
         "--seed", type=int, default=0, help="seed of the random networks behind the aligned chance level (default 0)"
     )
+    add_cluster_options(
+        p.add_argument_group(
+            "where the pairwise alignments run",
+            "The aligned Jaccard of every pair of networks, and of the random networks behind its chance level, "
+            "runs as tasks of a Dask cluster (worker processes on this machine, 127.0.0.1 only, unless "
+            "--scheduler names one); each network's arrays are sent to the cluster once. Same numbers as in "
+            "one process.",
+        )
+    )
     p.set_defaults(func=_run)
 
 
@@ -41,6 +51,7 @@ def _run(args):
     from analysis import build_report, write_report
     from netgraph import to_graph
 
+    from ._cluster import open_cluster_from
     from ._paths import resolve_checkpoints
 
     named = resolve_checkpoints(args.paths, groups=True)
@@ -53,14 +64,12 @@ def _run(args):
         if not args.quiet:
             print(message, file=sys.stderr)
 
-    report = build_report(
-        graphs,
-        groups=groups,
-        sources=[str(p) for p in files],
-        aligned=not args.no_aligned,
-        progress=progress,
-        rng=args.seed,
-    )
+    options = dict(groups=groups, sources=[str(p) for p in files], aligned=not args.no_aligned, progress=progress)
+    if args.no_aligned or len(graphs) < 2:  # nothing to align: no cluster to start
+        report = build_report(graphs, rng=args.seed, **options)
+    else:
+        with open_cluster_from(args, "netgraph similarity", quiet=args.quiet) as cluster:
+            report = build_report(graphs, rng=args.seed, pair_map=cluster.pair_map, **options)
     paths = write_report(report, args.out)
     for note in report.notes:
         print(f"note: {note}")

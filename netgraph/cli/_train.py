@@ -16,6 +16,7 @@ import sys
 
 from ..config import EXCLUSIVE, KEEP_CHOICES, PARAMETER_CONSTRAINTS, RegistryNames, TrainConfig
 from ..validation import Interval, NoneOr, Options, check_bool
+from ._cluster import add_cluster_options
 
 __all__ = ["register"]
 
@@ -68,6 +69,15 @@ def register(subparsers):
         "epoch; last: only the newest, enough for --resume, besides final.pt)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_cluster_options(
+        p.add_argument_group(
+            "where runs execute",
+            "One seed without these options trains in this process. Several seeds, or either option, run as "
+            "tasks of a Dask cluster: worker processes on this machine (127.0.0.1 only) unless --scheduler "
+            "names a running cluster. Each task uses one torch thread; a run whose worker is lost continues "
+            "on another from its last checkpoint.",
+        )
+    )
     p.set_defaults(func=_run)
 
 
@@ -92,6 +102,7 @@ def _option(f):
 def _run(args):
     from ..errors import ParameterError
     from ..train import parse_seeds, train_run
+    from ._cluster import cluster_options_given
 
     kwargs = {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
     if args.layers is not None:
@@ -103,31 +114,64 @@ def _run(args):
         kwargs["growth_options"] = {"start_fraction": args.start_fraction}
     config = TrainConfig(**kwargs)
     seeds = parse_seeds(args.seeds)
-    data = config.load_data()
-    accuracies = []
-    for seed in seeds:
-        try:
-            result = train_run(
-                config, args.out, seed=seed, resume=args.resume, progress=not args.quiet, data=data, keep=args.keep
-            )
-        except KeyboardInterrupt:
-            print(
-                f"netgraph train: interrupted during seed {seed}; the complete epoch checkpoints are kept: "
-                "run the same command with --resume to continue",
-                file=sys.stderr,
-            )
+    if len(seeds) > 1 or cluster_options_given(args):
+        results = _train_on_cluster(args, config, seeds)
+        if results is None:
             return 130
-        accuracies.append(result.final_test_accuracy)
-        resumed = f", resumed from epoch {result.resumed_from}" if result.resumed_from is not None else ""
-        print(
-            f"seed {seed}: {result.method}, test accuracy {result.final_test_accuracy:.4f} after "
-            f"{len(result.epochs)} epochs, {sum(result.final_connections):,} connections "
-            f"(density {result.final_density:.4f}){resumed} -> {result.out_dir}"
-        )
-        sys.stdout.flush()
-    if len(accuracies) > 1:
+    else:
+        try:
+            results = [
+                train_run(config, args.out, seed=seeds[0], resume=args.resume, progress=not args.quiet, keep=args.keep)
+            ]
+        except KeyboardInterrupt:
+            return _interrupted(f" during seed {seeds[0]}")
+        _print_result(results[0])
+    if len(results) > 1:
+        accuracies = [r.final_test_accuracy for r in results]
         print(
             f"mean test accuracy {statistics.mean(accuracies):.4f} +- {statistics.stdev(accuracies):.4f} "
             f"over {len(accuracies)} seeds"
         )
     return 0
+
+
+def _train_on_cluster(args, config, seeds):
+    from ..study import run_jobs
+    from ._cluster import EpochBar, open_cluster_from
+
+    bar = EpochBar(disable=args.quiet)
+    try:
+        with open_cluster_from(args, "netgraph train", quiet=args.quiet) as cluster:
+            return run_jobs(
+                [(config, args.out, s) for s in seeds],
+                cluster=cluster,
+                resume=args.resume,
+                keep=args.keep,
+                progress=lambda done, total, result: _print_result(result),
+                epochs_progress=bar,
+            )
+    except KeyboardInterrupt:
+        bar.close()
+        _interrupted()
+        return None
+    finally:
+        bar.close()
+
+
+def _interrupted(during=""):
+    print(
+        f"netgraph train: interrupted{during}; the complete epoch checkpoints are kept: "
+        "run the same command with --resume to continue",
+        file=sys.stderr,
+    )
+    return 130
+
+
+def _print_result(result):
+    resumed = f", resumed from epoch {result.resumed_from}" if result.resumed_from is not None else ""
+    print(
+        f"seed {result.seed}: {result.method}, test accuracy {result.final_test_accuracy:.4f} after "
+        f"{len(result.epochs)} epochs, {sum(result.final_connections):,} connections "
+        f"(density {result.final_density:.4f}){resumed} -> {result.out_dir}",
+        flush=True,
+    )

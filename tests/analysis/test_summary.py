@@ -234,19 +234,23 @@ def test_every_comparison_carries_the_groups_summary(study):
 
 
 def test_report_aligns_every_pair_once(study, monkeypatch):
-    from analysis import report
+    from analysis import local_pair_map
+    from analysis.similarity import _align_pair_task
 
-    calls = []
-    real = report.aligned_jaccard
+    aligned = []
 
-    def counting(G1, G2):
-        calls.append((id(G1), id(G2)))
-        return real(G1, G2)
+    def counting(fn, items, pairs, *args):
+        if fn is _align_pair_task:  # the real networks (the random ones go through _null_values)
+            aligned.extend((len(items), a, b) for a, b in pairs)
+        return local_pair_map(fn, items, pairs, *args)
 
-    monkeypatch.setattr(report, "aligned_jaccard", counting)
-    monkeypatch.setattr("analysis.summary.aligned_jaccard", counting)  # the summary must not align again
-    rep = build_report(study, power_law=False, rng=0)
-    assert len(calls) == len(set(calls)) == 6 * 5 // 2  # the 9-7-6-3 network has nobody to align with
+    def again(*args, **kwargs):
+        raise AssertionError("the summary aligned the real networks again")
+
+    monkeypatch.setattr("analysis.summary.aligned_pairs", again)  # the summaries must not align again
+    rep = build_report(study, power_law=False, rng=0, pair_map=counting)
+    assert len(aligned) == len(set(aligned)) == 6 * 5 // 2  # the 9-7-6-3 network has nobody to align with
+    assert {n for n, _, _ in aligned} == {6}  # one call for the 9-8-6-3 networks
     assert len(rep.comparisons) == 3
 
 
