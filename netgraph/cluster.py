@@ -221,6 +221,14 @@ def open_cluster(scheduler=None, *, workers=None, warn=None):
             client = Client(address, timeout="20s")
         except (OSError, TimeoutError) as exc:
             raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        except TypeError as exc:  # Dask's way of saying that tls:// has no certificates configured
+            if not address.startswith("tls://"):
+                raise
+            raise ClusterError(
+                f"{address} needs Dask's TLS settings: set DASK_DISTRIBUTED__COMM__TLS__CA_FILE, "
+                "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY "
+                f"(docs/SCALING.md) ({exc})"
+            ) from None
         try:
             yield Cluster(client=client, local=False, address=address, dashboard=_dashboard_link(client))
         finally:

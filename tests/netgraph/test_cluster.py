@@ -6,6 +6,7 @@ themselves, wait for them with a time limit and always stop them.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -296,3 +297,89 @@ def test_similarity_on_a_real_cluster_equals_the_local_numbers(external_cluster,
     for (a, n), (b, m) in zip(remote, local):
         assert a["values"] == b["values"] and a["chance"] == b["chance"] and n == m
     assert np.isfinite(remote[0][0]["mean"])
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make certificates")
+def test_a_tls_scheduler_works_with_dask_s_tls_settings(tmp_path, monkeypatch):
+    """The commands of docs/SCALING.md: a certificate, a TLS scheduler and worker, the client's settings."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=netgraph-test",
+         "-keyout", str(key), "-out", str(cert), "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    tls = ["--tls-ca-file", str(cert), "--tls-cert", str(cert), "--tls-key", str(key)]
+    info = tmp_path / "scheduler.json"
+    log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 -- closed in finally
+    procs = []
+    try:
+        procs.append(
+            _start(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_scheduler",
+                    "--protocol",
+                    "tls",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(info),
+                    *tls,
+                ],
+                log=log,
+            )  # fmt: skip
+        )
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(info.read_text())["address"]
+        assert address.startswith("tls://127.0.0.1:")
+        procs.append(
+            _start(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                    *tls,
+                ],
+                log=log,
+            )  # fmt: skip
+        )
+        argv = ["train", "--dataset", "synthetic", "--layers", "20,16,4", "--density", "0.5", "--epochs", "2",
+                "--seeds", "0-1", "--quiet", "--scheduler", address]  # fmt: skip
+        # without the client's TLS settings: one clear error
+        for name in ("CA_FILE", "CLIENT__CERT", "CLIENT__KEY"):
+            monkeypatch.delenv(f"DASK_DISTRIBUTED__COMM__TLS__{name}", raising=False)
+        with pytest.raises(ClusterError, match="needs Dask's TLS settings"):
+            with open_cluster(address):
+                pass
+        monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TLS__CA_FILE", str(cert))
+        monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT", str(cert))
+        monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY", str(key))
+        import dask
+
+        dask.config.refresh()  # Dask reads its environment variables into its configuration
+        try:
+            assert main(argv + ["--out", str(tmp_path / "runs")]) == 0
+        finally:
+            monkeypatch.undo()
+            dask.config.refresh()
+        assert (tmp_path / "runs" / "seed-1" / "final.pt").is_file()
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=30)
+        log.close()
