@@ -15,6 +15,10 @@ which networkx clears on every structural edit; weights are never cached.
   :func:`chance_jaccard`, :func:`aligned_chance_jaccard`, :func:`similarity_matrix`, :func:`common_subnetwork`,
   :func:`common_subnetwork_curve`; many pairs aligned at once, through a pluggable *pair_map* (the
   protocol: :func:`local_pair_map`; a Dask one runs the pairs on a cluster): :func:`aligned_pairs`;
+- topology distance: :func:`nnstd` (NNSTD of Liu et al. 2020, as its authors compute it),
+  :func:`nnstd_pairs` through a *pair_map*;
+- what training keeps of its starting network: :func:`initial_survival`, :func:`shared_edges`
+  (the edges two runs from one start share, split into kept and grown);
 - groups of networks (one configuration across seeds): :func:`summarize_group`
   (:class:`GroupSummary`), the summary every comparison of a report carries;
 - reports: :func:`build_report`, :func:`write_report`, :func:`load_metrics`;
@@ -38,6 +42,8 @@ from .degrees import (
     input_connectivity,
     layer_summary,
 )
+from .nnstd import NNSTD, nnstd, nnstd_pairs
+from .persistence import SharedEdges, Survival, initial_survival, shared_edges
 from .report import SimilarityReport, build_report, load_metrics, write_report
 from .similarity import (
     CommonSubnetworkCurve,
@@ -79,8 +85,15 @@ __all__ = [
     "local_pair_map",
     "random_like",
     "similarity_matrix",
+    "NNSTD",
+    "nnstd",
+    "nnstd_pairs",
     "common_subnetwork",
     "common_subnetwork_curve",
+    "Survival",
+    "SharedEdges",
+    "initial_survival",
+    "shared_edges",
     "GroupSummary",
     "summarize_group",
     "MIN_SHARES",

@@ -80,6 +80,9 @@ def close(ax):
 def plot_similarity_matrix(matrix, ax=None, *, annotate=None, vmax=None):
     """Heatmap of a :class:`~analysis.SimilarityMatrix`, chance level marked on the colour bar.
 
+    A matrix of ``kind="nnstd"`` (distances, from :func:`~analysis.build_report`) is labelled as
+    NNSTD, its chance level as the random baseline.
+
     Parameters
     ----------
     matrix : SimilarityMatrix
@@ -98,14 +101,18 @@ def plot_similarity_matrix(matrix, ax=None, *, annotate=None, vmax=None):
     im = ax.imshow(matrix.values, vmin=0.0, vmax=1.0 if vmax is None else vmax, cmap="viridis")
     cbar = ax.figure.colorbar(im, ax=ax)
     chance = matrix.mean_chance if k > 1 else float(matrix.chance[0, 0])
+    if matrix.kind == "nnstd":
+        measure, baseline = "NNSTD (distance)", "random"
+    else:
+        measure, baseline = f"{matrix.kind} Jaccard", "chance"
     if math.isfinite(chance):  # a red line on the colour bar; named in the bar's label, clear of the ticks
         cbar.ax.axhline(chance, color="red", linewidth=2)
-        cbar.set_label(f"{matrix.kind} Jaccard (red line: chance level)")
+        cbar.set_label(f"{measure} (red line: {'random networks' if baseline == 'random' else 'chance level'})")
     else:
-        cbar.set_label(f"{matrix.kind} Jaccard")
+        cbar.set_label(measure)
     ax.set_xticks(range(k), matrix.labels, rotation=90, fontsize=7)
     ax.set_yticks(range(k), matrix.labels, fontsize=7)
-    title = f"{matrix.kind} Jaccard (mean {matrix.mean:.3f}, chance {chance:.3f})" if k > 1 else matrix.kind
+    title = f"{measure} (mean {matrix.mean:.3f}, {baseline} {chance:.3f})" if k > 1 else matrix.kind
     ax.set_title(title, fontsize=9)
     if annotate is None:
         annotate = k <= 12

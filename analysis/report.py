@@ -4,10 +4,13 @@
 and methods): per network its layer summary, degree distributions, input connectivity map,
 driver nodes against the width bound and, when a ``metrics.json`` sits beside its checkpoint,
 the training curves; per group of networks (one group per ``meta["method"]`` unless ``groups``
-names them) the raw, node and aligned Jaccard matrices with chance levels, the
-common-subnetwork size against ``min_share`` and the group's
-:class:`~analysis.GroupSummary` (:func:`~analysis.summarize_group`, computed from the same
-matrices and alignments: every pair is aligned once). Networks of different architectures are never
+names them) the raw, node and aligned Jaccard matrices with chance levels, the NNSTD matrix
+(:func:`~analysis.nnstd`, a distance) with its random baseline, the common-subnetwork size
+against ``min_share`` and the group's :class:`~analysis.GroupSummary`
+(:func:`~analysis.summarize_group`, computed from the same matrices and alignments: every pair
+is aligned once, its aligned Jaccard and NNSTD in one task). The pairs of each comparison are
+also told apart by kind (see :func:`build_report`): runs of one method from different initial
+topologies, and runs of different methods from one initial topology. Networks of different architectures are never
 compared edge by edge: the report lists which cannot be. What cannot be computed (a degree
 distribution too narrow for a power-law fit, a ``metrics.json`` of the wrong shape) becomes a
 note, not an error.
@@ -54,7 +57,8 @@ from ._results import provenance as _provenance
 from ._structure import structure
 from .controllability import driver_nodes
 from .degrees import compare_power_law, degree_distribution, input_connectivity, layer_summary
-from .similarity import SimilarityMatrix, _check_pair_map, aligned_pairs, common_subnetwork_curve, similarity_matrix
+from .nnstd import _aligned_and_nnstd_pairs
+from .similarity import SimilarityMatrix, _check_pair_map, common_subnetwork_curve, similarity_matrix
 from .summary import _summarize
 
 __all__ = ["SimilarityReport", "build_report", "write_report", "load_metrics"]
@@ -111,10 +115,11 @@ class Comparison:
     :class:`~analysis.GroupSummary` (:func:`~analysis.summarize_group` of these networks): the
     group means the page states come from it, and the chance level of the ``aligned`` matrix
     is, pair by pair, the aligned Jaccard of the pair's random networks drawn for it, so its
-    mean is ``summary.aligned_null["overall"]``. ``seed_pairs`` is None unless two networks of
-    different groups record the same seed; then ``{"same_seed": {"n_pairs", "edge_mean",
-    "chance_mean", "pairs"}, "different_seed": {"n_pairs", "edge_mean", "chance_mean"}}`` over
-    the pairs of networks of different groups (both seeds known), ``pairs`` listing label pairs.
+    mean is ``summary.aligned_null["overall"]``. ``nnstd`` is the matrix of the pairs'
+    :func:`~analysis.nnstd` (``kind="nnstd"``: distances, 0.0 on the diagonal, the pair
+    ``a < b`` computed as ``nnstd(a, b)`` and mirrored), its ``chance`` the NNSTD of the same
+    random networks (mean ``summary.nnstd_null["overall"]``; 0.0 on the diagonal); None without
+    alignment. ``pair_kinds`` (see :func:`_pair_kinds`) is None when no pair could be classified.
     """
 
     name: str
@@ -127,7 +132,8 @@ class Comparison:
     edge_by_layer: tuple
     curve: object
     summary: object = None
-    seed_pairs: dict | None = None
+    nnstd: object = None
+    pair_kinds: dict | None = None
 
     def to_dict(self):
         aligned = None
@@ -136,6 +142,14 @@ class Comparison:
             aligned["provenance"] = _provenance(
                 "build_report",
                 aligned_chance="per pair: the aligned Jaccard of its two random networks (summarize_group)",
+            )
+        nnstd = None
+        if self.nnstd is not None:
+            nnstd = self.nnstd.to_dict()
+            nnstd["provenance"] = _provenance(
+                "build_report",
+                measure="analysis.nnstd of each pair a < b (a distance: lower = more similar), mirrored",
+                nnstd_chance="per pair: the NNSTD of its two random networks (summarize_group)",
             )
         return jsonable(
             {
@@ -146,10 +160,11 @@ class Comparison:
                 "edge": self.edge.to_dict(),
                 "node": self.node.to_dict(),
                 "aligned": aligned,
+                "nnstd": nnstd,
                 "edge_by_layer": [m.to_dict() for m in self.edge_by_layer],
                 "common_subnetwork": self.curve.to_dict(),
                 "summary": None if self.summary is None else self.summary.to_dict(),
-                "seed_pairs": self.seed_pairs,
+                "pair_kinds": self.pair_kinds,
             }
         )
 
@@ -349,8 +364,9 @@ def _matrices(graphs, labels, *, aligned, say, pair_map=None):
     """Edge, node and per-block edge matrices of graphs of one architecture, and every pair aligned once.
 
     ``"pairs"`` maps ``(a, b)``, ``a < b``, to :func:`~analysis.aligned_jaccard` of graphs ``a``
-    and ``b`` (None without alignment), computed by :func:`~analysis.aligned_pairs` through
-    ``pair_map`` in one call; the comparisons and their summaries read their pairs from it.
+    and ``b``, ``"nnstd"`` to their :func:`~analysis.nnstd` (both None without alignment), both
+    computed through ``pair_map`` in one call, one task per pair; the comparisons and their
+    summaries read their pairs from them.
     """
     n_blocks = len(structure(graphs[0]).layered.sizes) - 1
     out = {
@@ -360,9 +376,9 @@ def _matrices(graphs, labels, *, aligned, say, pair_map=None):
     }
     if aligned and len(graphs) > 1:
         say(f"aligning {len(graphs) * (len(graphs) - 1) // 2} pairs of networks")
-        out["pairs"] = aligned_pairs(graphs, pair_map=pair_map)
+        out["pairs"], out["nnstd"] = _aligned_and_nnstd_pairs(graphs, pair_map=pair_map)
     else:
-        out["pairs"] = None
+        out["pairs"] = out["nnstd"] = None
     return out
 
 
@@ -379,42 +395,117 @@ def _sub(m, ids):
     )
 
 
-def _seed_pairs(edge, groups, seeds):
-    """Edge Jaccard of the pairs of different groups that share a seed, and of those that do not.
+#: The kinds of pair of a comparison: key -> (name on the page, what the kind means).
+_PAIR_KINDS = {
+    "within_method_across_seed": (
+        "within method, across seeds",
+        "pairs of one group (method) from different initial topologies: do independent runs of one method "
+        "converge to the same network?",
+    ),
+    "across_method_same_initial_topology": (
+        "across methods, same initial topology",
+        "pairs of different groups (methods) that started from one initial topology (one seed): how much of the "
+        "common starting network do different growth rules keep and re-grow alike?",
+    ),
+    "across_method_across_seed": (
+        "across methods, across seeds",
+        "pairs of different groups from different initial topologies: how alike different methods' networks are "
+        "with nothing shared but the data; compare methods by these, since pairs that share an initial topology "
+        "sit above them without the methods converging.",
+    ),
+}
 
-    None when no two networks of different groups share a seed. Pairs with an unknown seed
-    (None) count in neither.
+#: How two networks were found to share (or not) their initial topology: key -> explanation.
+_START_RULES = {
+    "fingerprint": "both checkpoints record an initial_topology fingerprint (sha256 of the run's initial masks and "
+    "layer sizes), compared",
+    "seed": "a checkpoint records no initial_topology fingerprint: same initial topology means the same meta seed "
+    "with equal layer sizes and equal epsilon and density (params)",
+}
+
+
+def _start_params(meta):
+    params = meta.get("params") if isinstance(meta.get("params"), dict) else {}
+    return params.get("epsilon"), params.get("density")
+
+
+def _same_start(meta1, meta2):
+    """Whether two networks of one architecture started from one initial topology, and the rule that said so.
+
+    ``(True or False, "fingerprint")`` when both metas record ``initial_topology``; else
+    ``(same, "seed")`` when both record a seed: the same seed and equal ``epsilon`` and
+    ``density`` (the layer sizes are equal within a comparison); else ``(None, None)``.
     """
-    same, other = [], []
-    for a in range(len(groups)):
-        for b in range(a + 1, len(groups)):
-            if groups[a] == groups[b] or seeds[a] is None or seeds[b] is None:
+    f1, f2 = meta1.get("initial_topology"), meta2.get("initial_topology")
+    if isinstance(f1, str) and isinstance(f2, str):
+        return f1 == f2, "fingerprint"
+    s1, s2 = meta1.get("seed"), meta2.get("seed")
+    if s1 is None or s2 is None:
+        return None, None
+    return s1 == s2 and _start_params(meta1) == _start_params(meta2), "seed"
+
+
+def _pair_kinds(labels, groups, metas, edge, aligned, nnstd):
+    """The pairs of a comparison by kind (:data:`_PAIR_KINDS`), with their mean similarities.
+
+    A pair of one group whose initial topologies differ is *within method, across seeds*; a
+    pair of different groups is *across methods, same initial topology* or *across methods,
+    across seeds* (:func:`_same_start`). Pairs of one group from one initial topology, and
+    pairs whose initial topologies are unknown, are in no kind.
+
+    Returns None when no pair has a kind; else per kind ``{"name", "meaning", "n_pairs",
+    "pairs", "rules", "edge_mean", "edge_chance_mean", "aligned_mean", "aligned_chance_mean",
+    "nnstd_mean", "nnstd_random_mean"}``: ``pairs`` lists label pairs, ``rules`` how many pairs
+    each rule of :data:`_START_RULES` classified, the means are over the kind's pairs (nan
+    without pairs, or for the aligned measures without alignment); ``*_chance_mean`` and
+    ``nnstd_random_mean`` are the chance levels of the matrices, pair by pair.
+    """
+    found = {kind: [] for kind in _PAIR_KINDS}
+    for a in range(len(labels)):
+        for b in range(a + 1, len(labels)):
+            same, rule = _same_start(metas[a], metas[b])
+            if same is None:
                 continue
-            (same if seeds[a] == seeds[b] else other).append((a, b))
-    if not same:
+            if groups[a] == groups[b]:
+                kind = None if same else "within_method_across_seed"
+            else:
+                kind = "across_method_same_initial_topology" if same else "across_method_across_seed"
+            if kind is not None:
+                found[kind].append((a, b, rule))
+    if not any(found.values()):
         return None
 
-    def stats(pairs):
-        values = [edge.values[a, b] for a, b in pairs]
-        chance = [edge.chance[a, b] for a, b in pairs]
-        return {
+    def mean(matrix, pairs, field="values"):
+        if matrix is None or not pairs:
+            return math.nan
+        values = getattr(matrix, field)
+        return float(np.mean([values[a, b] for a, b, _ in pairs]))
+
+    out = {}
+    for kind, pairs in found.items():
+        name, meaning = _PAIR_KINDS[kind]
+        out[kind] = {
+            "name": name,
+            "meaning": meaning,
             "n_pairs": len(pairs),
-            "edge_mean": float(np.mean(values)) if pairs else math.nan,
-            "chance_mean": float(np.mean(chance)) if pairs else math.nan,
+            "pairs": [[labels[a], labels[b]] for a, b, _ in pairs],
+            "rules": {rule: sum(r == rule for *_, r in pairs) for rule in _START_RULES},
+            "edge_mean": mean(edge, pairs),
+            "edge_chance_mean": mean(edge, pairs, "chance"),
+            "aligned_mean": mean(aligned, pairs),
+            "aligned_chance_mean": mean(aligned, pairs, "chance"),
+            "nnstd_mean": mean(nnstd, pairs),
+            "nnstd_random_mean": mean(nnstd, pairs, "chance"),
         }
-
-    return {
-        "same_seed": {**stats(same), "pairs": [[edge.labels[a], edge.labels[b]] for a, b in same]},
-        "different_seed": stats(other),
-    }
+    return out
 
 
-def _compare(name, graphs, full, ids, groups, seeds, analyses, rng, pair_map=None):
+def _compare(name, graphs, full, ids, groups, metas, analyses, rng, pair_map=None):
     """The comparison of ``graphs`` (positions ``ids`` within the matrices ``full``), with its summary.
 
-    ``groups``, ``seeds`` and ``analyses`` (:class:`NetworkAnalysis`) are per member of ``full``,
-    like ``graphs``. The summary reuses the matrices, the aligned pairs and the per-network
-    analyses, and draws the random networks of its aligned baseline from ``rng`` (aligned
+    ``groups``, ``metas`` and ``analyses`` (:class:`NetworkAnalysis`) are per member of ``full``,
+    like ``graphs``. The summary reuses the matrices, the aligned pairs and their NNSTD and the
+    per-network analyses, and draws the random networks of its baselines from ``rng`` (aligned
     through ``pair_map``).
     """
     sub = [graphs[i] for i in ids]
@@ -423,15 +514,17 @@ def _compare(name, graphs, full, ids, groups, seeds, analyses, rng, pair_map=Non
     edge_by_layer = tuple(_sub(m, ids) for m in full["layers"])
     curve = common_subnetwork_curve(sub, labels=labels)
     sub_groups = tuple(groups[i] for i in ids)
-    pairs = full["pairs"]
+    pairs, nnstds = full["pairs"], full["nnstd"]
+    order = [(a, b) for n, a in enumerate(ids) for b in ids[n + 1 :]]
     nets = [analyses[i] for i in ids]
-    summary, null = _summarize(
+    summary, null, nnstd_null = _summarize(
         sub,
         method=name,
         aligned=pairs is not None,
         rng=rng,
         pair_map=pair_map,
-        pairs=None if pairs is None else [pairs[(a, b)] for n, a in enumerate(ids) for b in ids[n + 1 :]],
+        pairs=None if pairs is None else [pairs[p] for p in order],
+        nnstds=None if nnstds is None else [nnstds[p] for p in order],
         edge=edge,
         edge_by_layer=edge_by_layer,
         curve=curve,
@@ -439,16 +532,24 @@ def _compare(name, graphs, full, ids, groups, seeds, analyses, rng, pair_map=Non
         drivers=[net.drivers for net in nets],
         input_degrees=[net.degrees_out[0].degrees for net in nets],
     )
-    aligned = None
+    aligned = nnstd = None
     if pairs is not None:
-        values = np.eye(len(ids))
+        values, distances = np.eye(len(ids)), np.zeros((len(ids), len(ids)))
         for n, a in enumerate(ids):
             for m, b in enumerate(ids[n + 1 :], start=n + 1):
                 values[n, m] = values[m, n] = pairs[(a, b)].value
+                distances[n, m] = distances[m, n] = nnstds[(a, b)].value
         chance = np.where(np.isnan(null), edge.chance, null)  # the diagonal: the raw chance level
         aligned = SimilarityMatrix(
             values=frozen_array(values), chance=frozen_array(chance), kind="aligned", labels=tuple(labels)
         )
+        nnstd = SimilarityMatrix(
+            values=frozen_array(distances),
+            chance=frozen_array(np.nan_to_num(nnstd_null, nan=0.0)),  # the diagonal: a network's own distance
+            kind="nnstd",
+            labels=tuple(labels),
+        )
+    sub_metas = [metas[i] for i in ids]
     return Comparison(
         name=name,
         labels=tuple(labels),
@@ -460,7 +561,8 @@ def _compare(name, graphs, full, ids, groups, seeds, analyses, rng, pair_map=Non
         edge_by_layer=edge_by_layer,
         curve=curve,
         summary=summary,
-        seed_pairs=_seed_pairs(edge, sub_groups, [seeds[i] for i in ids]),
+        nnstd=nnstd,
+        pair_kinds=_pair_kinds(labels, sub_groups, sub_metas, edge, aligned, nnstd),
     )
 
 
@@ -487,7 +589,9 @@ def build_report(
     ----------
     graphs : sequence of networkx.DiGraph
         Layered graphs, e.g. from :func:`netgraph.to_graph`; ``G.graph["meta"]`` (seed, method,
-        epoch, params, ...) is reported when present.
+        epoch, params, ...) is reported when present. ``meta["initial_topology"]`` (the trainer
+        records it, a fingerprint of the run's initial masks) tells which networks started from
+        one initial topology (see Notes).
     groups : sequence of str or None, optional
         The group of each graph (a non-empty name, or None for the default): networks are
         compared within each group and across groups. Default: ``meta["method"]``, else
@@ -502,8 +606,9 @@ def build_report(
         Training metrics per graph; default: read ``metrics.json`` beside each source (a file
         that :func:`load_metrics` rejects is ignored, with a note).
     aligned : bool, optional
-        Align every pair of networks of an architecture, once (the slowest part); every
-        comparison reads its aligned values from that one pass.
+        Align every pair of networks of an architecture, once, for its aligned Jaccard and its
+        NNSTD (:func:`~analysis.nnstd`; the slowest part); every comparison reads its values
+        from that one pass.
     power_law : bool, optional
         Compare power-law and lognormal fits of the degrees when ``powerlaw`` is installed
         (:func:`~analysis.compare_power_law`; a network whose degrees cannot be fitted gets a
@@ -518,8 +623,8 @@ def build_report(
         None) is one stream, drawn from comparison after comparison. An int is recorded in the
         provenance.
     pair_map : callable, optional
-        How the pairwise alignments run: every pair of networks of an architecture
-        (:func:`~analysis.aligned_pairs`, one call per architecture) and every comparison's
+        How the pairwise alignments run: every pair of networks of an architecture (aligned
+        Jaccard and NNSTD of a pair in one task, one call per architecture) and every comparison's
         pairs of random networks (drawn here from ``rng``, in the same order whatever
         ``pair_map`` is). The protocol is described in :func:`~analysis.local_pair_map`, the
         default; a pair_map that runs on a cluster gives the same report.
@@ -536,6 +641,19 @@ def build_report(
         return one result per pair.
     GraphContractError
         If a graph is not layered.
+
+    Notes
+    -----
+    Each comparison sorts its pairs into kinds (``Comparison.pair_kinds``, a table on the page):
+    *within method, across seeds* (one group, different initial topologies: do independent runs
+    of one method converge to the same network?), *across methods, same initial topology*
+    (different groups, one initial topology: how much of the common starting network do
+    different growth rules keep and re-grow alike?) and *across methods, across seeds*. Two
+    networks share their initial topology when both metas record ``initial_topology`` and it is
+    equal; when one lacks it, when they record the same ``seed`` and equal ``params`` ``epsilon``
+    and ``density`` (the layer sizes are equal within a comparison). Each kind records how many
+    pairs each rule classified, and its mean edge Jaccard, aligned Jaccard and NNSTD with their
+    chance levels and random baselines.
 
     Examples
     --------
@@ -632,7 +750,7 @@ def build_report(
             mats,
             [members.index(i) for i in sub],
             [groups[i] for i in members],
-            [seeds[i] for i in members],
+            [networks[i].meta for i in members],
             [networks[i] for i in members],
             seed,
             pair_map,
@@ -709,14 +827,28 @@ _EXPLAIN = {
     ),
     "aligned J": (
         "aligned J",
-        "the edge Jaccard after matching the hidden units of the two networks layer by layer (NNSTD, Hungarian "
-        "method), since hidden units can be permuted without changing what a network computes.",
+        "the edge Jaccard after matching the hidden units of the two networks layer by layer (Hungarian method on "
+        "their sets of incoming units, as NNSTD matches them; outputs kept fixed), since hidden units can be "
+        "permuted without changing what a network computes.",
     ),
     "aligned chance": (
         "aligned chance",
         "the aligned Jaccard of random networks with the same per-block edge counts, aligned the same way "
         "(one random network per network, aligned pair by pair): alignment lifts random networks above the raw "
         "chance level.",
+    ),
+    "NNSTD": (
+        "NNSTD",
+        "the Neural Network Sparse Topology Distance of Liu et al. (2020), as their code computes it: layer by "
+        "layer, the units of one network (hidden and output) are paired with those of the other at least total "
+        "normalised edit distance (|A∖B| + |B∖A|) / |A∪B| between their sets of incoming units, and the matched "
+        "distances are averaged over a layer's units and then over the layers; a distance, 0 for networks equal "
+        "up to a relabelling of their units, lower = more similar.",
+    ),
+    "NNSTD random": (
+        "NNSTD random",
+        "the NNSTD of the same random networks as the aligned chance level (one per network, same per-block edge "
+        "counts): networks share topology only in as far as their NNSTD is below it.",
     ),
     "node J": (
         "node J",
@@ -736,6 +868,17 @@ _EXPLAIN = {
     "heatmap": (
         "cells",
         "the Jaccard of each pair of networks; the red line on the colour bar marks the mean chance level.",
+    ),
+    "heatmap nnstd": (
+        "cells",
+        "the NNSTD of each pair of networks (0 on the diagonal, lower = more similar); the red line on the colour "
+        "bar marks the mean NNSTD of the random networks.",
+    ),
+    "pair kinds": (
+        "kinds of pair",
+        "whether two networks started from one initial topology is read from their checkpoints' initial_topology "
+        "fingerprint, else from their seed, layer sizes and epsilon/density (the column says which rule matched); "
+        "pairs of one method from one initial topology, and pairs whose start is unknown, are in no kind.",
     ),
     "degrees": (
         "P(K ≥ k)",
@@ -759,12 +902,6 @@ _EXPLAIN = {
     ),
 }
 
-_SAME_SEED = (
-    "Runs that share a seed share their initial topology (netgraph's trainer draws the initial masks from the "
-    "seed, whatever the growth method), so same-seed pairs can sit far above chance without the methods "
-    "converging; compare groups by the different-seed pairs."
-)
-
 
 def _explain(*keys, extra=()):
     """The "what this means" line for ``keys`` of ``_EXPLAIN``, plus ``extra`` sentences (HTML)."""
@@ -772,25 +909,39 @@ def _explain(*keys, extra=()):
     return "<p class='explain'>" + " ".join(items + list(extra)) + "</p>"
 
 
-def _seed_sentence(comp):
-    """What the same-seed pairs of ``comp`` score, and why (HTML); None without such pairs."""
-    pairs = comp.seed_pairs
-    if not pairs:
+def _rules_text(rules):
+    used = {rule: n for rule, n in rules.items() if n}
+    if len(used) == 1:
+        return next(iter(used))
+    return ", ".join(f"{rule} {n}" for rule, n in used.items())
+
+
+def _shown_kinds(comp):
+    """The kinds of pair of ``comp`` worth stating apart: some of its pairs, not all of them."""
+    n_pairs = len(comp.labels) * (len(comp.labels) - 1) // 2
+    return [kind for kind in (comp.pair_kinds or {}).values() if 0 < kind["n_pairs"] < n_pairs]
+
+
+def _pair_kind_sentence(comp):
+    """What each kind of pair of ``comp`` scores, and what it means (HTML); None without kinds to state."""
+    kinds = _shown_kinds(comp)
+    if not kinds:
         return None
-    same, other = pairs["same_seed"], pairs["different_seed"]
-    if other["n_pairs"]:
-        versus = (
-            f"the {other['n_pairs']} pairs of different groups and different seeds: mean edge Jaccard "
-            f"{_fmt(other['edge_mean'], 3)} "
-            f"(chance {_fmt(other['chance_mean'], 3)})"
+    parts = []
+    for kind in kinds:
+        n = kind["n_pairs"]
+        text = (
+            f"{n} {'pair' if n == 1 else 'pairs'} {kind['name']}: edge J {_fmt(kind['edge_mean'], 3)} "
+            f"(chance {_fmt(kind['edge_chance_mean'], 3)})"
         )
-    else:
-        versus = "no pair of different groups has different seeds"
-    text = (
-        f"{comp.name}: {same['n_pairs']} pairs of networks from different groups share a seed: mean edge Jaccard "
-        f"{_fmt(same['edge_mean'], 3)} (chance {_fmt(same['chance_mean'], 3)}); {versus}. {_SAME_SEED}"
-    )
-    return html.escape(text)
+        if comp.aligned is not None:
+            text += (
+                f", aligned J {_fmt(kind['aligned_mean'], 3)} (chance {_fmt(kind['aligned_chance_mean'], 3)}), "
+                f"NNSTD {_fmt(kind['nnstd_mean'], 3)} (random {_fmt(kind['nnstd_random_mean'], 3)})"
+            )
+        parts.append(text)
+    meanings = " ".join(f"{kind['name'][0].upper()}{kind['name'][1:]}: {kind['meaning']}" for kind in kinds)
+    return html.escape(f"{comp.name}: {'; '.join(parts)}. {meanings}")
 
 
 def _figures(report):
@@ -810,17 +961,18 @@ def _figures(report):
 
     for comp in report.comparisons:
         slug = _slug(comp.name)
-        seeds = [x for x in [_seed_sentence(comp)] if x]
-        for kind in ("edge", "aligned"):
+        kinds = [x for x in [_pair_kind_sentence(comp)] if x]
+        for kind, what, keys in (
+            ("edge", "raw edge Jaccard", ("heatmap", "chance")),
+            ("aligned", "aligned Jaccard", ("heatmap", "aligned J", "aligned chance")),
+            ("nnstd", "NNSTD (distance)", ("heatmap nnstd", "NNSTD", "NNSTD random")),
+        ):
             m = getattr(comp, kind)
             if m is None:
                 continue
             ax = plotting.plot_similarity_matrix(m)
-            title = f"{comp.name}: {'raw edge' if kind == 'edge' else 'aligned (NNSTD)'} Jaccard"
-            keys = ("heatmap", "chance") if kind == "edge" else ("heatmap", "aligned J", "aligned chance")
-            figs.append(
-                (name_for(f"jaccard-{kind}-{slug}"), title, plotting.png_bytes(ax), _explain(*keys, extra=seeds))
-            )
+            stem = f"nnstd-{slug}" if kind == "nnstd" else f"jaccard-{kind}-{slug}"
+            figs.append((name_for(stem), f"{comp.name}: {what}", plotting.png_bytes(ax), _explain(*keys, extra=kinds)))
 
     archs = {}
     for net in nets:
@@ -941,6 +1093,31 @@ img{max-width:100%}
 """
 
 
+def _pair_kind_section(report):
+    """The "Kinds of pair" table and its explanations (HTML parts); nothing when no kind adds to the table above.
+
+    A kind that holds every pair of its comparison is left out: the similarity table states it.
+    """
+    shown = [(c, kind) for c in report.comparisons for kind in _shown_kinds(c)]
+    if not shown:
+        return []
+    rows = []
+    for c, kind in shown:
+        aligned = ["aligned_mean", "aligned_chance_mean", "nnstd_mean", "nnstd_random_mean"]
+        aligned = [None] * 4 if c.aligned is None else [kind[key] for key in aligned]
+        rows.append(
+            [c.name, kind["name"], kind["n_pairs"], _rules_text(kind["rules"]), kind["edge_mean"]]
+            + [kind["edge_chance_mean"], *aligned]
+        )
+    header = ["group", "kind of pair", "pairs", "initial topology by", "edge J", "chance"]
+    header += ["aligned J", "aligned chance", "NNSTD", "NNSTD random"]
+    meanings = {kind["name"]: kind["meaning"] for _, kind in shown}
+    rules = {rule for _, kind in shown for rule, n in kind["rules"].items() if n}
+    items = [f"<b>{html.escape(name)}</b>: {html.escape(meaning)}" for name, meaning in meanings.items()]
+    items += [f"<b>{html.escape(r)}</b>: {html.escape(_START_RULES[r])}." for r in _START_RULES if r in rules]
+    return ["<h3>Kinds of pair</h3>", _table(header, rows), _explain("pair kinds", extra=items)]
+
+
 def _html(report, figs):
     esc = html.escape
     prov = report.provenance
@@ -1011,6 +1188,8 @@ def _html(report, figs):
                     s.edge_chance["overall"],
                     None if c.aligned is None else s.aligned["overall"],
                     None if c.aligned is None else s.aligned_null["overall"],
+                    None if c.nnstd is None else s.nnstd["overall"],
+                    None if c.nnstd is None else s.nnstd_null["overall"],
                     c.node.mean,
                     c.node.mean_chance,
                     s.common_edges["1.0"],
@@ -1025,6 +1204,8 @@ def _html(report, figs):
                     "chance",
                     "aligned J",
                     "aligned chance",
+                    "NNSTD",
+                    "NNSTD random",
                     "node J",
                     "node chance",
                     "edges in all",
@@ -1034,12 +1215,9 @@ def _html(report, figs):
         )
         keys = ["edge J", "chance"]
         if any(c.aligned is not None for c in report.comparisons):
-            keys += ["aligned J", "aligned chance"]
+            keys += ["aligned J", "aligned chance", "NNSTD", "NNSTD random"]
         parts.append(_explain(*keys, "node J", "edges in all"))
-        for c in report.comparisons:
-            sentence = _seed_sentence(c)
-            if sentence:
-                parts.append(f"<p class='note'>{sentence}</p>")
+        parts.extend(_pair_kind_section(report))
         for c in report.comparisons:
             per_layer = [[f"{l} → {l + 1}", m.mean, m.mean_chance] for l, m in enumerate(c.edge_by_layer)]
             parts.append(f"<h3>{esc(c.name)}: raw edge Jaccard per layer</h3>")

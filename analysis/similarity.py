@@ -131,10 +131,12 @@ class SimilarityMatrix:
     Attributes
     ----------
     values : numpy.ndarray, shape (k, k)
-        Symmetric, 1.0 on the diagonal.
+        Symmetric, 1.0 on the diagonal (for ``kind="nnstd"``: distances, 0.0 on the diagonal).
     chance : numpy.ndarray, shape (k, k)
-        Chance level of each pair.
-    kind : {"edge", "node", "aligned"}
+        Chance level of each pair (for ``kind="nnstd"``: the NNSTD of random networks).
+    kind : {"edge", "node", "aligned", "nnstd"}
+        ``"nnstd"`` only in :func:`~analysis.build_report`'s comparisons (:func:`~analysis.nnstd`
+        of each pair); :func:`similarity_matrix` makes the other three.
     labels : tuple of str
     layer : int or None
     """
@@ -770,25 +772,46 @@ def aligned_pairs(graphs, pairs=None, *, pair_map=None):
     >>> aligned_pairs([G, H, L], [(2, 1)], pair_map=local_pair_map)[(2, 1)].value
     0.75
     """
-    structs = _check_graphs(graphs)
-    for i, st in enumerate(structs):
-        st.require_layered(name=f"graphs[{i}]")
-    _check_comparable(structs)
-    pairs = _check_pairs(pairs, len(structs))
-    if not pairs:
+    batch = _PairBatch(graphs, pairs)
+    if not batch.pairs:
         return {}
-    used = sorted({i for p in pairs for i in p})
-    slot = {i: n for n, i in enumerate(used)}
-    sizes = structs[0].layered.sizes
-    items = [_blocks(structs[i]) for i in used]
-    counts = [tuple(int(np.count_nonzero(m)) for m in blocks) for blocks in items]
-    results = _run_pairs(pair_map, _align_pair_task, items, [(slot[a], slot[b]) for a, b in pairs], sizes)
-    space = _edge_space([structs[i] for i in used])
-    out = {}
-    for (a, b), result in zip(pairs, results):
-        raw = space.jaccard(slot[a], slot[b], kind="edge", layer=None).value
-        out[(a, b)] = _aligned_result(result, raw, counts[slot[a]], counts[slot[b]], sizes)
-    return out
+    return batch.aligned(batch.run(pair_map, _align_pair_task))
+
+
+class _PairBatch:
+    """Many pairs of layered networks prepared for a *pair_map* (see :func:`aligned_pairs`).
+
+    Checks the graphs (layered, one architecture) and the pairs; ``items`` holds the block
+    masks of the networks that are in some pair, one entry per network, and ``slots`` the
+    pairs as indices into ``items``.
+    """
+
+    def __init__(self, graphs, pairs):
+        structs = _check_graphs(graphs)
+        for i, st in enumerate(structs):
+            st.require_layered(name=f"graphs[{i}]")
+        _check_comparable(structs)
+        self.pairs = _check_pairs(pairs, len(structs))
+        used = sorted({i for p in self.pairs for i in p})
+        slot = {i: n for n, i in enumerate(used)}
+        self.structs = [structs[i] for i in used]
+        self.sizes = structs[0].layered.sizes
+        self.items = [_blocks(st) for st in self.structs]
+        self.slots = [(slot[a], slot[b]) for a, b in self.pairs]
+
+    def run(self, pair_map, fn):
+        """``fn`` of every pair through ``pair_map``: one result per pair, in order."""
+        return _run_pairs(pair_map, fn, self.items, self.slots, self.sizes)
+
+    def aligned(self, results):
+        """``(a, b)`` -> aligned :class:`Jaccard` from the :func:`_align_pair_task` results."""
+        counts = [tuple(int(np.count_nonzero(m)) for m in blocks) for blocks in self.items]
+        space = _edge_space(self.structs)
+        out = {}
+        for pair, (a, b), result in zip(self.pairs, self.slots, results):
+            raw = space.jaccard(a, b, kind="edge", layer=None).value
+            out[pair] = _aligned_result(result, raw, counts[a], counts[b], self.sizes)
+        return out
 
 
 def aligned_chance_jaccard(G1, G2, *, n_samples=3, rng=None):

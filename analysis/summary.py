@@ -4,7 +4,8 @@
 final networks of one training configuration across seeds, and returns a
 :class:`GroupSummary`: mean pairwise edge Jaccard per block and overall, raw and at the chance
 level of independent random masks of the same densities; the mean after NNSTD neuron alignment
-(:func:`~analysis.aligned_jaccard`) and its *aligned random baseline*; the common subnetwork at
+(:func:`~analysis.aligned_jaccard`) and its *aligned random baseline*; the mean NNSTD
+(:func:`~analysis.nnstd`, a distance) and the same random baseline for it; the common subnetwork at
 several ``min_share`` with its chance expectation; the correlation of the input units'
 out-degrees; driver nodes against the width bound; degree statistics.
 
@@ -15,7 +16,10 @@ per block (edges placed uniformly within each block, the null model of
 :func:`~analysis.random_like`), drawn from ``rng`` network by network, and the random networks
 are aligned pairwise like the real ones; ``aligned_null`` is the mean over those pairs.
 Alignment lifts random networks above the raw chance level too, so this, not
-:func:`~analysis.chance_jaccard`, is what an aligned value is compared with.
+:func:`~analysis.chance_jaccard`, is what an aligned value is compared with. ``nnstd_null`` is
+the mean NNSTD of the same pairs of random networks (each pair's two measures computed in one
+task): a group's networks resemble each other in their topology only in as far as their NNSTD
+is below it.
 
 Examples
 --------
@@ -26,8 +30,8 @@ different networks, the aligned one sees the same network twice.
 >>> G = nx.DiGraph([((0, 0), (1, 0)), ((0, 1), (1, 1)), ((1, 0), (2, 0)), ((1, 1), (2, 0))])
 >>> H = nx.relabel_nodes(G, {(1, 0): (1, 1), (1, 1): (1, 0)})
 >>> s = summarize_group([G, H], method="demo", rng=0)
->>> s.edge["overall"], s.aligned["overall"], s.common_edges
-(0.3333333333333333, 1.0, {'1.0': 2, '0.8': 2})
+>>> s.edge["overall"], s.aligned["overall"], s.nnstd["overall"], s.common_edges
+(0.3333333333333333, 1.0, 0.0, {'1.0': 2, '0.8': 2})
 """
 
 import dataclasses
@@ -49,6 +53,7 @@ from ._results import provenance
 from ._structure import structure
 from .controllability import driver_nodes
 from .degrees import degree_distribution, layer_summary
+from .nnstd import _aligned_and_nnstd_pairs, _mean_distance, _nnstd_blocks
 from .similarity import (
     _align_blocks,
     _block_counts,
@@ -57,7 +62,6 @@ from .similarity import (
     _min_count,
     _random_block,
     _run_pairs,
-    aligned_pairs,
     common_subnetwork_curve,
     similarity_matrix,
 )
@@ -98,6 +102,10 @@ class GroupSummary:
         Jaccard after NNSTD alignment of the hidden neurons, and the same for random masks with
         the same edge count per block (one random network per network, aligned pairwise; see
         the module docstring). Values are nan when the summary was made with ``aligned=False``.
+    nnstd, nnstd_null : dict
+        Mean NNSTD (:func:`~analysis.nnstd`, a distance: lower = more similar; ``"overall"`` is
+        the mean of the pairs' NNSTD, ``"0"``, ``"1"``, ... of their layer distances), and the
+        same for the pairs of random networks of ``aligned_null``. nan with ``aligned=False``.
     common_edges : dict
         ``str(min_share)`` -> edges present in at least ``ceil(min_share * k)`` networks.
     common_edges_chance : dict
@@ -144,6 +152,8 @@ class GroupSummary:
     edge_chance: dict
     aligned: dict
     aligned_null: dict
+    nnstd: dict
+    nnstd_null: dict
     common_edges: dict
     common_edges_chance: dict
     common_curve: dict
@@ -195,14 +205,15 @@ def summarize_group(graphs, *, method=None, aligned=True, rng=None, pair_map=Non
     method : str, optional
         Name of the group; default ``meta["method"]`` of the first graph.
     aligned : bool, optional
-        Align every pair (the slowest part); False leaves ``aligned`` and ``aligned_null`` nan.
+        Align every pair, for the aligned Jaccard and the NNSTD (the slowest part); False leaves
+        ``aligned``, ``aligned_null``, ``nnstd`` and ``nnstd_null`` nan.
     rng : None, int or numpy.random.Generator, optional
         Draws the random networks of the aligned baseline (see the module docstring); an int
         repeats the draw, and :func:`~analysis.build_report` with the same int states the same
         baseline for this group.
     pair_map : callable, optional
-        How the pairs are aligned, the real networks' (:func:`~analysis.aligned_pairs`) and the
-        random ones' (drawn here, from ``rng``, before any is aligned); the protocol is
+        How the pairs are aligned, the real networks' (aligned Jaccard and NNSTD of a pair in
+        one task) and the random ones' (drawn here, from ``rng``, before any is aligned); the protocol is
         described in :func:`~analysis.local_pair_map`, the default. The numbers do not depend
         on it.
 
@@ -245,6 +256,7 @@ def _summarize(
     rng=None,
     pair_map=None,
     pairs=None,
+    nnstds=None,
     edge=None,
     edge_by_layer=None,
     curve=None,
@@ -254,15 +266,17 @@ def _summarize(
 ):
     """:func:`summarize_group`, reusing what a caller (:func:`~analysis.build_report`) computed.
 
-    ``pairs`` are the :func:`~analysis.aligned_jaccard` results of the pairs ``a < b`` in row order,
+    ``pairs`` and ``nnstds`` are the :func:`~analysis.aligned_jaccard` and :func:`~analysis.nnstd`
+    results of the pairs ``a < b`` in row order (both or neither),
     ``edge`` and ``edge_by_layer`` the edge :class:`SimilarityMatrix` of these graphs overall
     and per block, ``curve`` their common-subnetwork curve, ``layer_summaries``, ``drivers``
     and ``input_degrees`` per graph :func:`layer_summary`, :func:`driver_nodes` and
     ``degree_distribution(G, direction="out", layer=0)``. Anything not given is computed.
 
-    Returns ``(summary, null)``: ``null`` is the (k, k) array of the aligned Jaccard of the
-    pairs of random networks (nan on the diagonal; all nan without alignment), whose mean over
-    the pairs ``a < b`` is ``summary.aligned_null["overall"]``.
+    Returns ``(summary, null, nnstd_null)``: ``null`` is the (k, k) array of the aligned Jaccard
+    of the pairs of random networks (nan on the diagonal; all nan without alignment), whose mean
+    over the pairs ``a < b`` is ``summary.aligned_null["overall"]``; ``nnstd_null`` the same for
+    their NNSTD (``summary.nnstd_null["overall"]``).
     """
     t0 = time.perf_counter()
     structs = _check_group(graphs)
@@ -279,11 +293,12 @@ def _summarize(
         edge_values[str(l)], chance[str(l)] = m.mean, m.mean_chance
 
     null = np.full((k, k), math.nan)
+    nnstd_null = np.full((k, k), math.nan)
     if aligned:
         order = _check_pairs(None, k)  # a < b, row order
         if pairs is None:
-            found = aligned_pairs(graphs, order, pair_map=pair_map)
-            pairs = [found[p] for p in order]
+            found, found_nnstd = _aligned_and_nnstd_pairs(graphs, order, pair_map=pair_map)
+            pairs, nnstds = [found[p] for p in order], [found_nnstd[p] for p in order]
         gen = check_rng(rng)
         # every random network is drawn here, in network order, before any pair is aligned
         randoms = [
@@ -292,12 +307,16 @@ def _summarize(
         ]
         null_rows = _run_pairs(pair_map, _null_values, randoms, order, tuple(sizes))
         for (a, b), row in zip(order, null_rows):
-            null[a, b] = null[b, a] = row["overall"]
-        aligned_rows = [_aligned_values(j) for j in pairs]
-        aligned_mean, null_mean = _mean_dict(aligned_rows), _mean_dict(null_rows)
+            null[a, b] = null[b, a] = row["aligned"]["overall"]
+            nnstd_null[a, b] = nnstd_null[b, a] = row["nnstd"]["overall"]
+        aligned_mean = _mean_dict([_aligned_values(j) for j in pairs])
+        null_mean = _mean_dict([row["aligned"] for row in null_rows])
+        nnstd_mean = _mean_dict([_nnstd_values(d.per_layer, d.value) for d in nnstds])
+        nnstd_null_mean = _mean_dict([row["nnstd"] for row in null_rows])
     else:
         keys = ["overall"] + [str(l) for l in range(n_blocks)]
         aligned_mean, null_mean = dict.fromkeys(keys, math.nan), dict.fromkeys(keys, math.nan)
+        nnstd_mean, nnstd_null_mean = dict.fromkeys(keys, math.nan), dict.fromkeys(keys, math.nan)
 
     summaries = layer_summaries if layer_summaries is not None else [layer_summary(G) for G in graphs]
     curve = curve if curve is not None else common_subnetwork_curve(graphs)
@@ -343,6 +362,8 @@ def _summarize(
         edge_chance=chance,
         aligned=aligned_mean,
         aligned_null=null_mean,
+        nnstd=nnstd_mean,
+        nnstd_null=nnstd_null_mean,
         common_edges=common,
         common_edges_chance=common_chance,
         common_curve=curve_edges,
@@ -360,7 +381,7 @@ def _summarize(
             "rng": _rng_record(rng),
         },
     )
-    return summary, null
+    return summary, null, nnstd_null
 
 
 def _aligned_values(j):
@@ -369,17 +390,27 @@ def _aligned_values(j):
     return out
 
 
-def _null_values(blocks1, blocks2, sizes):
-    """Overall and per-block aligned Jaccard of two random networks given as boolean blocks.
+def _nnstd_values(per_layer, value):
+    out = {"overall": value}
+    out.update({str(l): v for l, v in enumerate(per_layer)})
+    return out
 
-    The pair task of the aligned random baseline: module-level and pure, with a dict of floats
-    as result, so that a *pair_map* can run it anywhere (see :func:`~analysis.local_pair_map`).
+
+def _null_values(blocks1, blocks2, sizes):
+    """Overall and per-block aligned Jaccard and NNSTD of two random networks given as boolean blocks.
+
+    The pair task of the random baseline: module-level and pure, with plain dicts of floats as
+    result (``{"aligned": {...}, "nnstd": {...}}``, each with ``"overall"`` and ``"0"``,
+    ``"1"``, ... per block), so that a *pair_map* can run it anywhere (see
+    :func:`~analysis.local_pair_map`).
     """
     inter, n1, n2, layer_values, _ = _align_blocks(blocks1, blocks2, sizes)
     union = n1 + n2 - inter
-    out = {"overall": inter / union if union else 1.0}
-    out.update({str(l): v for l, v in enumerate(layer_values)})
-    return out
+    aligned = {"overall": inter / union if union else 1.0}
+    aligned.update({str(l): v for l, v in enumerate(layer_values)})
+    per_layer, _ = _nnstd_blocks(blocks1, blocks2, sizes)
+    nnstd = _nnstd_values(per_layer, _mean_distance(per_layer))
+    return {"aligned": aligned, "nnstd": nnstd}
 
 
 def _mean_dict(rows):

@@ -14,7 +14,13 @@ matrix (out x in), bias vector and boolean mask per layer, the activation and a 
 - a model pruned with ``torch.nn.utils.prune`` (``weight_orig`` + ``weight_mask``): the mask
   defines the edges, the weight is ``weight_orig * weight_mask``;
 - ``.safetensors`` files with the same keys. safetensors stores keys in string order, so
-  their layers are put in natural order (``fc2`` before ``fc10``, ``0`` before ``10``).
+  their layers are put in natural order (``fc2`` before ``fc10``, ``0`` before ``10``);
+- a *topology folder*, as the code of SET (Mocanu et al. 2018) and NNSTD (Liu et al. 2020)
+  saves a network: one ``scipy.sparse`` matrix per layer in ``<prefix>_l0.npz``,
+  ``<prefix>_l1.npz``, ... (``scipy.sparse.save_npz``), each ``n_in x n_out`` (the transpose
+  of ``nn.Linear.weight``), optionally with the biases as an extra last row. A connection is
+  a non-zero entry. :func:`save_topology_folder` writes such folders (see
+  :func:`load_checkpoint` for how the bias row is told apart).
 
 netgraph's own files store present connections only (format version 2): per layer the
 compressed sparse row (CSR) structure of its mask and the weights in that order, so a file
@@ -29,6 +35,7 @@ pickle that would run code is refused before anything in it runs.
 """
 
 import json
+import os
 import pickle
 import pickletools
 import re
@@ -44,11 +51,18 @@ import torch
 from torch import nn
 
 from ._version import __version__
-from .errors import CheckpointError, ParameterError
+from .errors import CheckpointError, OutputError, ParameterError
 from .fileio import atomic_write, file_kind, stat_input
 from .model import ACTIVATIONS, SparseMLP
 
-__all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "as_checkpoint"]
+__all__ = [
+    "Checkpoint",
+    "save_checkpoint",
+    "load_checkpoint",
+    "as_checkpoint",
+    "save_topology_folder",
+    "TOPOLOGY_FORMAT",
+]
 
 FORMAT = "netgraph-checkpoint"
 #: Version of the files :func:`save_checkpoint` writes: 1 stored dense weights and masks, 2 the
@@ -60,6 +74,16 @@ _JSON_HEADER_KEYS = ("format_version", "layer_sizes", "has_bias")
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
 # largest tensor (elements) netgraph turns from sparse into dense: 2^28 float32 = 1 GiB
 _MAX_DENSE = 1 << 28
+#: ``source_format`` of a network read from a topology folder (SET / NNSTD layer matrices), and
+#: the name of the format :func:`save_topology_folder` writes (``netgraph export --format set-npz``).
+TOPOLOGY_FORMAT = "set-npz"
+#: The file :func:`save_topology_folder` writes beside the layer matrices: the activation, the
+#: metadata and whether the matrices hold a bias row, which the matrices themselves cannot say.
+TOPOLOGY_SIDECAR = "netgraph.json"
+_SIDECAR_TAG = "netgraph-topology-folder"
+_LAYER_FILE = re.compile(r"(?P<prefix>.*)_l(?P<index>\d+)\.npz")
+_EPOCH_FOLDER = re.compile(r"epoch[_-]?(\d+)", re.IGNORECASE)
+_SPARSE_FORMATS = ("csr", "csc", "coo", "bsr", "dia")
 _ACTIVATION_MODULES = {
     nn.ReLU: "relu",
     nn.Tanh: "tanh",
@@ -94,10 +118,12 @@ class Checkpoint:
     meta : dict
         JSON-safe metadata (seed, dataset, method, epoch, metrics, netgraph_version, ...).
     source : str or None
-        The file it was read from.
+        The file (or topology folder) it was read from.
     source_format : str
-        ``"netgraph"``, ``"state_dict"``, ``"torch-prune"``, or either with ``"safetensors:"``
-        in front.
+        ``"netgraph"``, ``"state_dict"``, ``"torch-prune"`` (these three also with
+        ``"safetensors:"`` in front), ``"sklearn"``, the export format of a file written by
+        :func:`netgraph.export.export` (``"graphml"``, ``"gexf"``, ``"edgelist"``, ``"npz"``),
+        or ``"set-npz"`` for a topology folder.
     train_state : dict or None
         Optimizer and random-generator state saved by the trainer for ``--resume``.
 
@@ -323,8 +349,8 @@ def _csr_layer(weight, bias, mask):
     }
 
 
-def load_checkpoint(path, *, activation=None):
-    """Read a checkpoint file without executing any code from it.
+def load_checkpoint(path, *, activation=None, bias_row=None):
+    """Read a checkpoint file or topology folder without executing any code from it.
 
     Parameters
     ----------
@@ -332,12 +358,15 @@ def load_checkpoint(path, *, activation=None):
         A netgraph checkpoint (format version 2, or 1: the dense weights and masks netgraph
         wrote before), a ``state_dict`` saved with ``torch.save`` (plain, wrapped in
         ``{"state_dict": ...}``, or pruned with ``torch.nn.utils.prune``), a
-        ``.safetensors`` file with the same keys, or a file written by
+        ``.safetensors`` file with the same keys, a file written by
         :func:`netgraph.export.export` (GraphML, GEXF, edge list or npz), recognised by its
-        content.
+        content, or a topology folder (see Notes).
     activation : str, optional
-        Activation to use where the file does not record one (foreign state_dicts);
-        default ``"relu"``.
+        Activation to use where the file does not record one (foreign state_dicts, topology
+        folders); default ``"relu"``.
+    bias_row : bool, optional
+        Topology folders only (other sources ignore it): True if the last row of every layer
+        matrix holds the biases, False if none does. Default: told from the shapes (Notes).
 
     Returns
     -------
@@ -346,19 +375,49 @@ def load_checkpoint(path, *, activation=None):
     Raises
     ------
     CheckpointError
-        If the file is missing, a directory or another non-regular file (a FIFO is refused at
-        once, never opened), empty, truncated or corrupt, text, a pickled module
-        (``torch.save(model)``), a pickled scikit-learn estimator or other pickled code, or
-        does not describe a chain of Linear layers (see :class:`Checkpoint` for the checks).
-        In a version 2 file, the index structure of every layer is checked before it is used:
-        ``crow`` of ``n_out + 1`` integers that starts at 0, never decreases and ends at the
-        number of values; ``col`` of one integer per value, each in ``[0, n_in)``, strictly
-        increasing within a row; float ``values`` and ``bias`` of the right lengths. The
-        message names the file and the problem.
+        If the file is missing, a folder that is no topology folder or another non-regular
+        file (a FIFO is refused at once, never opened), empty, truncated or corrupt, text, a
+        pickled module (``torch.save(model)``), a pickled scikit-learn estimator or other
+        pickled code, or does not describe a chain of Linear layers (see :class:`Checkpoint`
+        for the checks). In a version 2 file, the index structure of every layer is checked
+        before it is used: ``crow`` of ``n_out + 1`` integers that starts at 0, never
+        decreases and ends at the number of values; ``col`` of one integer per value, each in
+        ``[0, n_in)``, strictly increasing within a row; float ``values`` and ``bias`` of the
+        right lengths. A topology folder is refused if it holds the layers of several networks
+        (two prefixes), misses a layer file (``_l0``, ``_l1``, ... without gaps), holds a layer
+        file that is not a 2-D ``scipy.sparse`` matrix of real floating-point values (a dense
+        or damaged ``.npz``, complex or integer values, nan or inf), or if its shapes do not
+        chain, or chain both with and without a bias row (Notes). The message names the file
+        or folder and the problem.
+    ParameterError
+        If ``activation`` or ``bias_row`` is not a valid value.
 
     See Also
     --------
-    save_checkpoint, as_checkpoint
+    save_checkpoint, as_checkpoint, save_topology_folder
+
+    Notes
+    -----
+    A topology folder holds one network as the code of SET (Mocanu et al. 2018) and NNSTD
+    (Liu et al. 2020) saves it: layer ``l`` in ``<prefix>_l<l>.npz``, a matrix written by
+    ``scipy.sparse.save_npz`` of shape ``n_in x n_out`` (``M_l[i, j]`` is the weight of the
+    connection from unit ``i`` to unit ``j`` of the next layer, so ``W_l = M_l.T`` in
+    ``nn.Linear``'s out x in), or ``(n_in + 1) x n_out`` with the biases as the last row.
+    Other files in the folder are ignored. A connection is a non-zero entry (an explicitly
+    stored 0 is none), its weight the value (read as float32). With a bias row, the biases are
+    its values and ``has_bias`` is True; without, ``has_bias`` is False.
+
+    Whether the matrices carry a bias row is told from how their shapes ``(r_l, c_l)`` chain:
+    without one ``r_{l+1} == c_l``, with one ``r_{l+1} == c_l + 1``, for every layer (a folder
+    has a bias row in all its layers or in none). With two layers or more at most one reading
+    fits; a single layer fits both, and a folder whose shapes fit neither is refused, either
+    way naming the shapes and asking for ``bias_row``. A folder written by
+    :func:`save_topology_folder` records it (with the activation and metadata) in
+    ``netgraph.json``. ``meta`` is that metadata; for other folders it records
+    ``source_format`` (``"set-npz"``), ``source_folder``, ``layer_prefix``, ``bias_row`` and
+    ``activation_assumed``. A folder of ``epoch_<N>`` topology folders (one per epoch, as NNSTD
+    keeps them) is one run, not one network: it is refused with the name of its last epoch
+    (the netgraph commands take that one).
 
     Examples
     --------
@@ -369,14 +428,38 @@ def load_checkpoint(path, *, activation=None):
     >>> ckpt = load_checkpoint(p)
     >>> ckpt.layer_sizes, ckpt.source_format, ckpt.meta["activation_assumed"]
     ((4, 3, 2), 'state_dict', True)
+
+    A topology folder of a 2-3-1 network with bias rows (3 x 3 = 2 inputs + biases, then 4 x 1):
+
+    >>> import scipy.sparse as sp
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> sp.save_npz(d / "weight_l0.npz", sp.csr_matrix([[1.5, 0, 0.5], [0, -2, 0], [0.1, 0.2, -0.3]]))
+    >>> sp.save_npz(d / "weight_l1.npz", sp.coo_matrix([[3.0], [0.0], [-1.0], [0.5]]))
+    >>> ckpt = load_checkpoint(d)
+    >>> ckpt.layer_sizes, ckpt.has_bias, ckpt.source_format, ckpt.n_connections()
+    ((2, 3, 1), True, 'set-npz', 5)
+    >>> ckpt.weights[0].tolist(), ckpt.biases[1].tolist()
+    ([[1.5, 0.0], [0.0, -2.0], [0.5, 0.0]], [0.5])
     """
     path = Path(path)
     if activation is not None:
         _check_activation(activation)
+    if bias_row is not None and not isinstance(bias_row, (bool, np.bool_)):
+        raise ParameterError(f"bias_row={bias_row!r} is not valid; expected True, False or None (tell from the shapes)")
+    st = stat_input(path, error=CheckpointError, missing="no such file")
+    if stat.S_ISDIR(st.st_mode):
+        return _load_topology_folder(path, activation=activation, bias_row=bias_row)
     size, head = _check_readable(path)
     kind = _sniff(path, head, size)
     if kind == "safetensors":
         return _load_safetensors(path, activation)
+    if kind == "npz" and _is_sparse_npz(path):
+        m = _LAYER_FILE.fullmatch(path.name)
+        where = f"{path.parent} (with the other {m['prefix']}_l*.npz files)" if m else "the folder of all its layers"
+        raise CheckpointError(
+            f"{path}: holds one scipy.sparse matrix, one layer of a SET/NNSTD topology folder; "
+            f"pass {where} to read the network"
+        )
     if kind in ("graphml", "gexf", "npz", "edgelist"):
         from .export import read_export
 
@@ -395,9 +478,10 @@ def as_checkpoint(source, *, activation=None):
     Parameters
     ----------
     source : str, Path, Checkpoint, SparseMLP, torch.nn.Module, Mapping or sklearn MLP
-        A file, a checkpoint, a model (an ``nn.Sequential`` of Linear and activation layers,
-        or any module whose state_dict is a chain of Linear layers), a state_dict, or a
-        fitted :class:`sklearn.neural_network.MLPClassifier` / ``MLPRegressor``.
+        A file or topology folder (see :func:`load_checkpoint`), a checkpoint, a model (an
+        ``nn.Sequential`` of Linear and activation layers, or any module whose state_dict is a
+        chain of Linear layers), a state_dict, or a fitted
+        :class:`sklearn.neural_network.MLPClassifier` / ``MLPRegressor``.
     activation : str, optional
         Activation to assume where ``source`` does not tell.
 
@@ -1028,3 +1112,407 @@ def _from_state_dict(sd, *, source, activation, label):
 
 def _key(prefix):
     return f"{prefix}.weight" if prefix else "weight"
+
+
+# --------------------------------------------------------------------------- topology folders
+
+
+def save_topology_folder(model, folder, *, prefix="weight", meta=None):
+    """Write a network as a topology folder: one ``scipy.sparse`` matrix per layer (SET / NNSTD).
+
+    Layer ``l`` goes to ``folder/<prefix>_l<l>.npz`` (``scipy.sparse.save_npz`` of a CSR
+    matrix), of shape ``n_in x n_out`` (``M_l[i, j] = W_l[j, i]``, the transpose of
+    ``nn.Linear.weight``), with the biases as an extra last row when the network has biases;
+    ``folder/netgraph.json`` records the activation, the metadata and whether there is a bias
+    row, so that :func:`load_checkpoint` reads the folder back exactly. The matrices are what
+    SET's and NNSTD's code read (NNSTD drops the last row: ``load_npz(f).toarray()[:-1, :]``).
+    Each file is written atomically.
+
+    Parameters
+    ----------
+    model : SparseMLP or Checkpoint
+        The network, of either backend.
+    folder : str or Path
+        The folder to write into, created if missing. It may hold other files, but no layer
+        files (``*_l<N>.npz``) other than those written.
+    prefix : str, optional
+        Start of the file names (NNSTD's is ``"weight"``).
+    meta : dict, optional
+        JSON-safe metadata, merged over the checkpoint's own; ``netgraph_version`` is added.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    ParameterError
+        If ``model`` is not a network, ``prefix`` is not a plain file-name part or ``meta``
+        is not JSON-serialisable.
+    OutputError
+        If ``folder`` exists and is not a folder, is the folder the network was read from, or
+        holds layer files of another network (netgraph never deletes files).
+
+    Notes
+    -----
+    The format marks a connection by a non-zero value: a present connection of weight exactly
+    0 is not stored, and reads back as absent. Everything else reads back exactly.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, scipy.sparse as sp
+    >>> from netgraph import SparseMLP
+    >>> net = SparseMLP([2, 3, 1], masks=[torch.tensor([[1, 0], [0, 1], [1, 1]]), torch.ones(1, 3)])
+    >>> d = save_topology_folder(net, pathlib.Path(tempfile.mkdtemp()) / "topo", meta={"seed": 0})
+    >>> sorted(p.name for p in d.iterdir())
+    ['netgraph.json', 'weight_l0.npz', 'weight_l1.npz']
+    >>> m = sp.load_npz(d / "weight_l0.npz")
+    >>> m.shape, m.nnz - 3  # 2 inputs + the bias row, 3 units; 4 connections and 3 biases
+    ((3, 3), 4)
+    >>> back = load_checkpoint(d)
+    >>> back.layer_sizes, back.source_format, back.meta["seed"], back.n_connections()
+    ((2, 3, 1), 'set-npz', 0, 7)
+    """
+    import scipy.sparse as sp
+
+    if isinstance(model, SparseMLP):
+        try:
+            ckpt = Checkpoint.from_model(model)
+        except CheckpointError as exc:
+            raise CheckpointError(f"{folder}: not saved: {str(exc).removeprefix('network: ')}") from None
+    elif isinstance(model, Checkpoint):
+        ckpt = model
+    else:
+        raise ParameterError(f"model is a {type(model).__name__}, expected a SparseMLP or Checkpoint")
+    if (
+        not isinstance(prefix, str)
+        or not prefix
+        or prefix in (".", "..")
+        or any(c in prefix for c in ("/", "\0", os.sep))
+        or _LAYER_FILE.fullmatch(f"{prefix}_l0.npz")["prefix"] != prefix
+    ):
+        raise ParameterError(f"prefix={prefix!r} is not valid; expected a non-empty file-name part such as 'weight'")
+    full_meta = {**ckpt.meta, **_check_meta(meta), "netgraph_version": __version__}
+    folder = Path(folder)
+    if os.path.lexists(folder):
+        st = stat_input(folder, error=OutputError)
+        if not stat.S_ISDIR(st.st_mode):
+            raise OutputError(f"{folder} is {file_kind(st.st_mode)}; a topology folder is written into a folder")
+        if ckpt.source is not None and os.path.lexists(ckpt.source) and os.path.samefile(folder, ckpt.source):
+            raise OutputError(
+                f"{folder} is the folder the network was read from; writing it would destroy its own source. "
+                "Choose another folder"
+            )
+    names = [f"{prefix}_l{l}.npz" for l in range(len(ckpt.weights))]
+    others = [name for files in _layer_files(folder).values() for _, name in files if name not in names]
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise OutputError(
+            f"{folder} already holds {shown}: layer files of another network, which would be read with these. "
+            "Choose a new or empty folder (netgraph never deletes files)"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, w, b in zip(names, ckpt.weights, ckpt.biases):
+        dense = np.asarray(w, dtype=np.float32).T
+        if ckpt.has_bias:
+            dense = np.vstack([dense, np.asarray(b, dtype=np.float32)[None, :]])
+        with atomic_write(folder / name) as f:
+            sp.save_npz(f, sp.csr_matrix(dense))  # zeros are not stored
+    sidecar = {
+        "format": _SIDECAR_TAG,
+        "format_version": 1,
+        "prefix": prefix,
+        "layers": len(names),
+        "bias_row": bool(ckpt.has_bias),
+        "activation": ckpt.activation,
+        "meta": full_meta,
+    }
+    with atomic_write(folder / TOPOLOGY_SIDECAR, "w", encoding="utf-8") as f:
+        json.dump(sidecar, f, indent=1, sort_keys=True)
+    return folder
+
+
+def _layer_files(folder):
+    """``{prefix: [(index, name), ...]}`` of the ``<prefix>_l<N>.npz`` entries directly in ``folder``.
+
+    Names only: nothing is opened. Hidden names (starting with ``.``) are left out. Empty when
+    there are none or the folder cannot be listed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("weight_l1.npz", "weight_l0.npz", "testacc.txt"):
+    ...     _ = (d / name).write_bytes(b"")
+    >>> _layer_files(d)
+    {'weight': [(0, 'weight_l0.npz'), (1, 'weight_l1.npz')]}
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return {}
+    found = {}
+    for name in names:
+        m = None if name.startswith(".") else _LAYER_FILE.fullmatch(name)  # hidden files (._x of macOS) aside
+        if m:
+            found.setdefault(m["prefix"], []).append((int(m["index"]), name))
+    return {prefix: sorted(files) for prefix, files in sorted(found.items())}
+
+
+def _epoch_folders(folder):
+    """``[(epoch, path), ...]``, by epoch: the subfolders named ``epoch_<N>`` (also ``epoch-<N>``,
+    ``epoch<N>``) that hold layer files, as NNSTD keeps one topology folder per epoch."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        m = _EPOCH_FOLDER.fullmatch(entry.name)
+        if m and entry.is_dir() and _layer_files(entry.path):
+            found.append((int(m[1]), Path(entry.path)))
+    return sorted(found, key=lambda item: (item[0], item[1].name))
+
+
+def _is_sparse_npz(path):
+    """Whether an npz file holds a ``scipy.sparse.save_npz`` matrix (by its member names)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return {"format.npy", "shape.npy", "data.npy"} <= names and "layer_sizes.npy" not in names
+
+
+def _load_topology_folder(folder, *, activation, bias_row):
+    """The :class:`Checkpoint` of a topology folder (see :func:`load_checkpoint`, Notes)."""
+    found = _layer_files(folder)
+    if not found:
+        epochs = _epoch_folders(folder)
+        if epochs:
+            raise CheckpointError(
+                f"{folder}: holds {len(epochs)} epoch folders of layer files ({epochs[0][1].name} ... "
+                f"{epochs[-1][1].name}), a run rather than one network; pass one of them, e.g. "
+                f"{epochs[-1][1]} (the last; netgraph commands take it)"
+            )
+        raise CheckpointError(
+            f"{folder}: is a directory without layer files (<prefix>_l0.npz, <prefix>_l1.npz, ...); "
+            "expected a checkpoint file or a topology folder of scipy.sparse layer matrices (SET, NNSTD)"
+        )
+    if len(found) > 1:
+        shown = "; ".join(f"{prefix}_l*.npz: {_file_list(files)}" for prefix, files in found.items())
+        raise CheckpointError(
+            f"{folder}: holds the layer files of {len(found)} networks ({shown}); a topology folder holds "
+            "one network: put each in a folder of its own"
+        )
+    ((prefix, files),) = found.items()
+    seen = {}
+    for index, name in files:
+        if index in seen:
+            raise CheckpointError(f"{folder}: {seen[index]} and {name} both claim layer {index}")
+        seen[index] = name
+    missing = [f"{prefix}_l{l}.npz" for l in range(max(seen) + 1) if l not in seen]
+    if missing:
+        raise CheckpointError(
+            f"{folder}: {', '.join(missing)} missing (found {_file_list(files)}); layer files are numbered "
+            "0, 1, 2, ... without gaps"
+        )
+    names = [name for _, name in files]
+    sidecar = _read_sidecar(folder, prefix, len(names))
+    matrices = [_read_layer_matrix(folder / name) for name in names]
+    if bias_row is None and sidecar is not None:
+        bias_row = sidecar["bias_row"]
+    bias_row = _chain_bias_row(folder, names, [m.shape for m in matrices], bias_row)
+    weights, biases, masks = [], [], []
+    for m in matrices:
+        w = m[:-1] if bias_row else m
+        weights.append(np.ascontiguousarray(w.T))
+        masks.append(weights[-1] != 0)
+        biases.append(m[-1].copy() if bias_row else np.zeros(m.shape[1], dtype=np.float32))
+    sizes = (weights[0].shape[1],) + tuple(w.shape[0] for w in weights)
+    if sidecar is not None:
+        activation, meta = sidecar["activation"], sidecar["meta"]
+    else:
+        meta = {
+            "activation_assumed": activation is None,
+            "source_format": TOPOLOGY_FORMAT,
+            "source_folder": str(folder),
+            "layer_prefix": prefix,
+            "bias_row": bias_row,
+        }
+    return Checkpoint(
+        layer_sizes=tuple(int(s) for s in sizes),
+        weights=tuple(weights),
+        biases=tuple(biases),
+        masks=tuple(masks),
+        activation=activation or "relu",
+        has_bias=bias_row,
+        meta=meta,
+        source=str(folder),
+        source_format=TOPOLOGY_FORMAT,
+    )
+
+
+def _file_list(files):
+    names = [name for _, name in files]
+    return ", ".join(names) if len(names) <= 4 else f"{names[0]}, {names[1]}, ..., {names[-1]} ({len(names)} files)"
+
+
+def _shapes_text(names, shapes):
+    return ", ".join(f"{name} {r} x {c}" for name, (r, c) in zip(names, shapes))
+
+
+def _chain_bias_row(folder, names, shapes, bias_row):
+    """Whether the layer matrices hold a bias row, told from how their shapes chain.
+
+    ``bias_row`` (True or False) is checked against the shapes; None is told from them.
+
+    Examples
+    --------
+    >>> _chain_bias_row("t", ["a_l0.npz", "a_l1.npz"], [(785, 100), (101, 10)], None)
+    True
+    >>> _chain_bias_row("t", ["a_l0.npz", "a_l1.npz"], [(784, 100), (100, 10)], None)
+    False
+    >>> _chain_bias_row("t", ["a_l0.npz", "a_l1.npz"], [(784, 100), (99, 10)], None)
+    Traceback (most recent call last):
+    ...
+    netgraph.errors.CheckpointError: t: layer shapes do not chain: a_l1.npz has 99 rows, expected 100 (no bias row) or 101 (a bias row) after the 100 columns of a_l0.npz; shapes (n_in x n_out): a_l0.npz 784 x 100, a_l1.npz 99 x 10
+    """
+    shown = f"shapes (n_in x n_out): {_shapes_text(names, shapes)}"
+    force = "pass bias_row=True or bias_row=False (netgraph commands: --bias-row or --no-bias-row)"
+    steps = [shapes[l][0] - shapes[l - 1][1] for l in range(1, len(shapes))]  # 0: no bias row, 1: a bias row
+    plain = all(s == 0 for s in steps)
+    biased = all(s == 1 for s in steps) and shapes[0][0] >= 2
+    if bias_row is None:
+        if plain and biased:
+            (r, c) = shapes[0]
+            raise CheckpointError(
+                f"{folder}: cannot tell whether the last row of {names[0]} ({r} x {c}) holds biases: a single "
+                f"layer has no next layer to chain with ({r} inputs without a bias row, or {r - 1} and a bias row); "
+                f"{force}"
+            )
+        if plain or biased:
+            return biased
+        for l, step in enumerate(steps, start=1):
+            if step not in (0, 1):
+                c = shapes[l - 1][1]
+                raise CheckpointError(
+                    f"{folder}: layer shapes do not chain: {names[l]} has {shapes[l][0]} rows, expected {c} "
+                    f"(no bias row) or {c + 1} (a bias row) after the {c} columns of {names[l - 1]}; {shown}"
+                )
+        with_row, without = steps.index(1) + 1, steps.index(0) + 1
+        raise CheckpointError(
+            f"{folder}: {names[with_row]} has a bias row ({shapes[with_row][0]} rows after {shapes[with_row - 1][1]} "
+            f"columns) but {names[without]} has none ({shapes[without][0]} after {shapes[without - 1][1]}); every "
+            f"layer must have one or none; {shown}"
+        )
+    bias_row = bool(bias_row)
+    if bias_row and shapes[0][0] < 2:
+        raise CheckpointError(f"{folder}: with bias_row=True, {names[0]} has 1 row: no inputs besides the bias row")
+    want = int(bias_row)
+    for l, step in enumerate(steps, start=1):
+        if step != want:
+            c = shapes[l - 1][1]
+            plus = " + its bias row" if bias_row else ""
+            raise CheckpointError(
+                f"{folder}: with bias_row={bias_row}, {names[l]} should have {c + want} rows (the {c} columns of "
+                f"{names[l - 1]}{plus}), it has {shapes[l][0]}; {shown}"
+            )
+    return bias_row
+
+
+def _read_layer_matrix(path):
+    """The dense float32 values of one layer file, a 2-D ``scipy.sparse`` matrix, checked first."""
+    import scipy.sparse as sp
+
+    st = stat_input(path, error=CheckpointError, missing="no such file (a broken link?)")
+    if not stat.S_ISREG(st.st_mode):
+        raise CheckpointError(f"{path}: is {file_kind(st.st_mode)}, expected a scipy.sparse .npz file")
+    if st.st_size == 0:
+        raise CheckpointError(f"{path}: is empty (0 bytes)")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"{path}: is not an .npz file (not a zip archive); expected scipy.sparse.save_npz output")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            keys = sorted(z.files)
+            fmt = z["format"] if "format" in keys else None
+            fmt = None if fmt is None or fmt.shape != () else fmt.item()
+    except Exception as exc:  # zipfile, numpy and OS errors on damage
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path}: cannot be read as an .npz file (truncated or corrupt?): {reason}") from None
+    if isinstance(fmt, bytes):
+        fmt = fmt.decode("ascii", errors="replace")
+    if "format" not in keys:
+        what = "a netgraph npz export (a whole network)" if "layer_sizes" in keys else f"the arrays {', '.join(keys)}"
+        raise CheckpointError(
+            f"{path}: holds {what}, not a scipy.sparse matrix; a topology folder's layer files are written by "
+            "scipy.sparse.save_npz"
+        )
+    if fmt not in _SPARSE_FORMATS:
+        raise CheckpointError(f"{path}: sparse format {fmt!r} is unknown; expected one of {', '.join(_SPARSE_FORMATS)}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = sp.load_npz(path)
+            if m.format in ("csr", "csc", "bsr"):  # indices checked before any C++ code uses them
+                m.check_format(full_check=True)
+    except Exception as exc:  # ValueError, KeyError, IndexError, TypeError... on a damaged matrix
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path}: is a damaged scipy.sparse matrix ({reason})") from None
+    if m.ndim != 2:
+        raise CheckpointError(
+            f"{path}: holds a {m.ndim}-D sparse array of shape {tuple(m.shape)}; a layer is a 2-D n_in x n_out matrix"
+        )
+    if m.dtype.kind != "f":  # complex, integer, bool: nothing is silently dropped or rounded
+        raise CheckpointError(f"{path}: has dtype {m.dtype}, expected real floating point weights")
+    r, c = (int(x) for x in m.shape)
+    if r == 0 or c == 0:
+        raise CheckpointError(f"{path}: has shape {r} x {c}; every layer needs at least one unit on each side")
+    if r * c > _MAX_DENSE:
+        raise CheckpointError(f"{path}: a {r} x {c} layer is too large to hold as dense arrays in memory")
+    dense = m.toarray()
+    bad = dense.size - np.count_nonzero(np.isfinite(dense))
+    if bad:
+        raise CheckpointError(f"{path}: holds {bad} non-finite values (nan or inf)")
+    with np.errstate(over="ignore"):
+        out = dense.astype(np.float32)
+    if not np.isfinite(out).all():
+        raise CheckpointError(f"{path}: holds values beyond the float32 range (largest {np.abs(dense).max():.3g})")
+    return out
+
+
+def _read_sidecar(folder, prefix, n_layers):
+    """What ``netgraph.json`` in a topology folder records, checked; None if there is none."""
+    path = Path(folder) / TOPOLOGY_SIDECAR
+    if not os.path.lexists(path):
+        return None
+    st = stat_input(path, error=CheckpointError)
+    if not stat.S_ISREG(st.st_mode):
+        raise CheckpointError(f"{path}: is {file_kind(st.st_mode)}, expected netgraph's JSON description of the folder")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise CheckpointError(f"{path}: is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != _SIDECAR_TAG:
+        raise CheckpointError(
+            f'{path}: is not netgraph\'s description of a topology folder (no "format": "{_SIDECAR_TAG}"); '
+            "remove or rename it"
+        )
+    if data.get("format_version") != 1:
+        raise CheckpointError(
+            f"{path}: format_version {data.get('format_version')!r} is unknown (this netgraph reads 1); upgrade netgraph"
+        )
+    if data.get("prefix") != prefix or data.get("layers") != n_layers:
+        raise CheckpointError(
+            f"{path}: describes {data.get('layers')!r} layers named {data.get('prefix')!r}_l<N>.npz, but the folder "
+            f"holds {n_layers} named {prefix!r}_l<N>.npz (a stale description? remove it)"
+        )
+    for key, ok, expected in (
+        ("bias_row", isinstance(data.get("bias_row"), bool), "true or false"),
+        ("activation", data.get("activation") in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
+        ("meta", isinstance(data.get("meta"), dict), "a JSON object"),
+    ):
+        if not ok:
+            raise CheckpointError(f"{path}: {key!r} is {data.get(key)!r:.60}, expected {expected}")
+    return data

@@ -62,8 +62,10 @@ def to_graph(source, *, activation=None):
     Parameters
     ----------
     source : str, Path, Checkpoint, SparseMLP, torch.nn.Module or Mapping
-        A checkpoint file, a loaded :class:`~netgraph.Checkpoint`, a model, or a state_dict
-        (see :func:`~netgraph.as_checkpoint`).
+        A checkpoint file or SET/NNSTD topology folder, a loaded :class:`~netgraph.Checkpoint`,
+        a model, or a state_dict (see :func:`~netgraph.as_checkpoint`). To say whether a
+        topology folder's matrices hold a bias row, load it first:
+        ``to_graph(load_checkpoint(folder, bias_row=True))``.
     activation : str, optional
         Activation to assume where ``source`` does not record one.
 

@@ -56,6 +56,7 @@ Examples
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import math
 import numbers
@@ -84,6 +85,7 @@ __all__ = [
     "RunResult",
     "train_run",
     "parse_seeds",
+    "initial_network",
     "method_label",
     "default_batch_size",
     "KEEP_CHOICES",
@@ -168,6 +170,49 @@ def parse_seeds(text):
         high = int(m.group(2)) if m.group(2) is not None else low
         seeds.extend(s for s in range(low, high + 1) if s not in seeds)
     return seeds
+
+
+def initial_network(config, seed, *, data=None):
+    """The network a run of ``config`` with ``seed`` starts from, before its first epoch.
+
+    The same random draws as :func:`train_run`: the initial topology depends only on the seed
+    and the topology parameters (``layers``, ``epsilon`` / ``density``), not on growth,
+    pruning or optimiser, so runs of different methods with one seed start from one network.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    seed : int
+        The run's seed.
+    data : netgraph.data.Dataset, optional
+        The run's data (to resolve the default ``layers``); default: loaded from ``config``.
+
+    Returns
+    -------
+    SparseMLP
+        Masked, on the CPU, with its initial weights.
+
+    Raises
+    ------
+    ParameterError
+        If the seed or configuration is invalid, or a layer draws no connection.
+
+    Examples
+    --------
+    >>> a = initial_network(TrainConfig(layers=(4, 8, 2), density=0.5, growth="random"), 0)
+    >>> b = initial_network(TrainConfig(layers=(4, 8, 2), density=0.5, growth="strategic"), 0)
+    >>> all(bool((x.mask == y.mask).all()) for x, y in zip(a.layers, b.layers)), a.n_connections()
+    (True, 19)
+    """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ParameterError(f"seed={seed!r}, must be a non-negative int")
+    if not isinstance(config, TrainConfig):
+        raise ParameterError(f"config is a {type(config).__name__}, expected a TrainConfig")
+    if config.layers is None or data is not None:
+        data = config.load_data() if data is None else data
+    config = config.resolved(data)
+    torch_gen, np_gen = _generators(int(seed))
+    return _init_model(config, torch_gen, np_gen)
 
 
 def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, keep="all", where=None):
@@ -276,6 +321,7 @@ def _train_locked(
     if not resume:
         _check_no_run(run_dir)  # again: another run may have finished in it meanwhile
     _remove_temp_files(run_dir)
+    initial_topology = _initial_topology(fresh)  # before training touches fresh's masks
     found = _last_checkpoint(run_dir) if resume else None
     x_train, y_train = data.x_train.to(device), data.y_train.to(device)
     x_test, y_test = data.x_test.to(device), data.y_test.to(device)
@@ -287,6 +333,7 @@ def _train_locked(
     else:
         ckpt, start = found
         _check_resume(ckpt, config, run_dir)
+        initial_topology = ckpt.meta.get("initial_topology", initial_topology)  # kept through resume
         masked = ckpt.to_model().to(device)
         ts = ckpt.train_state
         saved_state = _saved_optimizer_state(ts["optimizer"], config, masked, ckpt.source)
@@ -345,7 +392,10 @@ def _train_locked(
             rows.append(row)
             state["rows_json"] = json.dumps(rows)
             save_checkpoint(
-                snapshot, run_dir / f"epoch-{epoch:03d}.pt", meta=_meta(config, seed, row), train_state=state
+                snapshot,
+                run_dir / f"epoch-{epoch:03d}.pt",
+                meta=_meta(config, seed, row, initial_topology),
+                train_state=state,
             )
             _write_metrics(run_dir, seed, config, rows)
             if keep == "last":
@@ -356,7 +406,7 @@ def _train_locked(
         if bar is not None:
             bar.close()
 
-    final_meta = _meta(config, seed, rows[-1])
+    final_meta = _meta(config, seed, rows[-1], initial_topology)
     if config.remove_dead:
         from .pruning import remove_dead_
 
@@ -786,9 +836,27 @@ def _saved_optimizer_state(saved, config, masked, source):
 # --------------------------------------------------------------------------- files
 
 
-def _meta(config, seed, row):
+def _initial_topology(model):
+    """The fingerprint of a run's initial topology, recorded as ``meta["initial_topology"]``.
+
+    The first 16 hex digits of a sha256 over ``b"netgraph-initial-topology-1"``, the layer sizes
+    (little-endian int64) and each layer's mask (out x in, row-major) packed 8 to a byte
+    (:func:`numpy.packbits`). The initial masks depend only on the seed and the topology
+    parameters (``layers``, ``epsilon`` / ``density``), not on growth, pruning or optimiser, so
+    runs of different methods with one seed share it; a report
+    (:func:`analysis.build_report`) pairs networks by it.
+    """
+    digest = hashlib.sha256(b"netgraph-initial-topology-1")
+    digest.update(np.asarray(model.layer_sizes, dtype="<i8").tobytes())
+    for layer in model.layers:
+        digest.update(np.packbits(layer.mask.detach().cpu().numpy().astype(bool), axis=None).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _meta(config, seed, row, initial_topology):
     return {
         "seed": seed,
+        "initial_topology": initial_topology,
         "dataset": config.dataset,
         "method": config.method,
         "growth": config.growth,

@@ -440,7 +440,8 @@ def render_part(study, figure_files, command, md_dir):
     lines += [
         "",
         "Mean pairwise edge Jaccard of the final networks, as *raw* / *chance* (independent random masks of the "
-        "same densities) / *aligned* (NNSTD: hidden neurons matched by the Hungarian method) / *aligned random* "
+        "same densities) / *aligned* (hidden neurons matched by the Hungarian method on their incoming sets, as NNSTD "
+        "does) / *aligned random* "
         "(the same alignment applied to random masks with the same edge counts — alignment lifts random masks "
         "above chance too, so this is the baseline for the aligned value):",
         "",
@@ -456,6 +457,23 @@ def render_part(study, figure_files, command, md_dir):
             for b in blocks
         ]
         lines.append(f"| {r['method']} | " + " | ".join(cells) + " |")
+    if any(r["summary"] and "nnstd" in r["summary"] for r in rows):
+        lines += [
+            "",
+            "Mean pairwise NNSTD (Liu et al. 2020, as its authors compute it: per layer the matched normalised edit "
+            "distance of the neurons' incoming sets, every layer matched, outputs included; 0 = the same topology up "
+            "to a relabelling of neurons, 1 = nothing in common), as *measured* / *random* (the NNSTD of random "
+            "networks with the same per-layer connection counts):",
+            "",
+            f"| method | {head.replace('block', 'layer')} |",
+            "|---|" + "---|" * len(blocks),
+        ]
+        for r in rows:
+            s = r["summary"]
+            if not s or "nnstd" not in s:
+                continue
+            cells = [f"{_f(s['nnstd'].get(b))} / {_f(s['nnstd_null'].get(b))}" for b in blocks]
+            lines.append(f"| {r['method']} | " + " | ".join(cells) + " |")
     k = len(study["seeds"])
     lines += [
         "",
@@ -523,7 +541,12 @@ def claims(studies):
             desc = "; ".join(
                 f"{r['method']}: raw {r['summary']['edge']['overall']:.3f} (chance {r['summary']['edge_chance']['overall']:.3f}), "
                 f"aligned {r['summary']['aligned']['overall']:.3f} (aligned random {r['summary']['aligned_null']['overall']:.3f}), "
-                f"{r['summary']['common_edges']['0.8'] / r['summary']['total_connections']:.1%} of its connections in ≥80% of the seeds "
+                + (
+                    f"NNSTD {r['summary']['nnstd']['overall']:.3f} (random {r['summary']['nnstd_null']['overall']:.3f}), "
+                    if "nnstd" in r["summary"]
+                    else ""
+                )
+                + f"{r['summary']['common_edges']['0.8'] / r['summary']['total_connections']:.1%} of its connections in ≥80% of the seeds "
                 f"(chance {r['summary']['common_edges_chance']['0.8'] / r['summary']['total_connections']:.1%}), "
                 f"input-degree correlation {_f(r['summary']['input_correlation'], 2)}"
                 for r in syn
@@ -549,7 +572,8 @@ def claims(studies):
                 if m in rows and rows[m]["summary"]
             )
             out.append(
-                f"- **{name}, claim 1 — strategic synthesis forms residual subnetworks up to ~90% similar across runs: "
+                f"- **{name}, claim 1, reading A — strategic synthesis forms residual subnetworks up to ~90% similar "
+                "across runs of one method (different seeds): "
                 f"our data {verdict}.** Mean pairwise edge Jaccard over {len(st['seeds'])} seeds — {desc}. "
                 f"For comparison, {others}. The largest margin of an aligned block over its aligned random baseline "
                 f"is {top[0]:+.3f} ({top[1]}, block {top[2]}→{int(top[2]) + 1}: {top[3]:.3f} vs {top[4]:.3f}). "
@@ -601,7 +625,8 @@ def claims(studies):
         "- *Permutation symmetry.* Hidden neurons are interchangeable between runs, so neuron k of one seed has no "
         "reason to be neuron k of another: raw Jaccard of every block that touches a hidden layer sits near chance "
         "even for functionally equivalent networks. Aligning neurons (NNSTD, Hungarian matching on incoming sets) "
-        "removes that, but the matching also raises two *random* masks well above d/(2−d), so aligned values are "
+        "removes that (NNSTD measures the distance that remains), but the matching also raises two *random* "
+        "masks well above d/(2−d), so aligned values (and NNSTD) are "
         "compared with the aligned random baseline, not with chance. That baseline keeps each block's edge count "
         "but not its degree distribution, so for networks with strongly uneven degrees (strategic, gradient) it "
         "is only approximate.",
@@ -614,13 +639,14 @@ def claims(studies):
 
 def render_section(studies, figure_files, results_md):
     parts = [
-        "## Seed study",
+        "## Seed study (reading A: one method across seeds)",
         "",
         "Written by `scripts/reproduce.py` (do not edit by hand between the markers). Question: do the "
         "claims of Finlinson & Moschoyiannis (2020) — strategic synthesis forms residual subnetworks up to "
         "~90% similar across runs; pruning on top of synthesis improves compression — hold when measured "
-        "with this toolkit? Every number below is from the runs described; `OUT/<dataset>/study.json` holds "
-        "them all, with configurations and seeds.",
+        "with this toolkit? Here claim 1 is read as *the same method across seeds*; the section *Reading B* "
+        "reads it as *different approaches grown from the same starting network*. Every number below is from "
+        "the runs described; `OUT/<dataset>/study.json` holds them all, with configurations and seeds.",
         "",
         "Commands: " + "; ".join(f"{st['dataset']}: `{st['command']}`" for st in studies) + ".",
         "",

@@ -8,7 +8,7 @@ import json
 import math
 import sys
 
-from ._paths import PATH_HELP
+from ._paths import PATH_HELP, add_bias_row_option
 
 __all__ = ["register"]
 
@@ -23,6 +23,7 @@ def register(subparsers):
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help=PATH_HELP)
     p.add_argument("--json", metavar="FILE", help="also write every number to FILE as JSON")
+    add_bias_row_option(p)
     p.set_defaults(func=_run)
 
 
@@ -82,17 +83,17 @@ def _print_table(r, out):
 
 
 def _run(args):
-    from netgraph import to_graph
+    from netgraph import load_checkpoint, to_graph
     from netgraph.fileio import atomic_write, check_not_input, jsonable
 
-    from ._paths import resolve_checkpoints
+    from ._paths import input_files, resolve_checkpoints
 
     files = resolve_checkpoints(args.paths, unique=False)
     if args.json:
-        check_not_input(args.json, files, name="--json")
+        check_not_input(args.json, input_files(files), name="--json")
     results = []
     for k, path in enumerate(files):
-        r = analyze_graph(to_graph(path), source=str(path))
+        r = analyze_graph(to_graph(load_checkpoint(path, bias_row=args.bias_row)), source=str(path))
         results.append(r)
         if k:
             print()

@@ -2,7 +2,7 @@
 
 import json
 
-from ._paths import PATH_HELP
+from ._paths import PATH_HELP, add_bias_row_option
 
 __all__ = ["register"]
 
@@ -12,11 +12,13 @@ def register(subparsers):
         "info",
         help="summarise a checkpoint: layers, connections, density, compression, metadata",
         description="Summarise checkpoints (netgraph, nn.Sequential/custom state_dict, "
-        "torch.nn.utils.prune, safetensors or a netgraph export): layer sizes, connections per layer, "
+        "torch.nn.utils.prune, safetensors, a netgraph export or a SET/NNSTD topology folder): layer sizes, "
+        "connections per layer, "
         "density, compression vs. dense, and metadata.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help=PATH_HELP)
     p.add_argument("--json", action="store_true", help="print the summary as JSON (a list for several checkpoints)")
+    add_bias_row_option(p)
     p.set_defaults(func=_run)
 
 
@@ -55,7 +57,8 @@ def _run(args):
     from ..checkpoint import load_checkpoint
     from ._paths import resolve_checkpoints
 
-    summaries = [summarize(load_checkpoint(p)) for p in resolve_checkpoints(args.paths, unique=False)]
+    files = resolve_checkpoints(args.paths, unique=False)
+    summaries = [summarize(load_checkpoint(p, bias_row=args.bias_row)) for p in files]
     if args.json:
         print(json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=2, sort_keys=True))
         return 0

@@ -1,16 +1,17 @@
 """``netgraph similarity PATH... --out DIR``: a similarity report over checkpoints or runs.
 
-A PATH is a checkpoint file, a seed folder (its ``final.pt``), a run folder (every
-``seed-*/final.pt``) or a study folder (every ``*/seed-*/final.pt``); ``NAME=PATH`` puts its
-checkpoints in the group NAME. Networks are otherwise grouped by the ``method`` their
-checkpoints record. Writes ``DIR/report.json``, ``DIR/report.html`` (self-contained) and PNG
-figures.
+A PATH is a checkpoint file, a topology folder (SET/NNSTD ``*_lN.npz`` layer matrices), a
+seed folder (its ``final.pt``), a run folder (every ``seed-*/final.pt``), a study folder (every
+``*/seed-*/final.pt``) or a folder of topology folders (see :mod:`netgraph.cli._paths`);
+``NAME=PATH`` puts its checkpoints in the group NAME. Networks are otherwise grouped by the
+``method`` their checkpoints record. Writes ``DIR/report.json``, ``DIR/report.html``
+(self-contained) and PNG figures.
 """
 
 import sys
 
 from ._cluster import add_cluster_options
-from ._paths import PATH_HELP
+from ._paths import PATH_HELP, add_bias_row_option
 
 __all__ = ["register"]
 
@@ -19,8 +20,8 @@ def register(subparsers):
     p = subparsers.add_parser(
         "similarity",
         help="similarity report across seeds and methods (Jaccard, aligned Jaccard, driver nodes)",
-        description="Compare trained networks: raw and aligned (NNSTD) edge Jaccard with chance levels, "
-        "node Jaccard, common subnetworks, degree distributions, input connectivity, driver nodes and "
+        description="Compare trained networks: raw and aligned edge Jaccard and NNSTD with chance levels (across "
+        "methods, pairs that started from one initial topology apart from the others), node Jaccard, common subnetworks, degree distributions, input connectivity, driver nodes and "
         "training curves (from metrics.json). PATH is " + PATH_HELP + ". Networks are grouped by the "
         "method their checkpoints record; NAME=PATH puts the checkpoints of PATH in the group NAME "
         "(e.g. for state_dicts, which record no method).",
@@ -28,8 +29,9 @@ def register(subparsers):
     )
     p.add_argument("paths", nargs="+", metavar="[NAME=]PATH", help=PATH_HELP + "; NAME= names its group")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for report.json, report.html and PNGs")
-    p.add_argument("--no-aligned", action="store_true", help="skip the aligned (NNSTD) Jaccard, the slowest part")
+    p.add_argument("--no-aligned", action="store_true", help="skip the aligned Jaccard and the NNSTD, the slowest part")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_bias_row_option(p)
     p.add_argument(
         "--seed", type=int, default=0, help="seed of the random networks behind the aligned chance level (default 0)"
     )
@@ -49,7 +51,7 @@ def _run(args):
     from tqdm import tqdm
 
     from analysis import build_report, write_report
-    from netgraph import to_graph
+    from netgraph import load_checkpoint, to_graph
 
     from ._cluster import open_cluster_from
     from ._paths import resolve_checkpoints
@@ -58,7 +60,10 @@ def _run(args):
     files = [p for _, p in named]
     groups = [g for g, _ in named] if any(g is not None for g, _ in named) else None
     show = not args.quiet and sys.stderr.isatty()
-    graphs = [to_graph(p) for p in tqdm(files, desc="loading", unit="ckpt", disable=not show, file=sys.stderr)]
+    graphs = [
+        to_graph(load_checkpoint(p, bias_row=args.bias_row))
+        for p in tqdm(files, desc="loading", unit="ckpt", disable=not show, file=sys.stderr)
+    ]
 
     def progress(message):
         if not args.quiet:
@@ -75,9 +80,22 @@ def _run(args):
         print(f"note: {note}")
     for c in report.comparisons:
         aligned = "" if c.aligned is None else f", aligned {c.aligned.mean:.4f} (chance {c.aligned.mean_chance:.4f})"
+        if c.nnstd is not None:
+            aligned += f", NNSTD {c.nnstd.mean:.4f} (random {c.nnstd.mean_chance:.4f})"
         print(
             f"{c.name}: {len(c.labels)} networks, edge Jaccard {c.edge.mean:.4f} (chance {c.edge.mean_chance:.4f})"
             f"{aligned}, node Jaccard {c.node.mean:.4f}"
         )
+        for kind in (c.pair_kinds or {}).values():
+            if kind["n_pairs"] and len(set(c.groups)) > 1:  # within one group: the line above
+                nnstd = (
+                    ""
+                    if c.nnstd is None
+                    else f", NNSTD {kind['nnstd_mean']:.4f} (random {kind['nnstd_random_mean']:.4f})"
+                )
+                print(
+                    f"  {kind['name']}: {kind['n_pairs']} pairs, edge Jaccard {kind['edge_mean']:.4f} "
+                    f"(chance {kind['edge_chance_mean']:.4f}){nnstd}"
+                )
     print(f"wrote {paths['json']}, {paths['html']} and {len(paths['figures'])} figures")
     return 0

@@ -284,12 +284,12 @@ def _check_call(fn, items, pairs, args, n_networks):
 def test_each_networks_arrays_are_passed_once_per_call(study):
     rec = Recording()
     build_report(study, power_law=False, rng=0, pair_map=rec)
-    from analysis.similarity import _align_pair_task
+    from analysis.nnstd import _aligned_nnstd_pair_task
     from analysis.summary import _null_values
 
     assert [(fn, len(items)) for fn, items, _, _ in rec.calls] == [
-        (_align_pair_task, 7),  # the 9-8-6-3 networks
-        (_align_pair_task, 2),  # the 9-7-6-3 networks
+        (_aligned_nnstd_pair_task, 7),  # the 9-8-6-3 networks: aligned Jaccard and NNSTD in one task
+        (_aligned_nnstd_pair_task, 2),  # the 9-7-6-3 networks
         (_null_values, 3),  # random (9-8-6-3)
         (_null_values, 2),  # random (9-7-6-3)
         (_null_values, 4),  # strategic
@@ -321,10 +321,10 @@ def test_summary_through_a_pair_map_equals_the_local_one(study, pool, aligned):
     if not aligned:
         assert rec.calls == [] and pooled.pickled_items == 0
         return
-    from analysis.similarity import _align_pair_task
+    from analysis.nnstd import _aligned_nnstd_pair_task
     from analysis.summary import _null_values
 
-    assert [fn for fn, *_ in rec.calls] == [_align_pair_task, _null_values]
+    assert [fn for fn, *_ in rec.calls] == [_aligned_nnstd_pair_task, _null_values]
     for fn, items, pairs, args in rec.calls:
         _check_call(fn, items, pairs, args, 7)
     assert pooled.pickled_items == 2 * 7
@@ -332,3 +332,4 @@ def test_summary_through_a_pair_map_equals_the_local_one(study, pool, aligned):
     a = summarize_group(graphs, rng=np.random.default_rng(5), pair_map=_shuffled_pair_map)
     b = summarize_group(graphs, rng=np.random.default_rng(5))
     assert a.aligned_null == b.aligned_null and not math.isnan(a.aligned_null["overall"])
+    assert a.nnstd_null == b.nnstd_null and not math.isnan(a.nnstd_null["overall"])

@@ -1,4 +1,5 @@
 import json
+import math
 import re
 
 import networkx as nx
@@ -329,59 +330,128 @@ def test_bad_groups(make_layered, rng, groups, message):
         build_report(gs, groups=groups)
 
 
-# --------------------------------------------------------------------------- same-seed pairs
+# --------------------------------------------------------------------------- kinds of pair
+
+
+def _start_meta(method, seed, fingerprint=None, **params):
+    meta = {"method": method, "seed": seed, "params": {"epsilon": None, "density": 0.4, **params}}
+    if fingerprint is not None:
+        meta["initial_topology"] = fingerprint
+    return meta
 
 
 @pytest.fixture
-def same_seed(make_layered, rng):
-    """random/seed-s and strategic/seed-s share their topology (as runs of one seed start alike)."""
+def same_start(make_layered, rng):
+    """random/seed-s and strategic/seed-s start from one topology, each a little changed by its method."""
     base = [make_layered([9, 6, 3], 0.4, rng) for _ in range(2)]
     out = []
-    for method in ("random", "strategic"):
+    for method, drop in (("random", 0), ("strategic", 1)):
         for seed in (0, 1):
             G = base[seed].copy()
-            G.graph["meta"] = {"method": method, "seed": seed}
+            G.remove_edges_from(list(G.edges)[: 2 * drop])  # strategic lost two edges
+            G.graph["meta"] = _start_meta(method, seed, f"f{seed}" * 8)
             out.append(G)
     return out
 
 
-def test_same_seed_pairs_are_reported_apart(same_seed, tmp_path):
-    from analysis import edge_jaccard
+def _expect(graphs, pairs):
+    from analysis import aligned_jaccard, edge_jaccard, nnstd
 
-    rep = build_report(same_seed, aligned=False, power_law=False)
-    assert [c.seed_pairs for c in rep.comparisons[:2]] == [None, None]  # within a group: nothing to say
-    pairs = rep.comparisons[2].seed_pairs
-    j = edge_jaccard(same_seed[0], same_seed[1])
-    assert pairs["same_seed"]["pairs"] == [["random/seed-0", "strategic/seed-0"], ["random/seed-1", "strategic/seed-1"]]
-    assert pairs["same_seed"]["n_pairs"] == 2 and pairs["same_seed"]["edge_mean"] == 1.0
-    assert pairs["different_seed"]["n_pairs"] == 2
-    assert pairs["different_seed"]["edge_mean"] == pytest.approx(j.value)
-    assert pairs["different_seed"]["chance_mean"] == pytest.approx(j.chance)
-    chance = rep.comparisons[2].edge.chance  # labels r0, r1, s0, s1: same seeds at (0, 2) and (1, 3)
-    assert pairs["same_seed"]["chance_mean"] == pytest.approx((chance[0, 2] + chance[1, 3]) / 2)
+    return {
+        "edge_mean": float(np.mean([edge_jaccard(graphs[a], graphs[b]).value for a, b in pairs])),
+        "edge_chance_mean": float(np.mean([edge_jaccard(graphs[a], graphs[b]).chance for a, b in pairs])),
+        "aligned_mean": float(np.mean([aligned_jaccard(graphs[a], graphs[b]).value for a, b in pairs])),
+        "nnstd_mean": float(np.mean([nnstd(graphs[a], graphs[b]).value for a, b in pairs])),
+    }
+
+
+def test_pairs_are_classified_by_initial_topology(same_start, tmp_path):
+    rep = build_report(same_start, power_law=False, rng=0)
+    assert [c.name for c in rep.comparisons] == ["random", "strategic", "all methods"]
+    r0, r1, s0, s1 = "random/seed-0", "random/seed-1", "strategic/seed-0", "strategic/seed-1"
+    within = rep.comparisons[0].pair_kinds
+    assert within["within_method_across_seed"]["pairs"] == [[r0, r1]]
+    assert within["across_method_same_initial_topology"]["n_pairs"] == 0
+    kinds = rep.comparisons[2].pair_kinds
+    assert {k: v["pairs"] for k, v in kinds.items()} == {
+        "within_method_across_seed": [[r0, r1], [s0, s1]],
+        "across_method_same_initial_topology": [[r0, s0], [r1, s1]],
+        "across_method_across_seed": [[r0, s1], [r1, s0]],
+    }
+    assert all(v["rules"] == {"fingerprint": v["n_pairs"], "seed": 0} for v in kinds.values())
+    # positions in the all-methods matrices: r0, r1, s0, s1 = 0, 1, 2, 3
+    for kind, pairs in (
+        ("within_method_across_seed", [(0, 1), (2, 3)]),
+        ("across_method_same_initial_topology", [(0, 2), (1, 3)]),
+        ("across_method_across_seed", [(0, 3), (1, 2)]),
+    ):
+        got = kinds[kind]
+        for key, value in _expect(same_start, pairs).items():
+            assert got[key] == pytest.approx(value, abs=1e-15), (kind, key)
+        c = rep.comparisons[2]
+        assert got["aligned_chance_mean"] == float(np.mean([c.aligned.chance[a, b] for a, b in pairs]))
+        assert got["nnstd_random_mean"] == float(np.mean([c.nnstd.chance[a, b] for a, b in pairs]))
+    from analysis import nnstd
+
+    for a in range(4):  # the matrix holds nnstd(a, b) for a < b, mirrored
+        for b in range(a + 1, 4):
+            d = nnstd(same_start[a], same_start[b]).value
+            assert rep.comparisons[2].nnstd.values[a, b] == rep.comparisons[2].nnstd.values[b, a] == d
+    same = kinds["across_method_same_initial_topology"]
+    assert same["edge_mean"] > kinds["across_method_across_seed"]["edge_mean"]
+    assert same["nnstd_mean"] < kinds["across_method_across_seed"]["nnstd_mean"]  # a distance
     paths = write_report(rep, tmp_path)
     data = json.loads(paths["json"].read_text())
-    assert data["comparisons"][2]["seed_pairs"]["same_seed"]["edge_mean"] == 1.0
-    assert data["comparisons"][0]["seed_pairs"] is None
+    assert data["comparisons"][2]["pair_kinds"]["across_method_same_initial_topology"]["pairs"] == [[r0, s0], [r1, s1]]
     page = paths["html"].read_text()
-    sentence = "Runs that share a seed share their initial topology"
-    # once under the similarity table, once under each heatmap of the all-methods comparison (aligned=False: one)
-    assert page.count(sentence) == 2
-    assert page.index("<h2>Similarity</h2>") < page.index(sentence) < page.index("<h3>")
-    assert page.index("all methods: raw edge Jaccard (") < page.rindex(sentence)
-    assert f"mean edge Jaccard {j.value:.3g}" in page
+    table = page[page.index("<h3>Kinds of pair</h3>") : page.index("<h3>", page.index("<h3>Kinds of pair</h3>") + 5)]
+    assert "<td>all methods</td><td>across methods, same initial topology</td><td>2</td><td>fingerprint</td>" in table
+    assert "do independent runs of one method converge to the same network?" in table
+    assert "how much of the common starting network do different growth rules keep and re-grow alike?" in table
+    assert "initial_topology fingerprint" in table and "same meta seed" not in table
+    assert f"NNSTD {same['nnstd_mean']:.3g} (random {same['nnstd_random_mean']:.3g})" in page
 
 
-def test_no_same_seed_sentence_without_such_pairs(make_layered, rng, tmp_path):
+def test_without_fingerprints_seed_layers_and_density_decide(same_start):
+    graphs = []
+    for G in same_start:
+        H = G.copy()
+        meta = dict(G.graph["meta"])
+        del meta["initial_topology"]
+        H.graph["meta"] = meta
+        graphs.append(H)
+    graphs[3].graph["meta"] = _start_meta("strategic", 1, density=0.5)  # same seed, another density: another start
+    graphs[1].graph["meta"]["initial_topology"] = "ab" * 8  # one fingerprint alone does not count
+    rep = build_report(graphs, aligned=False, power_law=False)
+    kinds = rep.comparisons[2].pair_kinds
+    r0, r1, s0, s1 = "random/seed-0", "random/seed-1", "strategic/seed-0", "strategic/seed-1"
+    assert kinds["across_method_same_initial_topology"]["pairs"] == [[r0, s0]]
+    assert kinds["across_method_across_seed"]["pairs"] == [[r0, s1], [r1, s0], [r1, s1]]
+    assert all(v["rules"]["fingerprint"] == 0 for v in kinds.values())
+    assert kinds["across_method_same_initial_topology"]["edge_mean"] == pytest.approx(
+        _expect(graphs, [(0, 2)])["edge_mean"]
+    )
+    assert math.isnan(kinds["across_method_same_initial_topology"]["aligned_mean"])  # aligned=False
+
+
+def test_the_fingerprint_outranks_the_seed(same_start):
+    same_start[2].graph["meta"]["initial_topology"] = "ee" * 8  # strategic/seed-0 started elsewhere, same seed
+    same_start[3].graph["meta"]["initial_topology"] = same_start[0].graph["meta"]["initial_topology"]
+    kinds = build_report(same_start, aligned=False, power_law=False).comparisons[2].pair_kinds
+    assert kinds["across_method_same_initial_topology"]["pairs"] == [["random/seed-0", "strategic/seed-1"]]
+
+
+def test_no_kinds_without_seeds_or_fingerprints(make_layered, rng, tmp_path):
     gs = []
-    for k, method in enumerate(("random", "random", "strategic", "strategic")):
+    for method in ("random", "random", "strategic", "strategic"):
         G = make_layered([6, 4, 2], 0.5, rng)
-        G.graph["meta"] = {"method": method, "seed": k}
+        G.graph["meta"] = {"method": method}
         gs.append(G)
     rep = build_report(gs, aligned=False, power_law=False)
-    assert [c.seed_pairs for c in rep.comparisons] == [None, None, None]
+    assert [c.pair_kinds for c in rep.comparisons] == [None, None, None]
     paths = write_report(rep, tmp_path)
-    assert "share a seed" not in paths["html"].read_text()
+    assert "Kinds of pair" not in paths["html"].read_text()
+    assert json.loads(paths["json"].read_text())["comparisons"][0]["pair_kinds"] is None
 
 
 # --------------------------------------------------------------------------- the page explains itself
@@ -409,6 +479,10 @@ def test_page_explains_each_measure_where_it_appears(graphs, tmp_path):
         "d1·d2/(d1+d2−d1·d2) per block",
         "same per-block edge counts, aligned the same way",
         "alignment lifts random networks above the raw chance level",
+        "Neural Network Sparse Topology Distance of Liu et al. (2020)",
+        "(|A∖B| + |B∖A|) / |A∪B|",
+        "lower = more similar",
+        "the NNSTD of the same random networks as the aligned chance level",
         "surviving, non-isolated units",
         "present in at least a share min_share of the networks",
     ]:

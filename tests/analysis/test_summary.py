@@ -176,6 +176,30 @@ def test_aligned_baseline_is_the_studys_bit_for_bit(make_layered, seed):
         assert s.aligned[key] == float(expected)
 
 
+def test_nnstd_and_its_random_baseline(make_layered):
+    """Mean NNSTD of the pairs, and of the same random_like networks the aligned baseline aligns, to the bit."""
+    from analysis import nnstd
+    from netgraph.validation import check_rng
+
+    rng = np.random.default_rng(3)
+    graphs = [make_layered([12, 10, 8, 3], d, rng) for d in (0.3, 0.35, 0.3, 0.5)]
+    s = summarize_group(graphs, rng=0)
+    gen = check_rng(0)
+    randoms = [random_like(G, rng=gen) for G in graphs]
+    pairs = [(a, b) for a in range(4) for b in range(a + 1, 4)]
+    real = [nnstd(graphs[a], graphs[b]) for a, b in pairs]
+    null = [nnstd(randoms[a], randoms[b]) for a, b in pairs]
+    for key in s.nnstd:
+        pick = [d.value if key == "overall" else d.per_layer[int(key)] for d in real]
+        assert s.nnstd[key] == float(np.mean(pick))
+        pick = [d.value if key == "overall" else d.per_layer[int(key)] for d in null]
+        assert s.nnstd_null[key] == float(np.mean(pick))
+    assert set(s.nnstd) == set(s.aligned) == set(s.nnstd_null)
+    assert 0.0 < s.nnstd["overall"] <= 1.0 and 0.0 < s.nnstd_null["overall"] <= 1.0
+    d = s.to_dict()
+    assert d["nnstd"] == s.nnstd and d["nnstd_null"] == s.nnstd_null
+
+
 def test_aligned_baseline_depends_on_rng_only(make_layered, rng):
     graphs = [make_layered([10, 8, 2], 0.3, rng) for _ in range(3)]
     assert summarize_group(graphs, rng=5).aligned_null == summarize_group(graphs, rng=5).aligned_null
@@ -187,6 +211,7 @@ def test_without_alignment_the_aligned_fields_are_nan(make_layered, rng):
     s = summarize_group(graphs, aligned=False)
     assert set(s.aligned) == set(s.edge) == set(s.aligned_null)
     assert all(math.isnan(v) for v in [*s.aligned.values(), *s.aligned_null.values()])
+    assert all(math.isnan(v) for v in [*s.nnstd.values(), *s.nnstd_null.values()])
     assert s.to_dict()["aligned"]["overall"] is None and s.parameters["aligned"] is False
     full = summarize_group(graphs, rng=0).to_dict()  # to_dict: nan becomes None, which compares equal
     assert [s.to_dict()[k] for k in ("edge", "common_edges", "degrees")] == [
@@ -229,25 +254,27 @@ def test_every_comparison_carries_the_groups_summary(study):
         assert c.edge.mean == c.summary.edge["overall"] and c.edge.mean_chance == c.summary.edge_chance["overall"]
         assert c.aligned.mean == c.summary.aligned["overall"]
         assert c.aligned.mean_chance == c.summary.aligned_null["overall"]
+        assert c.nnstd.mean == c.summary.nnstd["overall"] and c.nnstd.mean_chance == c.summary.nnstd_null["overall"]
+        assert c.nnstd.kind == "nnstd" and np.all(np.diag(c.nnstd.values) == 0.0)
         assert [m.mean for m in c.edge_by_layer] == [c.summary.edge[str(l)] for l in range(3)]
         assert int(c.curve.edges[-1]) == c.summary.common_edges["1.0"]
 
 
 def test_report_aligns_every_pair_once(study, monkeypatch):
     from analysis import local_pair_map
-    from analysis.similarity import _align_pair_task
+    from analysis.nnstd import _aligned_nnstd_pair_task
 
     aligned = []
 
     def counting(fn, items, pairs, *args):
-        if fn is _align_pair_task:  # the real networks (the random ones go through _null_values)
+        if fn is _aligned_nnstd_pair_task:  # the real networks (the random ones go through _null_values)
             aligned.extend((len(items), a, b) for a, b in pairs)
         return local_pair_map(fn, items, pairs, *args)
 
     def again(*args, **kwargs):
         raise AssertionError("the summary aligned the real networks again")
 
-    monkeypatch.setattr("analysis.summary.aligned_pairs", again)  # the summaries must not align again
+    monkeypatch.setattr("analysis.summary._aligned_and_nnstd_pairs", again)  # the summaries must not align again
     rep = build_report(study, power_law=False, rng=0, pair_map=counting)
     assert len(aligned) == len(set(aligned)) == 6 * 5 // 2  # the 9-7-6-3 network has nobody to align with
     assert {n for n, _, _ in aligned} == {6}  # one call for the 9-8-6-3 networks
@@ -270,8 +297,11 @@ def test_report_json_and_page_state_the_summary(study, tmp_path):
         row = (
             f"<td>{c.name}</td><td>{len(c.labels)}</td><td>{s['edge']['overall']:.4g}</td>"
             f"<td>{s['edge_chance']['overall']:.4g}</td><td>{s['aligned']['overall']:.4g}</td>"
-            f"<td>{s['aligned_null']['overall']:.4g}</td>"
+            f"<td>{s['aligned_null']['overall']:.4g}</td><td>{s['nnstd']['overall']:.4g}</td>"
+            f"<td>{s['nnstd_null']['overall']:.4g}</td>"
         )
+        assert d["nnstd"]["mean"] == s["nnstd"]["overall"] and d["nnstd"]["mean_chance"] == s["nnstd_null"]["overall"]
+        assert d["nnstd"]["provenance"]["function"] == "analysis.build_report"
         assert row in page
     assert data["provenance"]["parameters"]["rng"] == 3
 
@@ -289,4 +319,5 @@ def test_report_without_alignment_still_summarises(study):
     rep = build_report(study[:6], aligned=False, power_law=False)
     for c in rep.comparisons:
         assert c.aligned is None and math.isnan(c.summary.aligned_null["overall"])
+        assert c.nnstd is None and math.isnan(c.summary.nnstd["overall"])
         assert c.summary.edge["overall"] == c.edge.mean

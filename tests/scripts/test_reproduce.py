@@ -165,8 +165,8 @@ def test_claims_verdicts_from_the_numbers(study):
     text = reproduce.claims([study])
     assert text.startswith("### The paper's claims against our numbers\n")
     assert (
-        "- **digits, claim 1 — strategic synthesis forms residual subnetworks up to ~90% similar across runs: "
-        "our data does not support it.** Mean pairwise edge Jaccard over 5 seeds — strategic: raw 0.051 (chance "
+        "- **digits, claim 1, reading A — strategic synthesis forms residual subnetworks up to ~90% similar "
+        "across runs of one method (different seeds): our data does not support it.** Mean pairwise edge Jaccard over 5 seeds — strategic: raw 0.051 (chance "
         "0.053), aligned 0.156 (aligned random 0.179), 0.4% of its connections in ≥80% of the seeds (chance 0.5%), "
         "input-degree correlation 0.00; strategic+prune: raw 0.025 (chance 0.026), aligned 0.157 (aligned random "
         "0.176), 0.0% of its connections in ≥80% of the seeds (chance 0.1%), input-degree correlation 0.06."
@@ -240,7 +240,7 @@ def test_render_part_reads_studies_recorded_before_this_layout(study):
 
 def test_render_section_puts_claims_before_the_parts(study):
     text = reproduce.render_section([study], {"digits": FIGURES}, ROOT / "docs" / "RESULTS.md")
-    assert text.startswith("## Seed study\n")
+    assert text.startswith("## Seed study (reading A: one method across seeds)\n")
     assert "Commands: digits: `python scripts/reproduce.py`." in text
     assert text.index("### The paper's claims") < text.index("### digits: 64-256-256-10")
 
@@ -251,3 +251,18 @@ def test_mnist_part_is_skipped_without_idx_files(tmp_path, capsys):
     )
     assert f"MNIST part skipped: no MNIST IDX files in --data-dir ({tmp_path})" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_nnstd_is_rendered_where_summaries_hold_it(study):
+    st = copy.deepcopy(study)
+    row = next(r for r in st["rows"] if r["method"] == "strategic")
+    keys = ["0", "1", "2", "overall"]
+    row["summary"]["nnstd"] = dict(zip(keys, (0.61, 0.72, 0.33, 0.553)))
+    row["summary"]["nnstd_null"] = dict(zip(keys, (0.62, 0.73, 0.35, 0.567)))
+    text = reproduce.render_part(st, FIGURES, "python scripts/reproduce.py", ROOT / "docs")
+    assert "| strategic | 0.610 / 0.620 | 0.720 / 0.730 | 0.330 / 0.350 | 0.553 / 0.567 |" in text
+    assert "NNSTD 0.553 (random 0.567), " in reproduce.claims([st])
+    # summaries without NNSTD (studies written before it) render without the table
+    assert "Mean pairwise NNSTD" not in reproduce.render_part(
+        study, FIGURES, "python scripts/reproduce.py", ROOT / "docs"
+    )
