@@ -32,6 +32,7 @@ from netgraph.fileio import jsonable
 
 from ._results import provenance
 from ._structure import structure
+from .similarity import _blocks, _check_comparable
 
 __all__ = ["Survival", "SharedEdges", "initial_survival", "shared_edges"]
 
@@ -109,20 +110,11 @@ class SharedEdges:
 
 def _check_blocks(graphs, names):
     """The boolean block masks (source x target) of layered graphs with one set of layer sizes."""
-    from netgraph.errors import ArchitectureMismatchError
-
-    structs = []
-    for G, name in zip(graphs, names):
-        s = structure(G, name=name)
+    structs = [structure(G, name=name) for G, name in zip(graphs, names)]
+    for s, name in zip(structs, names):
         s.require_layered(name=name)
-        structs.append(s)
-    sizes = structs[0].layered.sizes
-    for s, name in zip(structs[1:], names[1:]):
-        if s.layered.sizes != sizes:
-            raise ArchitectureMismatchError(
-                f"{name} has layer sizes {list(s.layered.sizes)}, {names[0]} has {list(sizes)}; expected the same"
-            )
-    return [[s.block_mask(l) for l in range(len(sizes) - 1)] for s in structs]
+    _check_comparable(structs, labels=names)
+    return [_blocks(s) for s in structs]
 
 
 def _expected(a, b, space):

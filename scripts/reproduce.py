@@ -624,7 +624,7 @@ def claims(studies):
         "chance levels; only the distance to chance says something.",
         "- *Permutation symmetry.* Hidden neurons are interchangeable between runs, so neuron k of one seed has no "
         "reason to be neuron k of another: raw Jaccard of every block that touches a hidden layer sits near chance "
-        "even for functionally equivalent networks. Aligning neurons (NNSTD, Hungarian matching on incoming sets) "
+        "even for functionally equivalent networks. Aligning neurons (Hungarian matching on incoming sets, as NNSTD does) "
         "removes that (NNSTD measures the distance that remains), but the matching also raises two *random* "
         "masks well above d/(2−d), so aligned values (and NNSTD) are "
         "compared with the aligned random baseline, not with chance. That baseline keeps each block's edge count "
