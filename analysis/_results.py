@@ -5,7 +5,7 @@ import numpy as np
 from netgraph import __version__
 from netgraph.fileio import jsonable
 
-__all__ = ["provenance", "frozen_array"]
+__all__ = ["provenance", "frozen_array", "result_dict"]
 
 
 def provenance(function, **parameters):
@@ -18,3 +18,10 @@ def frozen_array(values, dtype=None):
     arr = np.array(values, dtype=dtype)
     arr.setflags(write=False)
     return arr
+
+
+def result_dict(result, function, **parameters):
+    """A result dataclass as JSON-safe values: every field, then the provenance of ``function``."""
+    out = {k: getattr(result, k) for k in result.__dataclass_fields__}
+    out["provenance"] = provenance(function, **parameters)
+    return jsonable(out)

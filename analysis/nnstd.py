@@ -48,9 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from netgraph.fileio import jsonable
-
-from ._results import frozen_array, provenance
+from ._results import frozen_array, result_dict
 from .similarity import _align_pair_task, _blocks, _check_comparable, _check_graphs, _PairBatch
 
 __all__ = ["NNSTD", "nnstd", "nnstd_pairs"]
@@ -88,11 +86,9 @@ class NNSTD:
 
     def to_dict(self):
         """JSON-safe dict of every field plus provenance."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["provenance"] = provenance(
-            "nnstd", reference="Liu et al. 2020, Shiweiliuiiiiiii/Sparse_Topology_Distance (same numbers)"
+        return result_dict(
+            self, "nnstd", reference="Liu et al. 2020, Shiweiliuiiiiiii/Sparse_Topology_Distance (same numbers)"
         )
-        return jsonable(out)
 
 
 def _edit_costs(A, B):

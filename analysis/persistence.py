@@ -28,9 +28,7 @@ Examples
 
 from dataclasses import dataclass
 
-from netgraph.fileio import jsonable
-
-from ._results import provenance
+from ._results import result_dict
 from ._structure import structure
 from .similarity import _blocks, _check_comparable
 
@@ -64,9 +62,7 @@ class Survival:
 
     def to_dict(self):
         """JSON-safe dict of every field plus provenance."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["provenance"] = provenance("initial_survival")
-        return jsonable(out)
+        return result_dict(self, "initial_survival")
 
 
 @dataclass(frozen=True)
@@ -103,9 +99,7 @@ class SharedEdges:
 
     def to_dict(self):
         """JSON-safe dict of every field plus provenance."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["provenance"] = provenance("shared_edges")
-        return jsonable(out)
+        return result_dict(self, "shared_edges")
 
 
 def _check_blocks(graphs, names):

@@ -52,7 +52,7 @@ from netgraph.errors import ArchitectureMismatchError, ParameterError
 from netgraph.fileio import jsonable
 from netgraph.validation import check_choice, check_positive_int, check_rng
 
-from ._results import frozen_array, provenance
+from ._results import frozen_array, provenance, result_dict
 from ._structure import MASK_LIMIT, structure
 
 __all__ = [
@@ -118,10 +118,8 @@ class Jaccard:
 
     def to_dict(self):
         """JSON-safe dict of every field plus provenance."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         fn = {"edge": "edge_jaccard", "node": "node_jaccard", "aligned": "aligned_jaccard"}[self.kind]
-        out["provenance"] = provenance(fn, layer=self.layer)
-        return jsonable(out)
+        return result_dict(self, fn, layer=self.layer)
 
 
 @dataclass(frozen=True, eq=False)
@@ -1042,9 +1040,7 @@ class CommonSubnetworkCurve:
 
     def to_dict(self):
         """JSON-safe dict of every field plus provenance."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["provenance"] = provenance("common_subnetwork_curve")
-        return jsonable(out)
+        return result_dict(self, "common_subnetwork_curve")
 
 
 def common_subnetwork_curve(graphs, *, labels=None):

@@ -52,7 +52,7 @@ from torch import nn
 
 from ._version import __version__
 from .errors import CheckpointError, OutputError, ParameterError
-from .fileio import atomic_write, file_kind, stat_input
+from .fileio import atomic_write, error_reason, file_kind, stat_input
 from .model import ACTIVATIONS, SparseMLP
 
 __all__ = [
@@ -630,7 +630,7 @@ def _torch_load(path):
     except pickle.UnpicklingError:
         raise CheckpointError(f"{path}: {_pickle_advice(path)}") from None
     except Exception as exc:  # torch raises RuntimeError, EOFError, ValueError... on damage
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = error_reason(exc)
         raise CheckpointError(
             f"{path}: cannot be read as a PyTorch checkpoint (truncated or corrupt?): {reason}"
         ) from None
@@ -705,7 +705,7 @@ def _dense(t, key, label):
                 t = torch.sparse_compressed_tensor(compressed, plain, t.values(), t.shape, layout=t.layout)
             return t.to_dense()
     except (RuntimeError, ValueError, TypeError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = error_reason(exc)
         raise CheckpointError(f"{label}: {key} is a damaged sparse tensor ({reason})") from None
 
 
@@ -1439,7 +1439,7 @@ def _read_layer_matrix(path):
             fmt = z["format"] if "format" in keys else None
             fmt = None if fmt is None or fmt.shape != () else fmt.item()
     except Exception as exc:  # zipfile, numpy and OS errors on damage
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = error_reason(exc)
         raise CheckpointError(f"{path}: cannot be read as an .npz file (truncated or corrupt?): {reason}") from None
     if isinstance(fmt, bytes):
         fmt = fmt.decode("ascii", errors="replace")
@@ -1458,7 +1458,7 @@ def _read_layer_matrix(path):
             if m.format in ("csr", "csc", "bsr"):  # indices checked before any C++ code uses them
                 m.check_format(full_check=True)
     except Exception as exc:  # ValueError, KeyError, IndexError, TypeError... on a damaged matrix
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = error_reason(exc)
         raise CheckpointError(f"{path}: is a damaged scipy.sparse matrix ({reason})") from None
     if m.ndim != 2:
         raise CheckpointError(

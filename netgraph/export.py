@@ -49,7 +49,7 @@ import torch
 from .checkpoint import _ACTIVATION_MODULES, Checkpoint, as_checkpoint
 from .convert import graph_to_checkpoint, to_graph
 from .errors import CheckpointError, GraphContractError, ParameterError
-from .fileio import atomic_write, check_not_input
+from .fileio import atomic_write, check_not_input, error_reason
 from .validation import check_choice
 
 __all__ = [
@@ -431,7 +431,7 @@ def read_export(path, format=None):
     except GraphContractError as exc:
         raise CheckpointError(f"{path}: {exc}") from None
     except (OSError, ValueError, KeyError, TypeError, ElementTree.ParseError, nx.NetworkXError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = error_reason(exc)
         raise CheckpointError(f"{path}: cannot be read as a netgraph {format} export (damaged?): {reason}") from None
     return Checkpoint(**{**ckpt.__dict__, "source": str(path), "source_format": format})
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "check_not_input", "file_kind", "jsonable", "stat_input", "TMP_SUFFIX"]
+__all__ = ["atomic_write", "check_not_input", "error_reason", "file_kind", "jsonable", "stat_input", "TMP_SUFFIX"]
 
 #: Suffix of the temporary files :func:`atomic_write` creates (named ``.{name}.{random}.tmp``).
 TMP_SUFFIX = ".tmp"
@@ -31,6 +31,20 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def error_reason(exc):
+    """The first line of an exception's message, or its type name when it has none.
+
+    For one-line errors that say why a file could not be read without a library's traceback.
+
+    Examples
+    --------
+    >>> error_reason(ValueError("bad header\\nmore detail")), error_reason(EOFError())
+    ('bad header', 'EOFError')
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def file_kind(mode):

@@ -204,14 +204,11 @@ def initial_network(config, seed, *, data=None):
     >>> all(bool((x.mask == y.mask).all()) for x, y in zip(a.layers, b.layers)), a.n_connections()
     (True, 19)
     """
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ParameterError(f"seed={seed!r}, must be a non-negative int")
-    if not isinstance(config, TrainConfig):
-        raise ParameterError(f"config is a {type(config).__name__}, expected a TrainConfig")
+    seed = _check_run_args(config, seed)
     if config.layers is None or data is not None:
         data = config.load_data() if data is None else data
     config = config.resolved(data)
-    torch_gen, np_gen = _generators(int(seed))
+    torch_gen, np_gen = _generators(seed)
     return _init_model(config, torch_gen, np_gen)
 
 
@@ -268,12 +265,8 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
     ``.epoch-XXX.pt.*.tmp``, ...) are removed once the lock is taken.
     """
     t_start = time.perf_counter()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ParameterError(f"seed={seed!r}, must be a non-negative int")
-    if not isinstance(config, TrainConfig):
-        raise ParameterError(f"config is a {type(config).__name__}, expected a TrainConfig")
+    seed = _check_run_args(config, seed)
     keep = _check_keep(keep)
-    seed = int(seed)
     if data is None:
         data = config.load_data()
     config = config.resolved(data)  # what the run trains with, and records
@@ -431,6 +424,15 @@ def _train_locked(
         resumed_from=resumed_from,
         seconds=time.perf_counter() - t_start,
     )
+
+
+def _check_run_args(config, seed):
+    """The seed as an int, after checking it and that ``config`` is a TrainConfig."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ParameterError(f"seed={seed!r}, must be a non-negative int")
+    if not isinstance(config, TrainConfig):
+        raise ParameterError(f"config is a {type(config).__name__}, expected a TrainConfig")
+    return int(seed)
 
 
 def _check_keep(keep):
