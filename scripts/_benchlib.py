@@ -6,6 +6,8 @@ so the benchmarks can be run one at a time. The experiment scripts write their s
 ``docs/RESULTS.md`` the same way (:func:`replace_marked`).
 """
 
+import math
+import os
 import platform
 import statistics
 import time
@@ -62,6 +64,35 @@ def machine_line():
     except ImportError:
         pass
     return ", ".join(parts)
+
+
+def machine_brief():
+    """The machine in a few words, with the torch version (the experiment scripts' provenance)."""
+    import torch
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}"
+    )
+
+
+def figure(width, height):
+    """A matplotlib Figure of ``width`` x ``height`` inches, constrained layout, drawn off-screen."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def relpath(path, base):
+    """``path`` relative to ``base``, with forward slashes (for links in Markdown)."""
+    return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
+
+
+def fmt(x, d=3):
+    """``x`` with ``d`` decimals; a dash for None, nan or inf."""
+    return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{d}f}"
 
 
 def replace_marked(path, marker, body, *, header, title=None):

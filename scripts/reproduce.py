@@ -31,8 +31,6 @@ import argparse
 import datetime
 import json
 import math
-import os
-import platform
 import shlex
 import sys
 import time
@@ -41,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from _benchlib import replace_marked  # noqa: E402
+from _benchlib import figure, fmt, machine_brief, relpath, replace_marked  # noqa: E402
 
 RESULTS_MD = ROOT / "docs" / "RESULTS.md"
 FIGURES = ROOT / "docs" / "figures"
@@ -187,7 +185,7 @@ def run_part(spec, *, out, seeds, epochs, cluster, resume, data_dir, log):
             "summaries_in_report": True,
         },
         "command": " ".join(shlex.quote(a) for a in ["python", "scripts/reproduce.py", *sys.argv[1:]]),
-        "machine": machine(),
+        "machine": machine_brief(),
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "netgraph_version": __version__,
     }
@@ -200,24 +198,7 @@ def run_part(spec, *, out, seeds, epochs, cluster, resume, data_dir, log):
     return study
 
 
-def machine():
-    import torch
-
-    return (
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}"
-    )
-
-
 # --------------------------------------------------------------------------- figures (private plotting helpers)
-
-
-def _figure(width, height):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
 
 
 def plot_jaccard_bars(study, path):
@@ -225,7 +206,7 @@ def plot_jaccard_bars(study, path):
     rows = [r for r in study["rows"] if r["summary"] and r["method"] != "dense"]
     n_blocks = len(study["layers"]) - 1
     keys = [str(l) for l in range(n_blocks)] + ["overall"]
-    fig = _figure(2.6 * len(keys), 3.2)
+    fig = figure(2.6 * len(keys), 3.2)
     axes = fig.subplots(1, len(keys), sharey=True)
     series = [
         ("edge", "raw", "#1f77b4"),
@@ -250,7 +231,7 @@ def plot_jaccard_bars(study, path):
 
 def plot_accuracy_connections(study, path):
     """Test accuracy (mean ± std over seeds) against connections, one point per method."""
-    fig = _figure(4.8, 3.4)
+    fig = figure(4.8, 3.4)
     ax = fig.add_subplot()
     for r in study["rows"]:
         ax.errorbar(
@@ -271,7 +252,7 @@ def plot_input_maps(study, graphs_by_method, path):
     from analysis.plotting import plot_input_connectivity
 
     methods = list(graphs_by_method)
-    fig = _figure(2.0 * len(methods), 2.2)
+    fig = figure(2.0 * len(methods), 2.2)
     axes = fig.subplots(1, len(methods))
     means = {m: np.mean([input_connectivity(G) for G in graphs_by_method[m]], axis=0) for m in methods}
     vmax = max(float(mean.max()) for mean in means.values())  # one colour scale for every panel
@@ -283,7 +264,7 @@ def plot_input_maps(study, graphs_by_method, path):
 
 def plot_common(study, path):
     """Common-subnetwork size as a share of the mean connections, against min_share, with chance."""
-    fig = _figure(4.8, 3.4)
+    fig = figure(4.8, 3.4)
     ax = fig.add_subplot()
     for r in study["rows"]:
         s = r["summary"]
@@ -387,14 +368,6 @@ def _analysis_text(sec):
     return f"summaries {sec['summaries']:.0f} s, similarity report {sec['report']:.0f} s"
 
 
-def _rel(path, base):
-    return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
-
-
-def _f(x, d=3):
-    return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{d}f}"
-
-
 def render_part(study, figure_files, command, md_dir):
     name, rows = study["dataset"], study["rows"]
     layers = "-".join(map(str, study["layers"]))
@@ -423,7 +396,7 @@ def render_part(study, figure_files, command, md_dir):
         + f". {study['workers']} worker process(es) on {study['machine']}: training {_training_text(study)}, "
         + _analysis_text(sec)
         + ". "
-        f"Report: `{_rel(Path(study['report_html']), ROOT)}` (not committed)." + _dense_layer_note(study, pr),
+        f"Report: `{relpath(Path(study['report_html']), ROOT)}` (not committed)." + _dense_layer_note(study, pr),
         "",
         "| method | test accuracy (mean ± std) | connections | compression vs dense | driver fraction | shortfall above bound | isolated hidden | input-degree corr. |",
         "|---|---|---|---|---|---|---|---|",
@@ -433,7 +406,7 @@ def render_part(study, figure_files, command, md_dir):
         iso = "–" if not s else f"{sum(s['degrees']['n_isolated'][1:-1]):.1f}"
         lines.append(
             f"| {r['method']} | {r['accuracy_mean']:.4f} ± {r['accuracy_std']:.4f} | {r['connections_mean']:,.0f} | "
-            f"{r['compression']:.1f}× | {_f(s and s['driver_fraction'])} | {_f(s and s['driver_shortfall'], 1)} | {iso} | {_f(s and s['input_correlation'], 2)} |"
+            f"{r['compression']:.1f}× | {fmt(s and s['driver_fraction'])} | {fmt(s and s['driver_shortfall'], 1)} | {iso} | {fmt(s and s['input_correlation'], 2)} |"
         )
     blocks = [str(l) for l in range(n_blocks)] + ["overall"]
     head = " | ".join(f"block {b}→{int(b) + 1}" if b != "overall" else "overall" for b in blocks)
@@ -453,7 +426,7 @@ def render_part(study, figure_files, command, md_dir):
         if not s:
             continue
         cells = [
-            f"{_f(s['edge'][b])} / {_f(s['edge_chance'][b])} / {_f(s['aligned'][b])} / {_f(s['aligned_null'][b])}"
+            f"{fmt(s['edge'][b])} / {fmt(s['edge_chance'][b])} / {fmt(s['aligned'][b])} / {fmt(s['aligned_null'][b])}"
             for b in blocks
         ]
         lines.append(f"| {r['method']} | " + " | ".join(cells) + " |")
@@ -472,7 +445,7 @@ def render_part(study, figure_files, command, md_dir):
             s = r["summary"]
             if not s or "nnstd" not in s:
                 continue
-            cells = [f"{_f(s['nnstd'].get(b))} / {_f(s['nnstd_null'].get(b))}" for b in blocks]
+            cells = [f"{fmt(s['nnstd'].get(b))} / {fmt(s['nnstd_null'].get(b))}" for b in blocks]
             lines.append(f"| {r['method']} | " + " | ".join(cells) + " |")
     k = len(study["seeds"])
     lines += [
@@ -520,8 +493,8 @@ def render_part(study, figure_files, command, md_dir):
         "input": "mean input out-degree per method (which pixels keep connections)",
     }
     for key, cap in captions.items():
-        rel = _rel(figure_files[key], ROOT)
-        lines.append(f"![{name}: {cap}]({_rel(figure_files[key], md_dir)})  ")
+        rel = relpath(figure_files[key], ROOT)
+        lines.append(f"![{name}: {cap}]({relpath(figure_files[key], md_dir)})  ")
         lines.append(f"*`{rel}`: {name}, {cap}.*")
         lines.append("")
     return "\n".join(lines)
@@ -548,12 +521,12 @@ def claims(studies):
                 )
                 + f"{r['summary']['common_edges']['0.8'] / r['summary']['total_connections']:.1%} of its connections in ≥80% of the seeds "
                 f"(chance {r['summary']['common_edges_chance']['0.8'] / r['summary']['total_connections']:.1%}), "
-                f"input-degree correlation {_f(r['summary']['input_correlation'], 2)}"
+                f"input-degree correlation {fmt(r['summary']['input_correlation'], 2)}"
                 for r in syn
             )
             others = "; ".join(
                 f"{m}: raw {rows[m]['summary']['edge']['overall']:.3f}, aligned {rows[m]['summary']['aligned']['overall']:.3f}, "
-                f"input-degree correlation {_f(rows[m]['summary']['input_correlation'], 2)}"
+                f"input-degree correlation {fmt(rows[m]['summary']['input_correlation'], 2)}"
                 for m in ("random", "random+prune", "gradient", "gradient+prune")
                 if m in rows and rows[m]["summary"]
             )
@@ -567,7 +540,7 @@ def claims(studies):
             top = max(excess)
             hubs = "; ".join(
                 f"{m}: std {rows[m]['summary']['degrees']['out_std'][0]:.1f} around a mean of "
-                f"{rows[m]['summary']['degrees']['out_mean'][0]:.1f}, correlation {_f(rows[m]['summary']['input_correlation'], 2)}"
+                f"{rows[m]['summary']['degrees']['out_mean'][0]:.1f}, correlation {fmt(rows[m]['summary']['input_correlation'], 2)}"
                 for m in ("random", "strategic", "gradient")
                 if m in rows and rows[m]["summary"]
             )

@@ -41,7 +41,6 @@ import datetime
 import itertools
 import json
 import math
-import platform
 import shlex
 import sys
 import time
@@ -52,7 +51,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from _benchlib import replace_marked  # noqa: E402
+from _benchlib import figure, fmt, machine_brief, relpath, replace_marked  # noqa: E402
 
 RESULTS_MD = ROOT / "docs" / "RESULTS.md"
 FIGURES = ROOT / "docs" / "figures"
@@ -167,6 +166,13 @@ def hidden_alive_jaccard(G1, G2):
     }
 
 
+def alive_share(G):
+    """The share of the hidden neurons of ``G`` that have an edge."""
+    sizes = G.graph["layer_sizes"]
+    hidden = [n for n in G if 0 < n[0] < len(sizes) - 1]
+    return sum(1 for n in hidden if G.degree(n)) / len(hidden)
+
+
 def _mean(rows, key):
     vals = [r[key] for r in rows]
     return float(np.mean(vals)) if vals else math.nan
@@ -250,6 +256,7 @@ def analyze_regime(spec, regime_dir, seeds, regime):
                 "connections": {g: float(np.mean([graphs[(g, s)].number_of_edges() for s in seeds])) for g in GROWTHS},
             }
         )
+    # ``graphs`` now holds the last epoch's networks, loaded once: NNSTD and residual neurons use them
     rng = np.random.default_rng(0)
     nn_across = _nnstd_pairs([(graphs[(g1, s)], graphs[(g2, s)]) for g1, g2, s in across_pairs], rng)
     nn_within = _nnstd_pairs([(graphs[(g, s1)], graphs[(g, s2)]) for g, s1, s2 in within_pairs], rng)
@@ -261,11 +268,8 @@ def analyze_regime(spec, regime_dir, seeds, regime):
         "within_method_across_seeds": _summarize_pairs(
             [hidden_alive_jaccard(alive[(g, s1)], alive[(g, s2)]) for g, s1, s2 in within_pairs]
         ),
-        "alive_share": {},
+        "alive_share": {g: float(np.mean([alive_share(alive[(g, s)]) for s in seeds])) for g in GROWTHS},
     }
-    for g in GROWTHS:
-        shares = [hidden_alive_jaccard(alive[(g, s)], alive[(g, s)]) for s in seeds]
-        residual["alive_share"][g] = float(np.mean([h["alive"][0] / h["hidden"] for h in shares]))
     accuracy = {}
     for g in GROWTHS:
         accs = [json.loads((runs[(g, s)] / "metrics.json").read_text())["epochs"][-1]["test_accuracy"] for s in seeds]
@@ -282,7 +286,7 @@ def analyze_regime(spec, regime_dir, seeds, regime):
     }
 
 
-def analyze(spec, out, seeds, regimes, cluster=None):
+def analyze(spec, out, seeds, regimes):
     t0 = time.perf_counter()
     results = []
     for regime in regimes:
@@ -301,18 +305,9 @@ def analyze(spec, out, seeds, regimes, cluster=None):
 # --------------------------------------------------------------------------- docs
 
 
-def _figure(width, height):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
 def plot_epochs(study, path, regimes):
     """Across-method/same-seed and within-method/across-seed edge Jaccard over epochs, with chance."""
-    fig = _figure(4.2 * len(regimes), 3.9)
+    fig = figure(4.2 * len(regimes), 3.9)
     axes = np.atleast_1d(fig.subplots(1, len(regimes), sharey=True))
     by_name = {r["regime"]: r for r in study["regimes"]}
     for ax, name in zip(axes, regimes):
@@ -352,7 +347,7 @@ def plot_epochs(study, path, regimes):
 def plot_sweep(study, path):
     """At the last epoch of every regime: across-method Jaccard split into survivors and regrown, with chance."""
     regs = study["regimes"]
-    fig = _figure(max(5.0, 0.9 * len(regs) + 2), 3.4)
+    fig = figure(max(5.0, 0.9 * len(regs) + 2), 3.4)
     ax = fig.subplots()
     x = np.arange(len(regs))
     last = [r["per_epoch"][-1] for r in regs]
@@ -399,10 +394,6 @@ def _regime_text(r, short=False):
     return text + ("" if short else f", {r['epochs']} epochs")
 
 
-def _f(x, d=3):
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{d}f}"
-
-
 def _peak(r):
     """The epoch >= 2 where across-method similarity is highest (epoch 1 precedes any topology change)."""
     rows = r["per_epoch"][1:]
@@ -438,15 +429,15 @@ def render_part(study, figs, md_dir):
         last = r["per_epoch"][-1]
         a, w = last["across_methods_same_seed"], last["within_method_across_seeds"]
         acc = " / ".join(f"{r['accuracy'][g]['mean']:.4f}" for g in study["growths"])
-        kept = " / ".join(_f(last["survival"][g]["share"], 2) for g in study["growths"])
-        chance_kept = _f(np.mean([last["survival"][g]["chance"] for g in study["growths"]]), 2)
+        kept = " / ".join(fmt(last["survival"][g]["share"], 2) for g in study["growths"])
+        chance_kept = fmt(np.mean([last["survival"][g]["chance"] for g in study["growths"]]), 2)
         na, nw = r["nnstd"]["across_methods_same_seed"], r["nnstd"]["within_method_across_seeds"]
-        nn_a = f"{_f(na['nnstd'])} ({_f(na['nnstd_random'])})" if na else "–"
-        nn_w = f"{_f(nw['nnstd'])} ({_f(nw['nnstd_random'])})" if nw else "–"
+        nn_a = f"{fmt(na['nnstd'])} ({fmt(na['nnstd_random'])})" if na else "–"
+        nn_w = f"{fmt(nw['nnstd'])} ({fmt(nw['nnstd_random'])})" if nw else "–"
         lines.append(
-            f"| {_regime_text(r)} | {acc} | **{_f(a['jaccard'])}** ({_f(a['chance'])}) | "
+            f"| {_regime_text(r)} | {acc} | **{fmt(a['jaccard'])}** ({fmt(a['chance'])}) | "
             f"{a['survivors_both']:,.0f} ({a['survivors_both_chance']:,.0f}) | {a['regrown_both']:,.0f} ({a['regrown_both_chance']:,.0f}) | "
-            f"{_f(w['jaccard'])} ({_f(w['chance'])}) | {nn_a} | {nn_w} | {kept} (random: {chance_kept}) |"
+            f"{fmt(w['jaccard'])} ({fmt(w['chance'])}) | {nn_a} | {nn_w} | {kept} (random: {chance_kept}) |"
         )
     base = regs[0]
     marks = [e for e in (1, 2, 3, 5, 10, 20, 30, 50, 100) if e <= base["epochs"]]
@@ -464,9 +455,9 @@ def render_part(study, figs, md_dir):
     for e in marks:
         row = base["per_epoch"][e - 1]
         a, w = row["across_methods_same_seed"], row["within_method_across_seeds"]
-        kept = " / ".join(_f(row["survival"][g]["share"], 2) for g in study["growths"])
+        kept = " / ".join(fmt(row["survival"][g]["share"], 2) for g in study["growths"])
         lines.append(
-            f"| {e} | {_f(a['jaccard'])} | {_f(a['survivors_both'] / a['union'])} | {_f(w['jaccard'])} | {_f(a['chance'])} | {kept} |"
+            f"| {e} | {fmt(a['jaccard'])} | {fmt(a['survivors_both'] / a['union'])} | {fmt(w['jaccard'])} | {fmt(a['chance'])} | {kept} |"
         )
     lines += [
         "",
@@ -476,7 +467,7 @@ def render_part(study, figs, md_dir):
         "|---|---|---|",
     ]
     for pair, v in base["per_epoch"][-1]["across_by_pair"].items():
-        lines.append(f"| {pair} | {_f(v['jaccard'])} | {_f(v['chance'])} |")
+        lines.append(f"| {pair} | {fmt(v['jaccard'])} | {fmt(v['chance'])} |")
     pruned = [r for r in regs if r["target_density"] is not None]
     if pruned:
         lines += [
@@ -489,20 +480,14 @@ def render_part(study, figs, md_dir):
         ]
         for r in regs:
             res = r["residual"]
-            alive = " / ".join(_f(res["alive_share"][g], 2) for g in study["growths"])
+            alive = " / ".join(fmt(res["alive_share"][g], 2) for g in study["growths"])
             a, w = res["across_methods_same_seed"], res["within_method_across_seeds"]
             lines.append(
-                f"| {_regime_text(r)} | {alive} | {_f(a['jaccard'])} ({_f(a['chance'])}) | {_f(w['jaccard'])} ({_f(w['chance'])}) |"
+                f"| {_regime_text(r)} | {alive} | {fmt(a['jaccard'])} ({fmt(a['chance'])}) | {fmt(w['jaccard'])} ({fmt(w['chance'])}) |"
             )
     for name, path in figs.items():
-        lines += ["", f"![{name}]({_rel(path, md_dir)})"]
+        lines += ["", f"![{name}]({relpath(path, md_dir)})"]
     return "\n".join(lines)
-
-
-def _rel(path, base):
-    import os
-
-    return os.path.relpath(path, base)
 
 
 def _epoch_panels(regs):
@@ -675,24 +660,18 @@ def main(argv=None):
                 if all(r.resumed_from == len(r.epochs) for r in results) and previous.is_file():
                     # nothing was trained now: keep the wall time of the invocation that trained them
                     seconds = json.loads(previous.read_text())["training_seconds"]
-                study = analyze(spec, part_out, seeds, regimes, cluster)
+                study = analyze(spec, part_out, seeds, regimes)
                 study.update(
                     training_seconds=seconds,
                     epoch_seconds=sum(row["seconds"] for r in results for row in r.epochs),
                     command=command,
-                    machine=machine(),
+                    machine=machine_brief(),
                     created=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                 )
                 write_json(part_out / "approaches.json", study)
     if not args.no_docs and not args.train_only:
         render_docs(out, results=Path(args.results), figures=Path(args.figures))
     return 0
-
-
-def machine():
-    import torch
-
-    return f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores, Python {platform.python_version()}, torch {torch.__version__}"
 
 
 def write_json(path, data):

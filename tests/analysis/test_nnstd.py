@@ -2,15 +2,19 @@
 
 import json
 import struct
+import sys
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pytest
-from scipy.optimize import linear_sum_assignment
 
 from analysis import NNSTD, aligned_jaccard, local_pair_map, nnstd, nnstd_pairs
 from analysis.nnstd import _edit_costs
 from netgraph.errors import ArchitectureMismatchError, GraphContractError, ParameterError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import bench_nnstd  # noqa: E402
 
 # ---------------------------------------------------------------- the literal reference
 
@@ -23,43 +27,15 @@ def _blocks_of(G, sizes):
     return blocks
 
 
-def _edit_distance(a, b):
-    """The normalised edit distance of two sorted index sets, set by set as the authors compute it."""
-    if len(a) == 0 and len(b) == 0:
-        return 0
-    common = np.intersect1d(a, b)
-    if common.size == 0:
-        return 1
-    only_a = np.setdiff1d(a, common).size
-    only_b = np.setdiff1d(b, common).size
-    return (only_a + only_b) / np.union1d(a, b).size  # Python int / int
-
-
 def reference_nnstd(G1, G2):
-    """NNSTD from the description, literally: per-pair set loops, then linear_sum_assignment per layer.
+    """NNSTD from the description, literally (the benchmark's reference, ``scripts/bench_nnstd.py``).
 
     Returns ``(value, per_layer, col_inds)``; ``col_inds[l][j]`` is the neuron of G2 paired with G1's ``j``.
     """
     sizes = G1.graph["layer_sizes"]
     blocks1, blocks2 = _blocks_of(G1, sizes), _blocks_of(G2, sizes)
-    distance = np.zeros(len(blocks1))
-    col_inds = []
-    col_ind = None
-    for k in range(len(blocks1)):
-        layer1 = blocks1[k].copy()
-        layer2 = blocks2[k].copy()
-        if k > 0:  # row j of G2's layer becomes its original row col_ind[j]
-            for j in range(layer2.shape[0]):
-                layer2[j, :] = blocks2[k][col_ind[j], :]
-        in1 = [np.nonzero(layer1[:, j])[0] for j in range(layer1.shape[1])]
-        in2 = [np.nonzero(layer2[:, j])[0] for j in range(layer2.shape[1])]
-        cost = np.zeros((layer1.shape[1], layer2.shape[1]))
-        for j1 in range(layer1.shape[1]):
-            for j2 in range(layer2.shape[1]):
-                cost[j1, j2] = _edit_distance(in1[j1], in2[j2])
-        row_ind, col_ind = linear_sum_assignment(cost)
-        distance[k] = cost[row_ind, col_ind].sum() / layer1.shape[1]
-        col_inds.append(col_ind)
+    distance, col_inds = bench_nnstd.reference(blocks1, blocks2, len(blocks1))
+    distance = np.array(distance)
     return np.mean(distance), distance, col_inds
 
 

@@ -4,6 +4,7 @@ The external-cluster tests start ``dask scheduler`` and ``dask worker`` processe
 themselves, wait for them with a time limit and always stop them.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -178,46 +179,59 @@ def _start(args, *, log):
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-@pytest.fixture
-def external_cluster(tmp_path):
-    """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1; stopped afterwards."""
-    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
-    worker = [sys.executable, "-m", "distributed.cli.dask_worker"]
+@contextlib.contextmanager
+def _dask_processes(tmp_path, *, workers, scheduler_args=(), worker_args=()):
+    """``dask scheduler`` and ``workers`` ``dask worker`` processes (w1, w2, ...) on 127.0.0.1; killed on exit.
+
+    Yields ``(address, procs)``, the scheduler first; their output goes to ``tmp_path/cluster.log``.
+    """
     info = tmp_path / "scheduler.json"
     log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 -- closed in finally
     procs = []
     try:
         procs.append(
             _start(
-                dask + ["--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)], log=log
-            )
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(info),
+                    *scheduler_args,
+                ],
+                log=log,
+            )  # fmt: skip
         )
         deadline = time.monotonic() + 60
         while not info.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         address = json.loads(info.read_text())["address"]
-        for name in ("w1", "w2"):
+        for k in range(workers):
             procs.append(
                 _start(
-                    worker
-                    + [
+                    [
+                        sys.executable,
+                        "-m",
+                        "distributed.cli.dask_worker",
                         address,
                         "--name",
-                        name,
+                        f"w{k + 1}",
                         "--nthreads",
                         "1",
                         "--no-nanny",
                         "--no-dashboard",
                         "--host",
                         "127.0.0.1",
+                        *worker_args,
                     ],
                     log=log,
-                )
+                )  # fmt: skip
             )
-        from distributed import Client
-
-        with Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=60)
         yield address, procs
     finally:
         for p in procs:
@@ -225,6 +239,17 @@ def external_cluster(tmp_path):
                 os.killpg(p.pid, signal.SIGKILL)
             p.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture
+def external_cluster(tmp_path):
+    """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1; stopped afterwards."""
+    with _dask_processes(tmp_path, workers=2) as (address, procs):
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address, procs
 
 
 def _holder_pid(run):
@@ -310,53 +335,9 @@ def test_a_tls_scheduler_works_with_dask_s_tls_settings(tmp_path, monkeypatch):
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     tls = ["--tls-ca-file", str(cert), "--tls-cert", str(cert), "--tls-key", str(key)]
-    info = tmp_path / "scheduler.json"
-    log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 -- closed in finally
-    procs = []
-    try:
-        procs.append(
-            _start(
-                [
-                    sys.executable,
-                    "-m",
-                    "distributed.cli.dask_scheduler",
-                    "--protocol",
-                    "tls",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "0",
-                    "--no-dashboard",
-                    "--scheduler-file",
-                    str(info),
-                    *tls,
-                ],
-                log=log,
-            )  # fmt: skip
-        )
-        deadline = time.monotonic() + 60
-        while not info.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        address = json.loads(info.read_text())["address"]
+    processes = _dask_processes(tmp_path, workers=1, scheduler_args=["--protocol", "tls", *tls], worker_args=tls)
+    with processes as (address, _):
         assert address.startswith("tls://127.0.0.1:")
-        procs.append(
-            _start(
-                [
-                    sys.executable,
-                    "-m",
-                    "distributed.cli.dask_worker",
-                    address,
-                    "--nthreads",
-                    "1",
-                    "--no-nanny",
-                    "--no-dashboard",
-                    "--host",
-                    "127.0.0.1",
-                    *tls,
-                ],
-                log=log,
-            )  # fmt: skip
-        )
         argv = ["train", "--dataset", "synthetic", "--layers", "20,16,4", "--density", "0.5", "--epochs", "2",
                 "--seeds", "0-1", "--quiet", "--scheduler", address]  # fmt: skip
         # without the client's TLS settings: one clear error
@@ -377,9 +358,3 @@ def test_a_tls_scheduler_works_with_dask_s_tls_settings(tmp_path, monkeypatch):
             monkeypatch.undo()
             dask.config.refresh()
         assert (tmp_path / "runs" / "seed-1" / "final.pt").is_file()
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-            p.wait(timeout=30)
-        log.close()
