@@ -176,11 +176,17 @@ class Structure:
         mask.setflags(write=False)
         return mask
 
-    def require_layered(self, *, name="G"):
+    def require_layered(self, *, name="G", blocks=False):
+        """The layering of the graph; GraphContractError if it has none (or, with ``blocks``, a single layer)."""
         if self.layered is None:
             raise GraphContractError(
                 f"{name} is not a layered graph: every node needs a layer (its 'layer' attribute or "
                 "node[0]) and every edge must go from a layer l to l + 1"
+            )
+        if blocks and len(self.layered.sizes) < 2:
+            raise GraphContractError(
+                f"{name} has a single layer ({_nodes(self.layered.sizes)}, no edges "
+                "between layers); aligning neurons needs at least two layers (inputs and outputs)"
             )
         return self.layered
 
@@ -355,3 +361,8 @@ def node_to_json(node):
     if isinstance(node, numbers.Real):
         return float(node)
     return str(node)
+
+
+def _nodes(sizes):
+    n = sizes[0] if sizes else 0
+    return f"{n} node" if n == 1 else f"{n} nodes"

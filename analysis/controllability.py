@@ -42,13 +42,14 @@ Nature 473, 167–173 (2011).
 
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from netgraph.fileio import jsonable
 from netgraph.validation import check_layer_sizes
 
-from ._results import provenance
+from ._results import concise_repr, provenance
 from ._structure import node_to_json, structure
 
 __all__ = ["DriverNodes", "driver_nodes", "width_bound"]
@@ -89,6 +90,9 @@ class DriverNodes:
     layer_drivers: tuple | None = None
     layer_bound: tuple | None = None
     layer_shortfall: tuple | None = None
+
+    def __repr__(self):
+        return concise_repr(self)
 
     @property
     def matching_size(self):
@@ -136,18 +140,31 @@ def width_bound(layer_sizes):
 
     Parameters
     ----------
-    layer_sizes : sequence of int
+    layer_sizes : sequence of int, or networkx.DiGraph
+        The widths of the layers, or a layered graph (its layer sizes are used).
 
     Returns
     -------
     tuple of int
         ``n_0`` followed by ``max(0, n_{l+1} - n_l)`` for each later layer; the bound is the sum.
 
+    Raises
+    ------
+    ParameterError
+        If ``layer_sizes`` is not a sequence of at least two positive ints.
+    GraphContractError
+        If it is a graph that is not layered.
+
     Examples
     --------
     >>> width_bound([784, 1000, 1000, 10])
     (784, 216, 0, 0)
+    >>> import networkx as nx
+    >>> width_bound(nx.DiGraph([((0, 0), (1, 0)), ((0, 0), (1, 1))]))
+    (1, 1)
     """
+    if isinstance(layer_sizes, nx.Graph):
+        layer_sizes = structure(layer_sizes, name="layer_sizes").require_layered(name="layer_sizes").sizes
     sizes = check_layer_sizes(layer_sizes)
     return (sizes[0],) + tuple(max(0, b - a) for a, b in zip(sizes[:-1], sizes[1:]))
 

@@ -26,7 +26,7 @@ from netgraph.errors import ParameterError
 from netgraph.fileio import jsonable
 from netgraph.validation import check_choice
 
-from ._results import frozen_array, provenance
+from ._results import concise_repr, frozen_array, provenance
 from ._structure import node_to_json, structure
 
 __all__ = [
@@ -74,6 +74,9 @@ class DegreeDistribution:
     std: float
     max: int
     n_isolated: int
+
+    def __repr__(self):
+        return concise_repr(self)
 
     @property
     def n_nodes(self):
@@ -129,6 +132,9 @@ class LayerSummary:
     out_std: tuple
     out_max: tuple
     n_isolated: tuple
+
+    def __repr__(self):
+        return concise_repr(self)
 
     @property
     def total_connections(self):

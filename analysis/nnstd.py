@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ._results import frozen_array, result_dict
+from ._results import concise_repr, frozen_array, result_dict
 from .similarity import _align_pair_task, _blocks, _check_comparable, _check_graphs, _PairBatch
 
 __all__ = ["NNSTD", "nnstd", "nnstd_pairs"]
@@ -80,6 +80,9 @@ class NNSTD:
     per_layer: tuple
     permutations: tuple
     layer_sizes: tuple
+
+    def __repr__(self):
+        return concise_repr(self)
 
     def __float__(self):
         return float(self.value)
@@ -224,7 +227,7 @@ def nnstd(G1, G2):
     """
     structs = _check_graphs([G1, G2])
     for k, st in enumerate(structs):
-        st.require_layered(name=f"G{k + 1}")
+        st.require_layered(name=f"G{k + 1}", blocks=True)
     _check_comparable(structs)
     sizes = structs[0].layered.sizes
     return _nnstd_result(_nnstd_pair_task(_blocks(structs[0]), _blocks(structs[1]), sizes), sizes)

@@ -28,7 +28,7 @@ Examples
 
 from dataclasses import dataclass
 
-from ._results import result_dict
+from ._results import concise_repr, result_dict
 from ._structure import structure
 from .similarity import _blocks, _check_comparable
 
@@ -59,6 +59,9 @@ class Survival:
     n_initial: int
     n_edges: int
     share_of_network: float
+
+    def __repr__(self):
+        return concise_repr(self)
 
     def to_dict(self):
         """JSON-safe dict of every field plus provenance."""
@@ -96,6 +99,9 @@ class SharedEdges:
     kept_both_chance: float
     grown_both: int
     grown_both_chance: float
+
+    def __repr__(self):
+        return concise_repr(self)
 
     def to_dict(self):
         """JSON-safe dict of every field plus provenance."""

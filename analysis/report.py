@@ -11,12 +11,14 @@ against ``min_share`` and the group's :class:`~analysis.GroupSummary`
 is aligned once, its aligned Jaccard and NNSTD in one task). The pairs of each comparison are
 also told apart by kind (see :func:`build_report`): runs of one method from different initial
 topologies, and runs of different methods from one initial topology. Networks of different architectures are never
-compared edge by edge: the report lists which cannot be. What cannot be computed (a degree
-distribution too narrow for a power-law fit, a ``metrics.json`` of the wrong shape) becomes a
-note, not an error.
+compared edge by edge: the report lists which cannot be. A network identical to an earlier one
+(a copied checkpoint) is left out and named, so that it cannot inflate the similarities. What
+cannot be computed (a degree distribution too narrow for a power-law fit, a ``metrics.json`` of
+the wrong shape) becomes a note, not an error.
 
 :func:`write_report` writes ``report.json`` (every number, with provenance), the PNG figures
-and ``report.html``, a single self-contained page (figures embedded) that opens offline.
+and ``report.html``, a single self-contained page (figures embedded) that opens offline, all
+at once: an interrupted write leaves the report that was there before.
 
 Examples
 --------
@@ -34,10 +36,12 @@ Examples
 
 import base64
 import datetime
+import hashlib
 import html
 import json
 import math
 import numbers
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,7 +52,7 @@ import numpy as np
 
 from netgraph import __version__
 from netgraph.errors import ParameterError
-from netgraph.fileio import atomic_write, jsonable
+from netgraph.fileio import atomic_files, jsonable, load_json, note_input
 from netgraph.validation import check_rng
 
 from . import plotting
@@ -184,9 +188,14 @@ class SimilarityReport:
         When the networks have several architectures: ``{"layer_sizes", "labels"}`` per
         architecture; networks of different entries cannot be compared edge by edge.
     notes : tuple of str
-        Human-readable remarks (incomparable architectures, missing optional packages,
-        networks without a power-law fit, ignored ``metrics.json`` files).
+        Human-readable remarks (duplicate networks left out, incomparable architectures,
+        missing optional packages, networks without a power-law fit, ignored ``metrics.json``
+        files).
     provenance : dict
+    duplicates : tuple of dict
+        The networks left out because they are identical to an earlier one (see
+        :func:`build_report`): ``{"label", "group", "source", "duplicate_of",
+        "duplicate_of_group", "duplicate_of_source"}`` each, in input order.
     """
 
     networks: tuple
@@ -194,6 +203,7 @@ class SimilarityReport:
     incomparable: tuple
     notes: tuple
     provenance: dict = field(default_factory=dict)
+    duplicates: tuple = ()
 
     def to_dict(self):
         """JSON-safe dict of every number in the report."""
@@ -201,6 +211,7 @@ class SimilarityReport:
             {
                 "provenance": self.provenance,
                 "notes": list(self.notes),
+                "duplicates": list(self.duplicates),
                 "incomparable": list(self.incomparable),
                 "networks": [n.to_dict() for n in self.networks],
                 "comparisons": [c.to_dict() for c in self.comparisons],
@@ -260,9 +271,15 @@ def load_metrics(path):
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        text = path.read_bytes()
+    except OSError as exc:
         raise ParameterError(f"{path}: cannot be read as metrics JSON ({exc})") from None
+    note_input(path)
+    try:
+        data = load_json(text, "", error=ParameterError)
+    except ParameterError as exc:  # damage or nesting deeper than netgraph.fileio.MAX_JSON_DEPTH
+        reason = str(exc).removeprefix(": is not valid JSON ")
+        raise ParameterError(f"{path}: cannot be read as metrics JSON {reason}") from None
     problem = _metrics_problem(data)
     if problem is not None:
         raise ParameterError(f"{path}: {problem}")
@@ -335,6 +352,85 @@ def _check_report_args(graphs, groups, labels, sources, metrics):
 def _default_group(G):
     method = (G.graph.get("meta") or {}).get("method")
     return _NO_METHOD if method is None or method == "" else str(method)
+
+
+def _canonical(values):
+    """Weights or biases as comparable bytes: real numbers as float64 (0.0 and -0.0 alike), anything else by repr."""
+    real = np.array([isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values], dtype=bool)
+    numbers_ = np.array([float(v) + 0.0 if r else 0.0 for v, r in zip(values, real)], dtype=np.float64)
+    other = repr([v for v, r in zip(values, real) if not r]).encode("utf-8", "backslashreplace")
+    return numbers_.tobytes() + real.tobytes() + other
+
+
+def _identity(G):
+    """A digest of what makes the layered network ``G`` itself, whatever its node names or metadata.
+
+    The layer sizes, ``activation`` and ``has_bias``, every edge as (layer, position, position)
+    with its ``weight``, and every unit's ``bias``: two graphs have one digest when they are the
+    same network (the same file twice, a copy of a checkpoint, a reload of an export).
+    """
+    s = structure(G)
+    lay = s.layered
+    edges = list(G.edges(data="weight"))
+    src = np.fromiter((s.index[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
+    dst = np.fromiter((s.index[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
+    layer = lay.layer[src]
+    width = np.asarray(lay.sizes + (0,), dtype=np.int64)[layer + 1]
+    keys = lay.offsets[layer] + lay.pos[src] * width + lay.pos[dst]
+    order = np.argsort(keys, kind="stable")
+    h = hashlib.sha256(repr((tuple(lay.sizes), G.graph.get("activation"), G.graph.get("has_bias"))).encode())
+    h.update(keys[order].tobytes())
+    h.update(_canonical([edges[n][2] for n in order]))
+    h.update(_canonical([G.nodes[node].get("bias") for nodes in lay.nodes for node in nodes]))
+    return h.hexdigest()
+
+
+def _duplicates(graphs, labels, groups, sources):
+    """The networks identical to an earlier one: ``(duplicates, kept positions)``.
+
+    A network is a duplicate of the first earlier kept network with the same :func:`_identity`
+    whose checkpoint's ``meta["initial_topology"]`` does not contradict its own (equal, or
+    recorded by at most one of the two), whatever their groups.
+    """
+    kept, duplicates, first = [], [], {}
+    for i, G in enumerate(graphs):
+        mine = (G.graph.get("meta") or {}).get("initial_topology")
+        digest = _identity(G)
+        twin = None
+        for j in first.get(digest, []):
+            theirs = (graphs[j].graph.get("meta") or {}).get("initial_topology")
+            if not (isinstance(mine, str) and isinstance(theirs, str) and mine != theirs):
+                twin = j
+                break
+        if twin is None:
+            first.setdefault(digest, []).append(i)
+            kept.append(i)
+        else:
+            duplicates.append(
+                {
+                    "label": labels[i],
+                    "group": groups[i],
+                    "source": sources[i],
+                    "duplicate_of": labels[twin],
+                    "duplicate_of_group": groups[twin],
+                    "duplicate_of_source": sources[twin],
+                }
+            )
+    return duplicates, kept
+
+
+def _duplicates_note(duplicates):
+    def who(label, source):
+        return label if source is None else f"{label} ({source})"
+
+    n = len(duplicates)
+    pairs = "; ".join(
+        f"{who(d['label'], d['source'])} repeats {who(d['duplicate_of'], d['duplicate_of_source'])}" for d in duplicates
+    )
+    return (
+        f"Left out {n} duplicate {'network' if n == 1 else 'networks'} (the same edges, weights and biases as "
+        f"an earlier one), which would count as pairs of Jaccard 1 and inflate the similarities: {pairs}."
+    )
 
 
 def _analyze_network(G, label, group, source, metrics, *, power_law):
@@ -591,7 +687,8 @@ def build_report(
         Layered graphs, e.g. from :func:`netgraph.to_graph`; ``G.graph["meta"]`` (seed, method,
         epoch, params, ...) is reported when present. ``meta["initial_topology"]`` (the trainer
         records it, a fingerprint of the run's initial masks) tells which networks started from
-        one initial topology (see Notes).
+        one initial topology (see Notes). A graph identical to an earlier one is left out (see
+        Notes).
     groups : sequence of str or None, optional
         The group of each graph (a non-empty name, or None for the default): networks are
         compared within each group and across groups. Default: ``meta["method"]``, else
@@ -655,15 +752,34 @@ def build_report(
     pairs each rule classified, and its mean edge Jaccard, aligned Jaccard and NNSTD with their
     chance levels and random baselines.
 
+    A network identical to an earlier one of ``graphs`` (the same layer sizes, activation,
+    edges with the same weights and biases: the same file given twice, a copied seed folder)
+    would be compared with its original as a pair of Jaccard 1 and inflate every similarity of
+    its groups. Such a *duplicate* is left out entirely, whatever its group: it is not analysed,
+    not in ``networks``, ``comparisons`` or the provenance lists, and the report equals the one
+    over the other networks but for ``duplicates`` (which names it, its group and source, and
+    the network it repeats) and a note saying so. Labels are given before duplicates are left
+    out (the default label of a copy ends in ``#2``). Two networks whose checkpoints record
+    different ``initial_topology`` fingerprints are never duplicates of each other; their
+    ``meta`` is otherwise not compared (a copy records the seed of its original).
+
     Examples
     --------
     >>> import networkx as nx
     >>> gs = [nx.DiGraph([((0, 0), (1, 0))]), nx.DiGraph([((0, 0), (1, 0)), ((0, 1), (1, 0))])]
     >>> gs[0].add_node((0, 1))
     >>> gs += [g.copy() for g in gs]
+    >>> for g in gs[2:]:  # the same edges with weights of their own: other networks
+    ...     nx.set_edge_attributes(g, 0.5, "weight")
     >>> rep = build_report(gs, groups=["mine", "mine", "theirs", "theirs"], aligned=False)
     >>> [(c.name, c.edge.mean) for c in rep.comparisons]
     [('mine', 0.5), ('theirs', 0.5), ('all groups', 0.6666666666666666)]
+
+    A copy of a network is left out, and named:
+
+    >>> rep = build_report(gs + [gs[0].copy()], groups=["mine"] * 2 + ["theirs"] * 3, aligned=False)
+    >>> [(d["label"], d["duplicate_of"]) for d in rep.duplicates], len(rep.networks)
+    ([('4', '0')], 4)
     """
     groups, labels = _check_report_args(graphs, groups, labels, sources, metrics)
     _check_pair_map(pair_map)
@@ -672,6 +788,11 @@ def build_report(
     labels = labels or _default_labels(graphs, sources)
     given_groups = groups
     groups = [_default_group(G) if g is None else g for G, g in zip(graphs, groups or [None] * k)]
+    duplicates, kept = _duplicates(graphs, labels, groups, sources)
+    if duplicates:  # left out entirely: not analysed, not compared, named in report.duplicates
+        graphs, labels, groups, sources = ([x[i] for i in kept] for x in (graphs, labels, groups, sources))
+        metrics = None if metrics is None else [metrics[i] for i in kept]
+        k = len(graphs)
     metric_notes = []
     if metrics is None:
         metrics = []
@@ -707,7 +828,7 @@ def build_report(
         by_group.setdefault(net.group, []).append(i)
     seeds = [net.meta.get("seed") for net in networks]
 
-    notes = []
+    notes = [_duplicates_note(duplicates)] if duplicates else []
     incomparable = []
     if len(archs) > 1:
         for sizes, ids in archs.items():
@@ -795,15 +916,33 @@ def build_report(
         incomparable=tuple(incomparable),
         notes=tuple(notes),
         provenance=provenance,
+        duplicates=tuple(duplicates),
     )
 
 
 # --------------------------------------------------------------------------- writing
 
 
+#: Longest slug of a name in a file name; a longer one is cut and ends in a hash of the whole name.
+_SLUG_MAX = 40
+
+
 def _slug(text):
-    slug = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
-    return slug or "group"
+    """A short file-name part for ``text``: lower-case ASCII letters, digits and ``-``, at most :data:`_SLUG_MAX`.
+
+    Examples
+    --------
+    >>> _slug("Random+Prune")
+    'random-prune'
+    >>> long = _slug("x" * 300)
+    >>> len(long), long[-9:] != _slug("x" * 299)[-9:]
+    (40, True)
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "group"
+    if len(slug) > _SLUG_MAX:
+        digest = hashlib.sha256(str(text).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = f"{slug[: _SLUG_MAX - 9].rstrip('-')}-{digest}"
+    return slug
 
 
 # What each measure means: (term, sentence), shown under the table or figure where it appears.
@@ -866,11 +1005,13 @@ _EXPLAIN = {
         "d1·d2/(d1+d2−d1·d2) from the two densities of that block.",
     ),
     "heatmap": (
-        "cells",
-        "the Jaccard of each pair of networks; the red line on the colour bar marks the mean chance level.",
+        "Jaccard cells",
+        "the raw or aligned edge Jaccard of each pair of networks (1 on the diagonal); the red line on the colour "
+        "bar marks the mean chance level, stated in the title. Tick labels leave out the part of the labels that "
+        "all the networks of a comparison share (their group).",
     ),
     "heatmap nnstd": (
-        "cells",
+        "NNSTD cells",
         "the NNSTD of each pair of networks (0 on the diagonal, lower = more similar); the red line on the colour "
         "bar marks the mean NNSTD of the random networks.",
     ),
@@ -889,6 +1030,19 @@ _EXPLAIN = {
         "input connectivity",
         "each input unit's out-degree, averaged over the networks of a group; the panels share one colour scale, "
         "so one colour is one out-degree.",
+    ),
+    "styles": (
+        "colours and line styles",
+        "one colour per group; within a group, one line style per seed (or per network, in table order, where "
+        "the seeds do not tell them apart), named in the legend above the panels; the training curves below are "
+        "drawn alike.",
+    ),
+    "power law": (
+        "power-law fit",
+        "α and xmin of the power law P(k) ∝ k^−α fitted to the total degrees k ≥ xmin of a network's units "
+        "(powerlaw package; Clauset, Shalizi & Newman 2009); R is the normalised log-likelihood ratio of the power "
+        "law against a lognormal (positive favours the power law) and p its significance; preferred names the "
+        "better fit where p < 0.1, else undecided.",
     ),
     "drivers": ("bars and ticks", "the bars are N_D, the black ticks the width bound."),
     "training": (
@@ -922,57 +1076,81 @@ def _shown_kinds(comp):
     return [kind for kind in (comp.pair_kinds or {}).values() if 0 < kind["n_pairs"] < n_pairs]
 
 
-def _pair_kind_sentence(comp):
-    """What each kind of pair of ``comp`` scores, and what it means (HTML); None without kinds to state."""
+def _kinds_pointer(comp):
+    """A line pointing from a comparison's matrices to its kinds of pair (HTML); None without kinds to state."""
     kinds = _shown_kinds(comp)
     if not kinds:
         return None
-    parts = []
-    for kind in kinds:
-        n = kind["n_pairs"]
-        text = (
-            f"{n} {'pair' if n == 1 else 'pairs'} {kind['name']}: edge J {_fmt(kind['edge_mean'], 3)} "
-            f"(chance {_fmt(kind['edge_chance_mean'], 3)})"
-        )
-        if comp.aligned is not None:
-            text += (
-                f", aligned J {_fmt(kind['aligned_mean'], 3)} (chance {_fmt(kind['aligned_chance_mean'], 3)}), "
-                f"NNSTD {_fmt(kind['nnstd_mean'], 3)} (random {_fmt(kind['nnstd_random_mean'], 3)})"
-            )
-        parts.append(text)
-    meanings = " ".join(f"{kind['name'][0].upper()}{kind['name'][1:]}: {kind['meaning']}" for kind in kinds)
-    return html.escape(f"{comp.name}: {'; '.join(parts)}. {meanings}")
+    what = ", ".join(f"{kind['n_pairs']} {html.escape(kind['name'])}" for kind in kinds)
+    return f"<p class='explain'>Its pairs by kind ({what}): see <a href='#pair-kinds'>Kinds of pair</a>.</p>"
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """A rendered figure: its file, title (in ``report.json``), caption, PNG and where the page shows it."""
+
+    name: str
+    title: str
+    caption: str
+    png: bytes
+    section: str
+    comparison: int | None = None  # position in report.comparisons of a similarity matrix
+
+
+#: Longest file-name stem; a longer one is cut and ends in a hash of the whole stem.
+_STEM_MAX = 64
+
+
+def _stem(text):
+    if len(text) <= _STEM_MAX:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{text[: _STEM_MAX - 9].rstrip('-')}-{digest}"
+
+
+def _seed_styles(nets):
+    """What tells the networks of a group apart in a plot: their seeds (None where one records none)."""
+    return [None if n.meta.get("seed") is None else f"seed {n.meta['seed']}" for n in nets]
+
+
+def _tick_labels(labels):
+    """``labels`` without the part up to a ``/`` that all of them share (``random/seed-0`` -> ``seed-0``)."""
+    labels = list(labels)
+    cut = os.path.commonprefix(labels).rfind("/") + 1
+    if len(labels) < 2 or cut == 0 or any(len(x) == cut for x in labels):
+        return labels
+    return [x[cut:] for x in labels]
 
 
 def _figures(report):
-    """Render every figure: list of (file name, title, png bytes, explanation HTML)."""
+    """Render every figure: list of :class:`_Figure`, in the order the page shows them.
+
+    File names are bounded (at most ``_STEM_MAX + 7`` characters) and unique, whatever the
+    names of groups and architectures.
+    """
     figs = []
     nets = report.networks
     labels = [n.label for n in nets]
     used = set()
 
-    def name_for(stem):
+    def add(stem, title, caption, ax, section, comparison=None):
+        stem = _stem(stem)
         name, n = stem, 1
         while name in used:
             n += 1
             name = f"{stem}-{n}"
         used.add(name)
-        return f"{name}.png"
+        figs.append(_Figure(f"{name}.png", title, caption, plotting.png_bytes(ax), section, comparison))
 
-    for comp in report.comparisons:
+    for position, comp in enumerate(report.comparisons):
         slug = _slug(comp.name)
-        kinds = [x for x in [_pair_kind_sentence(comp)] if x]
-        for kind, what, keys in (
-            ("edge", "raw edge Jaccard", ("heatmap", "chance")),
-            ("aligned", "aligned Jaccard", ("heatmap", "aligned J", "aligned chance")),
-            ("nnstd", "NNSTD (distance)", ("heatmap nnstd", "NNSTD", "NNSTD random")),
-        ):
+        for kind, what in (("edge", "raw edge Jaccard"), ("aligned", "aligned Jaccard"), ("nnstd", "NNSTD (distance)")):
             m = getattr(comp, kind)
             if m is None:
                 continue
-            ax = plotting.plot_similarity_matrix(m)
+            ax = plotting.plot_similarity_matrix(m, labels=_tick_labels(m.labels))
             stem = f"nnstd-{slug}" if kind == "nnstd" else f"jaccard-{kind}-{slug}"
-            figs.append((name_for(stem), f"{comp.name}: {what}", plotting.png_bytes(ax), _explain(*keys, extra=kinds)))
+            add(stem, f"{comp.name}: {what}", what, ax, "matrices", position)
 
     archs = {}
     for net in nets:
@@ -980,78 +1158,62 @@ def _figures(report):
     for sizes, arch_nets in archs.items():
         suffix = "" if len(archs) == 1 else f"-{_arch(sizes)}"
         n_layers = len(sizes)
-        axes = plotting.subplots(n_layers)
+        axes = plotting.subplots(n_layers, ncols=4, panel_size=(3.25, 2.9))
+        groups, styles = [n.group for n in arch_nets], _seed_styles(arch_nets)
         for l, ax in enumerate(axes):
             dists = [net.degrees_out[l] if l == 0 else net.degrees_in[l] for net in arch_nets]
             plotting.plot_degree_distribution(
-                dists, ax, labels=[n.label for n in arch_nets], title=f"layer {l} ({'out' if l == 0 else 'in'}-degree)"
+                dists,
+                ax,
+                labels=[n.label for n in arch_nets],
+                groups=groups,
+                styles=styles,
+                title=f"layer {l} ({'out' if l == 0 else 'in'}-degree)",
+                legend="figure" if l == 0 else False,
             )
-        figs.append(
-            (
-                name_for(f"degrees{suffix}"),
-                f"Degree distributions per layer {_arch(sizes)}",
-                plotting.png_bytes(axes[0]),
-                _explain("degrees"),
-            )
-        )
+        title = f"Degree distributions per layer {_arch(sizes)}"
+        add(f"degrees{suffix}", title, title, axes[0], "degrees")
 
+    for sizes, arch_nets in archs.items():
+        suffix = "" if len(archs) == 1 else f"-{_arch(sizes)}"
         groups = {}
         for net in arch_nets:
             groups.setdefault(net.group, []).append(net)
         means = {group: np.mean([m.input_image for m in members], axis=0) for group, members in groups.items()}
         top = max(float(mean.max()) for mean in means.values())
         vmax = top if top > 0 else 1.0  # one colour scale for every panel
-        axes = plotting.subplots(len(groups), panel_size=(4.0, 3.5))
+        axes = plotting.subplots(len(groups), panel_size=(3.3, 3.0))
         for ax, (group, members) in zip(axes, groups.items()):
             plotting.plot_input_connectivity(
                 means[group], ax, title=f"{group} (mean of {len(members)})", vmin=0.0, vmax=vmax
             )
-        figs.append(
-            (
-                name_for(f"input-connectivity{suffix}"),
-                f"Input connectivity {_arch(sizes)}",
-                plotting.png_bytes(axes[0]),
-                _explain("input"),
-            )
-        )
+        title = f"Input connectivity {_arch(sizes)}"
+        add(f"input-connectivity{suffix}", title, title, axes[0], "input")
 
     ax = plotting.plot_driver_nodes([n.drivers for n in nets], labels=labels)
-    figs.append(
-        (
-            name_for("driver-nodes"),
-            "Driver nodes against the width bound",
-            plotting.png_bytes(ax),
-            _explain("drivers", "N_D", "bound"),
-        )
-    )
+    title = "Driver nodes against the width bound"
+    add("driver-nodes", title, title, ax, "drivers")
 
     with_metrics = [n for n in nets if n.metrics]
     if with_metrics:
-        axes = plotting.subplots(2, panel_size=(5.0, 3.5))
-        ml = [n.label for n in with_metrics]
-        plotting.plot_training_curves([n.metrics for n in with_metrics], axes[0], key="test_accuracy", labels=ml)
-        plotting.plot_training_curves([n.metrics for n in with_metrics], axes[1], key="total_connections", labels=ml)
-        figs.append(
-            (
-                name_for("training"),
-                "Accuracy and connections over epochs",
-                plotting.png_bytes(axes[0]),
-                _explain("training"),
-            )
+        axes = plotting.subplots(2, panel_size=(4.6, 3.3))
+        options = dict(
+            labels=[n.label for n in with_metrics],
+            groups=[n.group for n in with_metrics],
+            styles=_seed_styles(with_metrics),
         )
+        curves = [n.metrics for n in with_metrics]
+        plotting.plot_training_curves(curves, axes[0], key="test_accuracy", legend="figure", **options)
+        plotting.plot_training_curves(curves, axes[1], key="total_connections", legend=False, **options)
+        title = "Accuracy and connections over epochs"
+        add("training", title, title, axes[0], "training")
 
     if report.comparisons:
         ax = plotting.plot_common_subnetwork(
             [c.curve for c in report.comparisons], labels=[c.name for c in report.comparisons]
         )
-        figs.append(
-            (
-                name_for("common-subnetwork"),
-                "Common-subnetwork size against min_share",
-                plotting.png_bytes(ax),
-                _explain("common"),
-            )
-        )
+        title = "Common-subnetwork size against min_share"
+        add("common-subnetwork", title, title, ax, "common")
     return figs
 
 
@@ -1063,10 +1225,63 @@ def _fmt(x, digits=4):
     return str(x)
 
 
+def _short(text, limit):
+    """``text`` cut to ``limit`` characters in the middle (``…``), for table cells and headings."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) - (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1) // 2 :]
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A table cell shown as ``text``, with ``title`` (the full text) on hover; ``wrap`` lets long text wrap."""
+
+    text: str
+    title: str | None = None
+    wrap: bool = False
+
+
+def _name_cell(name, limit=40):
+    """A label or group name: in full, or shortened with the full name in the cell's title."""
+    name = str(name)
+    return name if len(name) <= limit else _Cell(_short(name, limit), title=name)
+
+
+def _td(c):
+    if not isinstance(c, _Cell):
+        return f"<td>{html.escape(_fmt(c))}</td>"
+    title = "" if c.title is None else f" title='{html.escape(c.title)}'"
+    wrap = " class='wrap'" if c.wrap else ""
+    return f"<td{wrap}{title}>{html.escape(c.text)}</td>"
+
+
 def _table(header, rows):
+    """An HTML table; in a box of its own that scrolls sideways should it be wider than the page."""
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    body = "".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in rows)
+    return f"<div class='table'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+
+
+def _common_folder(paths):
+    """The deepest folder holding every path of ``paths`` (None entries ignored); None when it is the root or none."""
+    paths = [os.path.abspath(p) for p in paths if p is not None]
+    if not paths:
+        return None
+    try:
+        folder = os.path.commonpath([os.path.dirname(p) for p in paths])
+    except ValueError:  # different drives
+        return None
+    return None if os.path.dirname(folder) == folder else folder
+
+
+def _file_cell(source, folder, limit=48):
+    """A source file relative to ``folder`` (shortened when long), the full path as the cell's title."""
+    if source is None:
+        return None
+    shown = source if folder is None else os.path.relpath(os.path.abspath(source), folder)
+    return _Cell(_short(shown, limit), title=source)
 
 
 def _accuracy(net):
@@ -1080,16 +1295,23 @@ def _accuracy(net):
 
 
 _CSS = """
-body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
-table{border-collapse:collapse;margin:1em 0 0.3em;font-size:0.85em}
-td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+body{font-family:system-ui,sans-serif;margin:1.5em;max-width:1400px;color:#222}
+h2{margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:0.6em 0 0.3em;font-size:0.85em}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;white-space:nowrap}
+td.wrap{white-space:normal;text-align:left;min-width:16em;max-width:36em}
 th{background:#f0f0f0}
+nav{font-size:0.9em}
+nav a{margin-right:1em}
 .note{background:#fff4d6;border-left:4px solid #e0a800;padding:0.5em 1em}
-.explain{font-size:0.85em;color:#444;margin:0.3em 0 1.2em;max-width:60em}
-figure{display:inline-table;margin:0.5em;vertical-align:top}
-figcaption{display:table-caption;caption-side:bottom;font-size:0.85em;color:#555}
-figcaption .explain{margin:0.2em 0}
-img{max-width:100%}
+.explain{font-size:0.85em;color:#444;margin:0.3em 0 1.2em;max-width:70em}
+.where{font-size:0.85em;color:#444;margin:0.3em 0}
+.figures{display:flex;flex-wrap:wrap;gap:0.8em 1.6em;align-items:flex-start}
+.table{max-width:100%;overflow-x:auto}
+figure{display:table;margin:0.4em 0}
+figcaption{display:table-caption;caption-side:bottom;font-size:0.85em;color:#555;overflow-wrap:anywhere}
+section.comparison{margin:0.8em 0 1.6em}
+img{max-width:100%;height:auto;display:block}
 """
 
 
@@ -1106,7 +1328,7 @@ def _pair_kind_section(report):
         aligned = ["aligned_mean", "aligned_chance_mean", "nnstd_mean", "nnstd_random_mean"]
         aligned = [None] * 4 if c.aligned is None else [kind[key] for key in aligned]
         rows.append(
-            [c.name, kind["name"], kind["n_pairs"], _rules_text(kind["rules"]), kind["edge_mean"]]
+            [_name_cell(c.name), kind["name"], kind["n_pairs"], _rules_text(kind["rules"]), kind["edge_mean"]]
             + [kind["edge_chance_mean"], *aligned]
         )
     header = ["group", "kind of pair", "pairs", "initial topology by", "edge J", "chance"]
@@ -1115,34 +1337,109 @@ def _pair_kind_section(report):
     rules = {rule for _, kind in shown for rule, n in kind["rules"].items() if n}
     items = [f"<b>{html.escape(name)}</b>: {html.escape(meaning)}" for name, meaning in meanings.items()]
     items += [f"<b>{html.escape(r)}</b>: {html.escape(_START_RULES[r])}." for r in _START_RULES if r in rules]
-    return ["<h3>Kinds of pair</h3>", _table(header, rows), _explain("pair kinds", extra=items)]
+    return ["<h3 id='pair-kinds'>Kinds of pair</h3>", _table(header, rows), _explain("pair kinds", extra=items)]
+
+
+def _img(fig):
+    """A figure of the page: the PNG embedded, its caption and file name below."""
+    data = base64.b64encode(fig.png).decode("ascii")
+    group = "" if fig.comparison is None else f" data-comparison='{fig.comparison}'"
+    return (
+        f"<figure{group}><img alt='{html.escape(fig.title)}' src='data:image/png;base64,{data}'>"
+        f"<figcaption>{html.escape(_short(fig.caption, 120))} ({html.escape(fig.name)})</figcaption></figure>"
+    )
+
+
+def _figure_row(figs):
+    return "<div class='figures'>" + "".join(_img(f) for f in figs) + "</div>"
+
+
+def _power_law_section(report):
+    """The power-law fits of the networks (HTML parts): nothing when none was attempted."""
+    if not report.provenance.get("parameters", {}).get("power_law", True):
+        return []
+    parts = ["<h3 id='power-law'>Power-law fits</h3>"]
+    fitted = [n for n in report.networks if n.power_law is not None]
+    if not fitted:
+        parts.append("<p class='where'>Not computed: the optional package powerlaw is not installed.</p>")
+        return parts
+    rows = []
+    for n in fitted:
+        pl = n.power_law
+        result = pl["preferred"] if not pl.get("skipped") else _Cell(f"no fit: {pl['skipped']}", wrap=True)
+        rows.append(
+            [
+                _name_cell(n.label, 32),
+                _name_cell(n.group, 24),
+                pl.get("alpha"),
+                pl.get("xmin"),
+                pl.get("loglikelihood_ratio"),
+                pl.get("p_value"),
+                result,
+            ]
+        )
+    parts.append(_table(["network", "group", "α", "xmin", "R (power law vs lognormal)", "p", "preferred"], rows))
+    parts.append(_explain("power law"))
+    return parts
 
 
 def _html(report, figs):
     esc = html.escape
     prov = report.provenance
+    by_section = {}
+    for f in figs:
+        by_section.setdefault(f.section, []).append(f)
+    sections = [("networks", "Networks"), ("similarity", "Similarity")]
+    sections += [("matrices", "Similarity matrices")] if report.comparisons else []
+    sections += [("degrees", "Degrees"), ("input-connectivity", "Input connectivity"), ("driver-nodes", "Driver nodes")]
+    sections += [("training", "Training")] if "training" in by_section else []
+    sections += [("common-subnetwork", "Common subnetwork")] if "common" in by_section else []
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>netgraph similarity report</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>netgraph similarity report</h1>",
         f"<p>netgraph {esc(str(prov.get('netgraph_version')))}, created {esc(str(prov.get('created')))}; "
         "every number is in <code>report.json</code>.</p>",
+        "<nav>" + "".join(f"<a href='#{key}'>{esc(name)}</a>" for key, name in sections) + "</nav>",
     ]
     for note in report.notes:
         parts.append(f"<p class='note'>{esc(note)}</p>")
+    if report.duplicates:
+        folder = _common_folder([d[k] for d in report.duplicates for k in ("source", "duplicate_of_source")])
+        rows = [
+            [
+                _name_cell(d["label"]),
+                _name_cell(d["group"]),
+                _file_cell(d["source"], folder),
+                _name_cell(d["duplicate_of"]),
+                _file_cell(d["duplicate_of_source"], folder),
+            ]
+            for d in report.duplicates
+        ]
+        parts.append("<h2 id='duplicates'>Duplicates (left out)</h2>")
+        if folder is not None:
+            parts.append(f"<p class='where'>Files in <code>{esc(folder)}</code>.</p>")
+        parts.append(_table(["left out", "group", "file", "repeats", "its file"], rows))
+        parts.append(
+            "<p class='explain'>Each of these networks has the same edges, weights and biases as the one it repeats; "
+            "it is not analysed or compared, so that a copy cannot count as a pair of Jaccard 1.</p>"
+        )
     if report.incomparable:
-        rows = [[_arch(x["layer_sizes"]), ", ".join(x["labels"])] for x in report.incomparable]
-        parts.append("<h2>Architectures (not comparable edge by edge across rows)</h2>")
+        rows = [[_arch(x["layer_sizes"]), _Cell(", ".join(x["labels"]), wrap=True)] for x in report.incomparable]
+        parts.append("<h2 id='architectures'>Architectures (not comparable edge by edge across rows)</h2>")
         parts.append(_table(["layer sizes", "networks"], rows))
 
-    parts.append("<h2>Networks</h2>")
+    parts.append("<h2 id='networks'>Networks</h2>")
+    folder = _common_folder([n.source for n in report.networks])
+    if folder is not None:
+        parts.append(f"<p class='where'>Files in <code>{esc(folder)}</code> (hover over a file for its full path).</p>")
     rows = []
     for n in report.networks:
         s, d = n.summary, n.drivers
         rows.append(
             [
-                n.label,
-                n.group,
+                _name_cell(n.label, 32),
+                _name_cell(n.group, 24),
                 n.meta.get("seed"),
                 n.meta.get("epoch"),
                 _arch(s.layer_sizes),
@@ -1152,37 +1449,21 @@ def _html(report, figs):
                 d.bound,
                 d.shortfall,
                 _accuracy(n),
-                n.source,
+                _file_cell(n.source, folder),
             ]
         )
-    parts.append(
-        _table(
-            [
-                "label",
-                "group",
-                "seed",
-                "epoch",
-                "layers",
-                "connections",
-                "density",
-                "N_D",
-                "bound",
-                "shortfall",
-                "test acc.",
-                "file",
-            ],
-            rows,
-        )
-    )
+    header = ["label", "group", "seed", "epoch", "layers", "connections", "density", "N_D", "bound", "shortfall"]
+    parts.append(_table([*header, "test acc.", "file"], rows))
     parts.append(_explain("N_D", "bound", "shortfall"))
+
+    parts.append("<h2 id='similarity'>Similarity</h2>")
     if report.comparisons:
-        parts.append("<h2>Similarity</h2>")
         rows = []
         for c in report.comparisons:
             s = c.summary  # the group means, as summarize_group states them
             rows.append(
                 [
-                    c.name,
+                    _name_cell(c.name),
                     len(c.labels),
                     s.edge["overall"],
                     s.edge_chance["overall"],
@@ -1195,49 +1476,83 @@ def _html(report, figs):
                     s.common_edges["1.0"],
                 ]
             )
-        parts.append(
-            _table(
-                [
-                    "group",
-                    "networks",
-                    "edge J",
-                    "chance",
-                    "aligned J",
-                    "aligned chance",
-                    "NNSTD",
-                    "NNSTD random",
-                    "node J",
-                    "node chance",
-                    "edges in all",
-                ],
-                rows,
-            )
-        )
+        header = ["group", "networks", "edge J", "chance", "aligned J", "aligned chance", "NNSTD", "NNSTD random"]
+        parts.append(_table([*header, "node J", "node chance", "edges in all"], rows))
         keys = ["edge J", "chance"]
         if any(c.aligned is not None for c in report.comparisons):
             keys += ["aligned J", "aligned chance", "NNSTD", "NNSTD random"]
         parts.append(_explain(*keys, "node J", "edges in all"))
         parts.extend(_pair_kind_section(report))
-        for c in report.comparisons:
+
+        parts.append("<h2 id='matrices'>Similarity matrices</h2>")
+        keys = ["heatmap"] + (["heatmap nnstd"] if any(c.nnstd is not None for c in report.comparisons) else [])
+        parts.append(_explain(*keys, "block"))
+        matrices = by_section.get("matrices", [])
+        for position, c in enumerate(report.comparisons):
+            parts.append(f"<section class='comparison' id='comparison-{position}'>")
+            parts.append(f"<h3 title='{esc(c.name)}'>{esc(_short(c.name, 80))}</h3>")
+            parts.append(_figure_row([f for f in matrices if f.comparison == position]))
             per_layer = [[f"{l} → {l + 1}", m.mean, m.mean_chance] for l, m in enumerate(c.edge_by_layer)]
-            parts.append(f"<h3>{esc(c.name)}: raw edge Jaccard per layer</h3>")
+            parts.append("<p class='where'>Raw edge Jaccard per block:</p>")
             parts.append(_table(["block", "edge J", "chance"], per_layer))
-        parts.append(_explain("block"))
-    parts.append("<h2>Figures</h2>")
-    for name, title, png, explain in figs:
-        data = base64.b64encode(png).decode("ascii")
-        parts.append(
-            f"<figure><img alt='{esc(title)}' src='data:image/png;base64,{data}'>"
-            f"<figcaption>{esc(title)} ({esc(name)}){explain}</figcaption></figure>"
-        )
+            parts.append(_kinds_pointer(c) or "")
+            parts.append("</section>")
+    else:
+        parts.append("<p class='where'>Nothing to compare.</p>")
+
+    parts.append("<h2 id='degrees'>Degrees</h2>")
+    parts.append(_figure_row(by_section.get("degrees", [])))
+    parts.append(_explain("degrees", "styles"))
+    parts.extend(_power_law_section(report))
+    parts.append("<h2 id='input-connectivity'>Input connectivity</h2>")
+    parts.append(_figure_row(by_section.get("input", [])))
+    parts.append(_explain("input"))
+    parts.append("<h2 id='driver-nodes'>Driver nodes</h2>")
+    parts.append(_figure_row(by_section.get("drivers", [])))
+    parts.append(_explain("drivers"))
+    if "training" in by_section:
+        parts.append("<h2 id='training'>Training</h2>")
+        parts.append(_figure_row(by_section["training"]))
+        parts.append(_explain("training"))
+    if "common" in by_section:
+        parts.append("<h2 id='common-subnetwork'>Common subnetwork</h2>")
+        parts.append(_figure_row(by_section["common"]))
+        parts.append(_explain("common"))
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def write_report(report, out_dir):
-    """Write ``report.json``, the PNG figures and a self-contained ``report.html`` into ``out_dir``.
+def _old_figures(out):
+    """The PNG files the report already in ``out`` lists in its ``report.json`` (its "figures"), if any.
 
-    Every file is written atomically; ``out_dir`` is created when missing.
+    Only plain file names ending in ``.png`` count; a missing or unreadable ``report.json``
+    lists none.
+    """
+    try:
+        data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return []
+    figures = data.get("figures") if isinstance(data, dict) else None
+    names = [f.get("file") for f in figures if isinstance(f, dict)] if isinstance(figures, list) else []
+    return [
+        name
+        for name in names
+        if isinstance(name, str)
+        and name.endswith(".png")
+        and name == os.path.basename(name)
+        and name not in ("..", ".")
+    ]
+
+
+def write_report(report, out_dir):
+    """Write ``report.json``, the PNG figures and a self-contained ``report.html`` into ``out_dir``, all at once.
+
+    The files are written as one group (:func:`netgraph.fileio.atomic_files`): every one is
+    staged as a temporary first and then all are renamed into place together, so an
+    interruption or a full disk leaves the folder as it was (the old report, whole) and never a
+    new ``report.json`` beside an old ``report.html``. Figures of a report written there before
+    that the new one no longer has (the PNG files its ``report.json`` lists) are removed; no
+    other file of ``out_dir`` is touched. ``out_dir`` is created when missing.
 
     Parameters
     ----------
@@ -1253,21 +1568,24 @@ def write_report(report, out_dir):
     ------
     ParameterError
         If ``report`` is not a :class:`SimilarityReport`.
+    OutputError, OSError
+        If ``out_dir`` or a file in it cannot be written (nothing is replaced then).
     """
     if not isinstance(report, SimilarityReport):
         raise ParameterError(f"report is a {type(report).__name__}, expected a SimilarityReport")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     data = report.to_dict()
     figs = _figures(report)
-    data["figures"] = [{"file": name, "title": title} for name, title, _, _ in figs]
-    paths = []
-    for name, _, png, _ in figs:
-        with atomic_write(out / name) as f:
-            f.write(png)
-        paths.append(out / name)
-    with atomic_write(out / "report.json", "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, allow_nan=False)
-    with atomic_write(out / "report.html", "w", encoding="utf-8") as f:
-        f.write(_html(report, figs))
-    return {"json": out / "report.json", "html": out / "report.html", "figures": paths}
+    data["figures"] = [{"file": f.name, "title": f.title} for f in figs]
+    page = _html(report, figs).encode("utf-8", "backslashreplace")  # a name from a non-UTF-8 path cannot fail it
+    text = json.dumps(data, indent=1, allow_nan=False)  # ASCII: every character escaped
+    with atomic_files(out) as group:
+        old = _old_figures(out)
+        for f in figs:
+            group.write(f.name, f.png)
+        group.write("report.json", text, mode="w", encoding="utf-8")
+        group.write("report.html", page)  # last: whoever opens the page finds its figures
+        for name in old:
+            if name not in {f.name for f in figs}:
+                group.remove(name)
+    return {"json": out / "report.json", "html": out / "report.html", "figures": [out / f.name for f in figs]}

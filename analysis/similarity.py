@@ -52,7 +52,7 @@ from netgraph.errors import ArchitectureMismatchError, ParameterError
 from netgraph.fileio import jsonable
 from netgraph.validation import check_choice, check_positive_int, check_rng
 
-from ._results import frozen_array, provenance, result_dict
+from ._results import concise_repr, frozen_array, provenance, result_dict
 from ._structure import MASK_LIMIT, structure
 
 __all__ = [
@@ -83,8 +83,11 @@ class Jaccard:
     ----------
     value : float
         ``intersection / union`` (1.0 when both sets are empty).
-    chance : float
-        Expected value for independent random sets of the same densities.
+    chance : float or None
+        The baseline of ``value``: its expected value for independent random sets of the same
+        densities. None for ``kind="aligned"``: alignment lifts random networks above that
+        level, so an aligned value's baseline is :func:`aligned_chance_jaccard` (which
+        :func:`similarity_matrix` and the reports use); ``raw_chance`` is the baseline of ``raw``.
     intersection, union : int
     sizes : tuple of int
         Sizes of the two sets.
@@ -94,6 +97,9 @@ class Jaccard:
     layer : int or None
     raw : float or None
         For ``kind="aligned"``: the edge Jaccard before alignment.
+    raw_chance : float or None
+        For ``kind="aligned"``: the chance level of ``raw`` (random networks of these block
+        densities, not aligned).
     layer_values : tuple of float or None
         For ``kind="aligned"``: the aligned Jaccard of each block ``l -> l + 1``.
     permutations : tuple of numpy.ndarray or None
@@ -102,7 +108,7 @@ class Jaccard:
     """
 
     value: float
-    chance: float
+    chance: float | None
     intersection: int
     union: int
     sizes: tuple
@@ -112,9 +118,13 @@ class Jaccard:
     raw: float | None = None
     layer_values: tuple | None = None
     permutations: tuple | None = None
+    raw_chance: float | None = None
 
     def __float__(self):
         return float(self.value)
+
+    def __repr__(self):
+        return concise_repr(self)
 
     def to_dict(self):
         """JSON-safe dict of every field plus provenance."""
@@ -144,6 +154,9 @@ class SimilarityMatrix:
     kind: str
     labels: tuple
     layer: int | None = None
+
+    def __repr__(self):
+        return concise_repr(self)
 
     def off_diagonal(self):
         """``(values, chance)`` of the pairs ``i < j`` as flat arrays."""
@@ -512,9 +525,10 @@ def aligned_jaccard(G1, G2):
     Jaccard
         ``kind="aligned"``. Since the identity is one of the candidate permutations layer by
         layer, aligned values are usually, though not provably always, at least the raw ones.
-        Its ``chance`` is the raw chance level of the two densities; alignment lifts random
-        networks above it, so compare with :func:`aligned_chance_jaccard` (which
-        :func:`similarity_matrix` uses for ``kind="aligned"``).
+        Its ``raw`` value comes with its chance level ``raw_chance``; its ``chance`` is None:
+        alignment lifts random networks above the raw chance level, so an aligned value is
+        compared with :func:`aligned_chance_jaccard` (which :func:`similarity_matrix` uses for
+        ``kind="aligned"``).
 
     Raises
     ------
@@ -540,7 +554,7 @@ def aligned_jaccard(G1, G2):
     """
     structs = _check_graphs([G1, G2])
     for k, s in enumerate(structs):
-        s.require_layered(name=f"G{k + 1}")
+        s.require_layered(name=f"G{k + 1}", blocks=True)
     _check_comparable(structs)
     return _aligned(structs[0], structs[1])
 
@@ -608,7 +622,8 @@ def _aligned_result(result, raw, counts1, counts2, sizes):
     union = n1 + n2 - inter_total
     return Jaccard(
         value=inter_total / union if union else 1.0,
-        chance=_blockwise_chance(counts1, counts2, block_possible),
+        chance=None,
+        raw_chance=_blockwise_chance(counts1, counts2, block_possible),
         intersection=inter_total,
         union=union,
         sizes=(n1, n2),
@@ -628,7 +643,7 @@ def _aligned(s1, s2, raw=None):
     return _aligned_result(result, raw, _block_counts(s1), _block_counts(s2), sizes)
 
 
-def local_pair_map(fn, items, pairs, *args):
+def local_pair_map(fn, items, pairs, *args, progress=None):
     """``[fn(items[a], items[b], *args) for a, b in pairs]``: the reference *pair_map*, in this process.
 
     A *pair_map* is any callable with this signature and result: a list with one result per
@@ -651,6 +666,12 @@ def local_pair_map(fn, items, pairs, *args):
     returns what ``fn`` returns gives numbers identical to this one, bit for bit, whichever
     process or machine ran each pair and in whatever order they finished.
 
+    A pair_map may also take a keyword ``progress``, a callable it calls as
+    ``progress(done, total)`` as pairs finish. :mod:`analysis` never passes it, so a pair_map
+    without it works as before; whoever chooses the pair_map binds it, e.g.
+    ``build_report(graphs, pair_map=functools.partial(local_pair_map, progress=show))``
+    (``Cluster.pair_map`` of :mod:`netgraph.cluster` takes it too).
+
     Parameters
     ----------
     fn : callable
@@ -659,6 +680,8 @@ def local_pair_map(fn, items, pairs, *args):
     pairs : sequence of (int, int)
     *args
         Passed to every call after the two items.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each pair.
 
     Returns
     -------
@@ -671,8 +694,18 @@ def local_pair_map(fn, items, pairs, *args):
     [3, 4]
     >>> local_pair_map(pow, [2, 3, 5], [(0, 1), (2, 0)], 7)  # pow(2, 3, 7), pow(5, 2, 7)
     [1, 4]
+    >>> local_pair_map(max, [3, 1, 4], [(0, 1), (1, 2)], progress=lambda done, total: print(f"{done}/{total}"))
+    1/2
+    2/2
+    [3, 4]
     """
-    return [fn(items[a], items[b], *args) for a, b in pairs]
+    if progress is None:
+        return [fn(items[a], items[b], *args) for a, b in pairs]
+    out = []
+    for a, b in pairs:
+        out.append(fn(items[a], items[b], *args))
+        progress(len(out), len(pairs))
+    return out
 
 
 def _check_pair_map(pair_map):
@@ -787,7 +820,7 @@ class _PairBatch:
     def __init__(self, graphs, pairs):
         structs = _check_graphs(graphs)
         for i, st in enumerate(structs):
-            st.require_layered(name=f"graphs[{i}]")
+            st.require_layered(name=f"graphs[{i}]", blocks=True)
         _check_comparable(structs)
         self.pairs = _check_pairs(pairs, len(structs))
         used = sorted({i for p in self.pairs for i in p})
@@ -858,7 +891,7 @@ def aligned_chance_jaccard(G1, G2, *, n_samples=3, rng=None):
     check_positive_int(n_samples, name="n_samples")
     structs = _check_graphs([G1, G2])
     for k, st in enumerate(structs):
-        st.require_layered(name=f"G{k + 1}")
+        st.require_layered(name=f"G{k + 1}", blocks=True)
     _check_comparable(structs)
     return _aligned_null(structs[0], structs[1], n_samples, check_rng(rng))
 
@@ -983,7 +1016,7 @@ def similarity_matrix(graphs, *, kind="edge", labels=None, layer=None, rng=None,
         if layer is not None:
             raise ParameterError(f"layer={layer!r} cannot be used with kind='aligned' (alignment spans all layers)")
         for i, s in enumerate(structs):
-            s.require_layered(name=f"graphs[{i}]")
+            s.require_layered(name=f"graphs[{i}]", blocks=True)
         _check_comparable(structs, labels)
         check_positive_int(chance_samples, name="chance_samples")
         gen = check_rng(rng)
@@ -1037,6 +1070,9 @@ class CommonSubnetworkCurve:
     shares: np.ndarray
     edges: np.ndarray
     labels: tuple
+
+    def __repr__(self):
+        return concise_repr(self)
 
     def to_dict(self):
         """JSON-safe dict of every field plus provenance."""

@@ -49,7 +49,7 @@ from netgraph.errors import ParameterError
 from netgraph.fileio import jsonable
 from netgraph.validation import check_rng
 
-from ._results import provenance
+from ._results import concise_repr, provenance
 from ._structure import structure
 from .controllability import driver_nodes
 from .degrees import degree_distribution, layer_summary
@@ -167,6 +167,9 @@ class GroupSummary:
     netgraph_version: str = __version__
     parameters: dict = field(default_factory=dict)
 
+    def __repr__(self):
+        return concise_repr(self)
+
     def to_dict(self):
         """JSON-safe dict of every field (non-finite floats become None) plus provenance."""
         out = dataclasses.asdict(self)
@@ -186,7 +189,7 @@ def _check_group(graphs):
         raise ParameterError(f"graphs: {got}; need >= 2 graphs")
     structs = [structure(G, name=f"graphs[{k}]") for k, G in enumerate(graphs)]
     for k, st in enumerate(structs):
-        st.require_layered(name=f"graphs[{k}]")
+        st.require_layered(name=f"graphs[{k}]", blocks=True)
     return structs
 
 

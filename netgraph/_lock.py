@@ -71,7 +71,7 @@ def _identity():
 def _parse(data):
     try:
         holder = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return holder if isinstance(holder, dict) else None
 

@@ -34,7 +34,10 @@ Loading never executes code from the file: ``.pt`` files are read with
 pickle that would run code is refused before anything in it runs.
 """
 
+import hashlib
+import io
 import json
+import math
 import os
 import pickle
 import pickletools
@@ -45,6 +48,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import torch
@@ -52,7 +56,16 @@ from torch import nn
 
 from ._version import __version__
 from .errors import CheckpointError, OutputError, ParameterError
-from .fileio import atomic_write, error_reason, file_kind, stat_input
+from .fileio import (
+    atomic_files,
+    atomic_write,
+    check_implied_size,
+    error_reason,
+    file_kind,
+    load_json,
+    note_input,
+    stat_input,
+)
 from .model import ACTIVATIONS, SparseMLP
 
 __all__ = [
@@ -72,8 +85,6 @@ _CSR_KEYS = ("crow", "col", "values", "bias")
 _INT32_MAX = int(np.iinfo(np.int32).max)
 _JSON_HEADER_KEYS = ("format_version", "layer_sizes", "has_bias")
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
-# largest tensor (elements) netgraph turns from sparse into dense: 2^28 float32 = 1 GiB
-_MAX_DENSE = 1 << 28
 #: ``source_format`` of a network read from a topology folder (SET / NNSTD layer matrices), and
 #: the name of the format :func:`save_topology_folder` writes (``netgraph export --format set-npz``).
 TOPOLOGY_FORMAT = "set-npz"
@@ -363,7 +374,8 @@ def load_checkpoint(path, *, activation=None, bias_row=None):
         content, or a topology folder (see Notes).
     activation : str, optional
         Activation to use where the file does not record one (foreign state_dicts, topology
-        folders); default ``"relu"``.
+        folders); default ``"relu"``. A file that records its activation keeps it: another one
+        asked for here is a ParameterError, never silently ignored.
     bias_row : bool, optional
         Topology folders only (other sources ignore it): True if the last row of every layer
         matrix holds the biases, False if none does. Default: told from the shapes (Notes).
@@ -390,7 +402,8 @@ def load_checkpoint(path, *, activation=None, bias_row=None):
         chain, or chain both with and without a bias row (Notes). The message names the file
         or folder and the problem.
     ParameterError
-        If ``activation`` or ``bias_row`` is not a valid value.
+        If ``activation`` or ``bias_row`` is not a valid value, or ``activation`` differs from
+        the one the file records.
 
     See Also
     --------
@@ -446,13 +459,19 @@ def load_checkpoint(path, *, activation=None, bias_row=None):
         _check_activation(activation)
     if bias_row is not None and not isinstance(bias_row, (bool, np.bool_)):
         raise ParameterError(f"bias_row={bias_row!r} is not valid; expected True, False or None (tell from the shapes)")
+    return _with_activation(_load(path, activation, bias_row), activation)
+
+
+def _load(path, activation, bias_row):
+    """The body of :func:`load_checkpoint` (its arguments checked)."""
     st = stat_input(path, error=CheckpointError, missing="no such file")
     if stat.S_ISDIR(st.st_mode):
         return _load_topology_folder(path, activation=activation, bias_row=bias_row)
     size, head = _check_readable(path)
+    note_input(path)
     kind = _sniff(path, head, size)
     if kind == "safetensors":
-        return _load_safetensors(path, activation)
+        return _load_safetensors(path, activation, size)
     if kind == "npz" and _is_sparse_npz(path):
         m = _LAYER_FILE.fullmatch(path.name)
         where = f"{path.parent} (with the other {m['prefix']}_l*.npz files)" if m else "the folder of all its layers"
@@ -469,7 +488,7 @@ def load_checkpoint(path, *, activation=None, bias_row=None):
     if kind is None:
         raise CheckpointError(f"{path}: is not a PyTorch or safetensors checkpoint (unrecognised header)")
     obj = _torch_load(path)
-    return _from_object(obj, source=str(path), activation=activation, path_label=str(path))
+    return _from_object(obj, source=str(path), activation=activation, path_label=str(path), nbytes=size)
 
 
 def as_checkpoint(source, *, activation=None):
@@ -515,21 +534,45 @@ def as_checkpoint(source, *, activation=None):
     >>> ckpt.layer_sizes, ckpt.activation, ckpt.source_format
     ((2, 5, 1), 'relu', 'sklearn')
     """
-    if isinstance(source, Checkpoint):
-        return source
+    if activation is not None:
+        _check_activation(activation)
     if isinstance(source, (str, Path)):
         return load_checkpoint(source, activation=activation)
-    if isinstance(source, SparseMLP):
-        return Checkpoint.from_model(source)
-    if _is_sklearn_mlp(source):
-        return _from_sklearn(source, activation)
-    if isinstance(source, nn.Module):
-        found = activation or _module_activation(source)
-        ckpt = _from_state_dict(source.state_dict(), source=None, activation=found, label=type(source).__name__)
+    if isinstance(source, Checkpoint):
+        ckpt = source
+    elif isinstance(source, SparseMLP):
+        ckpt = Checkpoint.from_model(source)
+    elif _is_sklearn_mlp(source):
+        ckpt = _from_sklearn(source, activation)
+    elif isinstance(source, nn.Module):
+        found = _module_activation(source)
+        sd = source.state_dict()
+        ckpt = _from_state_dict(sd, source=None, activation=found, label=type(source).__name__, nbytes=_held_bytes(sd))
+    elif isinstance(source, Mapping):
+        ckpt = _from_object(source, source=None, activation=None, path_label="state_dict", nbytes=_held_bytes(source))
+    else:
+        raise CheckpointError(
+            f"source is a {type(source).__name__}; expected a path, Checkpoint, nn.Module or state_dict"
+        )
+    return _with_activation(ckpt, activation)
+
+
+def _with_activation(ckpt, activation):
+    """``ckpt`` with ``activation`` where it records none (``meta["activation_assumed"]``).
+
+    A network that records its activation keeps it: asking for another one is an error, never
+    silently ignored.
+    """
+    if activation is None or activation == ckpt.activation and not ckpt.meta.get("activation_assumed"):
         return ckpt
-    if isinstance(source, Mapping):
-        return _from_object(source, source=None, activation=activation, path_label="state_dict")
-    raise CheckpointError(f"source is a {type(source).__name__}; expected a path, Checkpoint, nn.Module or state_dict")
+    if ckpt.meta.get("activation_assumed"):
+        meta = {**ckpt.meta, "activation_assumed": False}
+        return Checkpoint(**{**ckpt.__dict__, "activation": activation, "meta": meta})
+    where = ckpt.source or "the network"
+    raise ParameterError(
+        f"activation={activation!r}: {where} records its activation, {ckpt.activation!r}; activation= applies only "
+        "to networks that record none (foreign state_dicts, topology folders)"
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -541,9 +584,13 @@ def _check_meta(meta):
     if not isinstance(meta, Mapping):
         raise ParameterError(f"meta is a {type(meta).__name__}, expected a dict")
     try:
-        return json.loads(json.dumps(dict(meta)))
+        text = json.dumps(dict(meta))
+    except RecursionError:
+        raise ParameterError("meta nests too deeply to be stored as JSON") from None
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"meta must be JSON-serialisable: {exc}") from None
+    # what load_checkpoint would refuse (nesting deeper than MAX_JSON_DEPTH) is refused here already
+    return load_json(text, "meta", error=ParameterError)
 
 
 def _check_activation(activation):
@@ -553,9 +600,105 @@ def _check_activation(activation):
     return activation
 
 
+# modules that compute nothing at inference (dropout) or nothing at all; they add nothing to the graph
+_PASSIVE_MODULES = (nn.Dropout, nn.AlphaDropout, nn.Identity)
+_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+
+
+def _activation_name(m):
+    """The netgraph activation a module computes exactly, or None (another function, or other parameters)."""
+    name = _ACTIVATION_MODULES.get(type(m))
+    if name == "leaky_relu" and m.negative_slope != 0.01:  # netgraph's leaky_relu has torch's default slope
+        return None
+    if name == "gelu" and getattr(m, "approximate", "none") != "none":
+        return None
+    return name
+
+
+def _describe(path, m):
+    return f"{path or 'the module'} ({m!r})" if len(repr(m)) <= 60 else f"{path or 'the module'} ({type(m).__name__})"
+
+
 def _module_activation(module):
-    names = {_ACTIVATION_MODULES[type(m)] for m in module.modules() if type(m) in _ACTIVATION_MODULES}
-    return names.pop() if len(names) == 1 else None
+    """The activation between the Linear layers of ``module``; None where it shows none (a custom forward).
+
+    Every submodule must be a Linear layer, an activation netgraph computes exactly, a dropout
+    or an identity (or a container of those); anything else (a normalisation, ELU, Softmax, a
+    LeakyReLU of another slope) changes what the network computes in a way the graph would not
+    show, and is refused. In an ``nn.Sequential`` the order is known: one activation between
+    consecutive Linear layers, the same everywhere, none after the last.
+    """
+    leaves = []
+    for path, m in module.named_modules():
+        if list(m.children()):  # a container, or a custom block: what it computes is in its leaves
+            continue
+        if isinstance(m, nn.Linear) or isinstance(m, _PASSIVE_MODULES):
+            leaves.append((path, m, None))
+            continue
+        name = _activation_name(m)
+        if name is None:
+            what = (
+                f"{type(m).__name__} computes what netgraph's activations ({', '.join(ACTIVATIONS)}) do not"
+                if type(m) not in _ACTIVATION_MODULES
+                else f"netgraph's {_ACTIVATION_MODULES[type(m)]} has torch's default parameters"
+            )
+            raise CheckpointError(
+                f"{type(module).__name__}: {_describe(path, m)} is refused: {what}, so the graph would compute "
+                "something else; netgraph reads chains of nn.Linear layers with one activation between them"
+            )
+        leaves.append((path, m, name))
+    names = {name for _, _, name in leaves if name is not None}
+    if len(names) > 1:
+        raise CheckpointError(
+            f"{type(module).__name__}: mixes activations ({', '.join(sorted(names))}); a netgraph network uses one "
+            "activation between all its layers"
+        )
+    if not isinstance(module, nn.Sequential):
+        return names.pop() if names else None
+    kinds = [("linear" if isinstance(m, nn.Linear) else "act" if name else "passive", path) for path, m, name in leaves]
+    kinds = [(k, path) for k, path in kinds if k != "passive"]
+    linears = [i for i, (k, _) in enumerate(kinds) if k == "linear"]
+    if not linears:
+        return names.pop() if names else None
+    after = [path for k, path in kinds[linears[-1] + 1 :]]
+    if after:
+        raise CheckpointError(
+            f"{type(module).__name__}: {after[0]} comes after the last Linear layer; a netgraph network ends in raw "
+            "scores (leave the output activation out)"
+        )
+    gaps = [sum(1 for k, _ in kinds[a + 1 : b] if k == "act") for a, b in zip(linears, linears[1:])]
+    if any(g > 1 for g in gaps):
+        raise CheckpointError(
+            f"{type(module).__name__}: two activations in a row between Linear layers; netgraph applies one"
+        )
+    if gaps and len(set(gaps)) > 1:
+        raise CheckpointError(
+            f"{type(module).__name__}: an activation between some Linear layers but not others; a netgraph network "
+            "applies the same activation between every two layers"
+        )
+    if gaps and gaps[0] == 0:
+        return "identity"
+    return names.pop() if names else None
+
+
+def _held_bytes(sd):
+    """Bytes a state_dict's tensors really hold (storages; a sparse tensor's indices and values)."""
+    total = 0
+    for t in sd.values() if isinstance(sd, Mapping) else ():
+        if isinstance(t, Mapping):
+            total += _held_bytes(t)
+            continue
+        if not isinstance(t, torch.Tensor) or t.device.type == "meta":
+            continue
+        if t.layout == torch.sparse_coo:
+            total += t._indices().nbytes + t._values().nbytes
+        elif t.layout in (torch.sparse_csr, torch.sparse_bsr):
+            total += t.crow_indices().nbytes + t.col_indices().nbytes + t.values().nbytes
+        elif t.layout in (torch.sparse_csc, torch.sparse_bsc):
+            total += t.ccol_indices().nbytes + t.row_indices().nbytes + t.values().nbytes
+        else:
+            total += t.untyped_storage().nbytes()
+    return int(total)
 
 
 def _check_readable(path):
@@ -594,14 +737,36 @@ def _sniff(path, head, size):
     if not _looks_like_text(head):
         return None
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if text.startswith("<?xml") or text.startswith("<"):
-        if "<graphml" in text:
-            return "graphml"
-        if "<gexf" in text:
-            return "gexf"
+    if text.startswith("<"):
+        root = _xml_root(path)
+        if root in ("graphml", "gexf"):
+            return root
     if text.startswith("# netgraph edge list"):
         return "edgelist"
     return "text"
+
+
+def _xml_root(path, limit=1 << 20):
+    """The local name of the root element of an XML file (``"graphml"``, ``"gexf"``, ...), or None.
+
+    Reads until the root element starts (comments, processing instructions, a DOCTYPE may come
+    first), at most ``limit`` bytes; nothing after the root's start tag is parsed.
+    """
+    parser = ElementTree.XMLPullParser(events=("start",))
+    try:
+        with open(path, "rb") as f:
+            read = 0
+            while read < limit:
+                chunk = f.read(min(1 << 16, limit - read))
+                if not chunk:
+                    break
+                read += len(chunk)
+                parser.feed(chunk)
+                for _, elem in parser.read_events():
+                    return elem.tag.rsplit("}", 1)[-1]
+    except (ElementTree.ParseError, OSError, ValueError):
+        return None
+    return None
 
 
 def _looks_like_safetensors(head, size):
@@ -689,10 +854,6 @@ def _dense(t, key, label):
     """A strided (dense) float tensor for ``t``; sparse layouts are checked and densified."""
     if t.layout == torch.strided:
         return t
-    if t.numel() > _MAX_DENSE:
-        raise CheckpointError(
-            f"{label}: {key} is a sparse tensor of shape {tuple(t.shape)}, too large to use as a dense layer"
-        )
     try:
         with torch.sparse.check_sparse_tensor_invariants(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -789,7 +950,7 @@ def _from_sklearn(model, activation):
     for l, (w, b) in enumerate(zip(coefs, intercepts)):
         sd[f"coefs_{l}.weight"] = torch.as_tensor(np.asarray(w, dtype=np.float32).T.copy())
         sd[f"coefs_{l}.bias"] = torch.as_tensor(np.asarray(b, dtype=np.float32))
-    ckpt = _from_state_dict(sd, source=None, activation=act, label=name)
+    ckpt = _from_state_dict(sd, source=None, activation=act, label=name, nbytes=_held_bytes(sd))
     meta = {
         "activation_assumed": False,
         "sklearn_class": f"{type(model).__module__}.{name}",
@@ -798,7 +959,7 @@ def _from_sklearn(model, activation):
     return Checkpoint(**{**ckpt.__dict__, "meta": meta, "source_format": "sklearn"})
 
 
-def _load_safetensors(path, activation):
+def _load_safetensors(path, activation, nbytes):
     from safetensors import SafetensorError
     from safetensors.torch import load as st_load
 
@@ -806,12 +967,18 @@ def _load_safetensors(path, activation):
     try:
         tensors = st_load(data)
         n = int.from_bytes(data[:8], "little")
-        metadata = json.loads(data[8 : 8 + n]).get("__metadata__") or {}
+        metadata = load_json(data[8 : 8 + n], path, field="the header").get("__metadata__") or {}
     except (SafetensorError, ValueError, RuntimeError, AttributeError) as exc:
-        raise CheckpointError(f"{path}: cannot be read as safetensors (truncated or corrupt?): {exc}") from None
+        reason = str(exc).removeprefix(f"{path}: ")
+        raise CheckpointError(f"{path}: cannot be read as safetensors (truncated or corrupt?): {reason}") from None
+    if not isinstance(metadata, dict):
+        raise CheckpointError(f"{path}: safetensors __metadata__ is a {type(metadata).__name__}, expected an object")
     if metadata.get("format") == FORMAT:
         try:
-            header = {k: (json.loads(v) if k in _JSON_HEADER_KEYS else v) for k, v in metadata.items()}
+            header = {
+                k: (load_json(v, path, field=f"metadata {k!r}") if k in _JSON_HEADER_KEYS else v)
+                for k, v in metadata.items()
+            }
             version = header.get("format_version")
             obj = dict(header)  # an unknown or newer version: _from_native says so
             if version == 1:
@@ -823,13 +990,15 @@ def _load_safetensors(path, activation):
                 obj["layers"] = [{k: tensors[f"layers.{l}.{k}"] for k in _CSR_KEYS} for l in range(n_layers)]
         except KeyError as exc:
             raise CheckpointError(f"{path}: netgraph safetensors file is incomplete: missing {exc}") from None
+        except CheckpointError:
+            raise
         except (ValueError, TypeError) as exc:
             raise CheckpointError(f"{path}: netgraph safetensors header is damaged ({exc})") from None
-        ckpt = _from_native(obj, source=str(path), label=str(path))
+        ckpt = _from_native(obj, source=str(path), label=str(path), nbytes=nbytes)
     else:
         # safetensors stores keys sorted as strings: restore layer order with a natural sort
         ordered = {k: tensors[k] for k in sorted(tensors, key=_natural_key)}
-        ckpt = _from_state_dict(ordered, source=str(path), activation=activation, label=str(path))
+        ckpt = _from_state_dict(ordered, source=str(path), activation=activation, label=str(path), nbytes=nbytes)
     fmt = f"safetensors:{ckpt.source_format}"
     return Checkpoint(**{**ckpt.__dict__, "source_format": fmt})
 
@@ -839,21 +1008,23 @@ def _natural_key(key):
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", key)]
 
 
-def _from_object(obj, *, source, activation, path_label):
+def _from_object(obj, *, source, activation, path_label, nbytes):
     if isinstance(obj, Mapping) and obj.get("format") == FORMAT:
-        return _from_native(obj, source=source, label=path_label)
+        return _from_native(obj, source=source, label=path_label, nbytes=nbytes)
     if isinstance(obj, Mapping):
         if obj and not all(isinstance(v, torch.Tensor) for v in obj.values()):
             for key in _WRAPPER_KEYS:
                 inner = obj.get(key)
                 if isinstance(inner, Mapping) and inner and all(isinstance(v, torch.Tensor) for v in inner.values()):
-                    ckpt = _from_state_dict(inner, source=source, activation=activation, label=path_label)
+                    ckpt = _from_state_dict(
+                        inner, source=source, activation=activation, label=path_label, nbytes=nbytes
+                    )
                     return Checkpoint(**{**ckpt.__dict__, "meta": {**ckpt.meta, "state_dict_key": key}})
-        return _from_state_dict(obj, source=source, activation=activation, label=path_label)
+        return _from_state_dict(obj, source=source, activation=activation, label=path_label, nbytes=nbytes)
     raise CheckpointError(f"{path_label}: holds a {type(obj).__name__}, expected a state_dict (a dict of tensors)")
 
 
-def _from_native(obj, *, source, label):
+def _from_native(obj, *, source, label, nbytes):
     def need(key, types, what):
         if key not in obj:
             raise CheckpointError(f"{label}: netgraph checkpoint lacks {key!r} (damaged file?)")
@@ -873,16 +1044,14 @@ def _from_native(obj, *, source, label):
     sizes = need("layer_sizes", (list, tuple), "a list of ints")
     if not all(isinstance(x, int) and not isinstance(x, bool) for x in sizes):
         raise CheckpointError(f"{label}: 'layer_sizes' is {sizes!r:.60}, expected a list of ints")
-    try:
-        meta = json.loads(need("meta_json", (str,), "a JSON string"))
-    except ValueError as exc:
-        raise CheckpointError(f"{label}: 'meta_json' is not valid JSON ({exc})") from None
+    meta = load_json(need("meta_json", (str,), "a JSON string"), label, field="'meta_json'")
     activation = need("activation", (str,), "an activation name")
     has_bias = need("has_bias", (bool,), "True or False")
+    sizes = _check_sizes(tuple(sizes), label)
+    check_implied_size(label, elements=_dense_elements(sizes), units=sum(sizes), nbytes=nbytes)
     if version == 1:
-        arrays = _dense_arrays(obj, need, label)
+        arrays = _dense_arrays(obj, need, label, sizes)
     else:
-        sizes = _check_sizes(tuple(sizes), label)
         arrays = _csr_arrays(need("layers", (list, tuple), "a list of per-layer dicts"), sizes, label)
     return Checkpoint(
         layer_sizes=tuple(sizes),
@@ -896,15 +1065,26 @@ def _from_native(obj, *, source, label):
     )
 
 
-def _dense_arrays(obj, need, label):
-    """Weights, biases and masks of a version 1 file: dense tensors per layer."""
+def _dense_elements(sizes):
+    """Elements of a network's dense weight matrices: the sum of ``n_in * n_out`` over its layers."""
+    return sum(int(a) * int(b) for a, b in zip(sizes, sizes[1:]))
+
+
+def _dense_arrays(obj, need, label, sizes):
+    """Weights, biases and masks of a version 1 file: dense tensors per layer, shapes checked before any copy."""
     arrays = {}
     for key, kind in (("weights", "float"), ("biases", "float"), ("masks", "bool")):
         tensors = need(key, (list, tuple), "a list of tensors")
+        if len(tensors) != len(sizes) - 1:
+            raise CheckpointError(f"{label}: {len(tensors)} {key} for {len(sizes) - 1} layers of {list(sizes)}")
         out = []
         for l, t in enumerate(tensors):
             name = f"{key}[{l}]"
-            _check_tensor(t, name, label)
+            t = _check_tensor(t, name, label)
+            shape = (sizes[l + 1],) if key == "biases" else (sizes[l + 1], sizes[l])
+            if tuple(t.shape) != shape:
+                what = {"weights": "weight", "biases": "bias", "masks": "mask"}[key]
+                raise CheckpointError(f"{label}: layer {l} {what} has shape {tuple(t.shape)}, expected {shape}")
             if kind == "bool" and t.dtype != torch.bool:
                 raise CheckpointError(f"{label}: {name} has dtype {t.dtype}, expected torch.bool")
             if kind == "float" and not t.is_floating_point():  # complex, int: nothing is silently dropped
@@ -915,12 +1095,14 @@ def _dense_arrays(obj, need, label):
 
 
 def _check_tensor(t, name, label, *, ndim=None):
+    """``t`` detached on the CPU if it is a dense tensor (of ``ndim`` dimensions) with values; else CheckpointError."""
     if not isinstance(t, torch.Tensor):
         raise CheckpointError(f"{label}: {name} is a {type(t).__name__}, expected a tensor")
     if t.layout != torch.strided:
         raise CheckpointError(f"{label}: {name} is a {t.layout} tensor; netgraph checkpoints store dense tensors")
     if ndim is not None and t.dim() != ndim:
         raise CheckpointError(f"{label}: {name} has shape {tuple(t.shape)}, expected {ndim} dimension")
+    return _state_tensor(t, name, label)
 
 
 def _csr_arrays(layers, sizes, label):
@@ -941,7 +1123,7 @@ def _csr_arrays(layers, sizes, label):
         for key in _CSR_KEYS:
             if key not in layer:
                 raise CheckpointError(f"{label}: layers[{l}] lacks {key!r} (damaged file?)")
-            _check_tensor(layer[key], f"layers[{l}].{key}", label, ndim=1)
+        layer = {key: _check_tensor(layer[key], f"layers[{l}].{key}", label, ndim=1) for key in _CSR_KEYS}
         for key in ("values", "bias"):
             if not layer[key].is_floating_point():  # complex, int: nothing is silently dropped
                 raise CheckpointError(
@@ -952,6 +1134,11 @@ def _csr_arrays(layers, sizes, label):
             if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
                 raise CheckpointError(f"{label}: layers[{l}].{key} has dtype {t.dtype}, expected an integer dtype")
         nnz = layer["values"].numel()
+        if nnz > n_in * n_out:
+            raise CheckpointError(
+                f"{label}: layers[{l}].values has {nnz:,} entries, more than the {n_in * n_out:,} connections a "
+                f"{n_out} x {n_in} layer can have"
+            )
         for key, expect in (("crow", n_out + 1), ("col", nnz), ("bias", n_out)):
             if layer[key].numel() != expect:
                 why = {"crow": f"n_out + 1 for {n_out} units", "col": "one per value", "bias": "one per unit"}[key]
@@ -1020,12 +1207,57 @@ def _check_csr(crow, col, nnz, n_in, where):
 _SUFFIXES = ("weight_orig", "weight_mask", "bias_orig", "bias_mask", "weight", "bias", "mask")
 
 
-def _from_state_dict(sd, *, source, activation, label):
+def _state_tensor(t, key, label):
+    """``t`` detached, on the CPU, real data: tensors on the meta device (shapes without values) are refused."""
+    if t.device.type == "meta":
+        raise CheckpointError(
+            f"{label}: {key} is a tensor on the meta device (a shape without values, e.g. saved from a model "
+            "built with device='meta'); save the weights of a materialised model"
+        )
+    return t.detach().cpu() if t.device.type != "cpu" else t.detach()
+
+
+def _implied_by_state_dict(sd, label, nbytes):
+    """Check the dense size a state_dict's tensor shapes imply against the bytes it holds (before any is densified)."""
+    elements = units = 0
+    for value in sd.values():
+        if isinstance(value, torch.Tensor):
+            elements += math.prod(value.shape)
+            if value.dim() == 2:
+                units += value.shape[0] + value.shape[1]
+    check_implied_size(label, elements=elements, units=units, nbytes=nbytes)
+
+
+def _check_mask_values(m, key, label):
+    """A mask holds 0 and 1 only (bool, or numbers exactly 0 or 1): 0.5 or nan is no connection state."""
+    if m.dtype == torch.bool:
+        return m
+    if m.is_complex():
+        raise CheckpointError(f"{label}: {key} has dtype {m.dtype}, expected 0/1 values")
+    bad = ~((m == 0) | (m == 1))
+    n = int(bad.sum())
+    if n:
+        first = m[bad].flatten()[0].item()
+        raise CheckpointError(
+            f"{label}: {key} holds {n} values that are neither 0 nor 1 (e.g. {first!r}); a mask says for each "
+            "connection whether it exists"
+        )
+    return m != 0
+
+
+def _from_state_dict(sd, *, source, activation, label, nbytes):
     if not sd:
         raise CheckpointError(f"{label}: the state_dict is empty; expected Linear layer weights")
+    odd = [k for k in sd if not isinstance(k, str)]
+    if odd:
+        raise CheckpointError(
+            f"{label}: the state_dict has a key {odd[0]!r} of type {type(odd[0]).__name__}; state_dict keys are "
+            "names such as '0.weight'"
+        )
     layers = {}  # prefix -> {suffix: tensor}, in order of first weight appearance
     order = []
     unexpected = []
+    checked = False
     for key, value in sd.items():
         prefix, _, suffix = key.rpartition(".")
         if suffix not in _SUFFIXES:
@@ -1033,7 +1265,10 @@ def _from_state_dict(sd, *, source, activation, label):
             continue
         if not isinstance(value, torch.Tensor):
             raise CheckpointError(f"{label}: {key} is a {type(value).__name__}, expected a tensor")
-        value = _dense(value, key, label)
+        if not checked:  # every shape, before anything is densified or copied
+            _implied_by_state_dict(sd, label, nbytes)
+            checked = True
+        value = _dense(_state_tensor(value, key, label), key, label)
         if suffix in ("weight", "weight_orig") and prefix not in order:
             order.append(prefix)
         layers.setdefault(prefix, {})[suffix] = value
@@ -1072,12 +1307,23 @@ def _from_state_dict(sd, *, source, activation, label):
         if m is not None and tuple(m.shape) != tuple(w.shape):
             raise CheckpointError(f"{label}: mask of {key} has shape {tuple(m.shape)}, expected {tuple(w.shape)}")
         w = w.detach().to(torch.float32)
-        mask = (m != 0) if m is not None else (w != 0)
+        mask_key = f"{name}weight_mask" if "weight_mask" in parts else f"{name}mask"
+        mask = _check_mask_values(m, mask_key, label) if m is not None else (w != 0)
         weights.append((w * mask).numpy())
         masks.append(mask.numpy())
         if "bias_orig" in parts:
-            b = parts["bias_orig"] * parts.get("bias_mask", torch.ones_like(parts["bias_orig"]))
+            b = parts["bias_orig"]
+            if "bias_mask" in parts:
+                bm = parts["bias_mask"]
+                if tuple(bm.shape) != tuple(b.shape):
+                    raise CheckpointError(
+                        f"{label}: {name}bias_mask has shape {tuple(bm.shape)}, expected {tuple(b.shape)} "
+                        f"(that of {name}bias_orig)"
+                    )
+                b = b * _check_mask_values(bm, f"{name}bias_mask", label)
         else:
+            if "bias_mask" in parts:
+                raise CheckpointError(f"{label}: {name}bias_mask has no matching {name}bias_orig")
             b = parts.get("bias")
         if b is None:
             b = torch.zeros(w.shape[0])
@@ -1126,7 +1372,10 @@ def save_topology_folder(model, folder, *, prefix="weight", meta=None):
     ``folder/netgraph.json`` records the activation, the metadata and whether there is a bias
     row, so that :func:`load_checkpoint` reads the folder back exactly. The matrices are what
     SET's and NNSTD's code read (NNSTD drops the last row: ``load_npz(f).toarray()[:-1, :]``).
-    Each file is written atomically.
+    The files are written all at once (:func:`netgraph.fileio.atomic_files`): an interruption
+    or a full disk leaves the folder as it was, never the layers of two networks side by side.
+    ``netgraph.json`` records the size and SHA-256 of each layer file, so a folder whose files
+    were mixed some other way (a layer file replaced by hand) is refused when read.
 
     Parameters
     ----------
@@ -1212,13 +1461,14 @@ def save_topology_folder(model, folder, *, prefix="weight", meta=None):
             f"{folder} already holds {shown}: layer files of another network, which would be read with these. "
             "Choose a new or empty folder (netgraph never deletes files)"
         )
-    folder.mkdir(parents=True, exist_ok=True)
+    layer_bytes = {}
     for name, w, b in zip(names, ckpt.weights, ckpt.biases):
         dense = np.asarray(w, dtype=np.float32).T
         if ckpt.has_bias:
             dense = np.vstack([dense, np.asarray(b, dtype=np.float32)[None, :]])
-        with atomic_write(folder / name) as f:
-            sp.save_npz(f, sp.csr_matrix(dense))  # zeros are not stored
+        buf = io.BytesIO()
+        sp.save_npz(buf, sp.csr_matrix(dense))  # zeros are not stored
+        layer_bytes[name] = buf.getvalue()
     sidecar = {
         "format": _SIDECAR_TAG,
         "format_version": 1,
@@ -1227,10 +1477,40 @@ def save_topology_folder(model, folder, *, prefix="weight", meta=None):
         "bias_row": bool(ckpt.has_bias),
         "activation": ckpt.activation,
         "meta": full_meta,
+        "files": {name: _file_digest(data) for name, data in layer_bytes.items()},
     }
-    with atomic_write(folder / TOPOLOGY_SIDECAR, "w", encoding="utf-8") as f:
-        json.dump(sidecar, f, indent=1, sort_keys=True)
+    # all or nothing: the description first, then the layers it describes; a reader that finds a
+    # layer file the description does not (an interrupted write, or one file replaced by hand) refuses
+    with atomic_files(folder) as group:
+        group.write(TOPOLOGY_SIDECAR, json.dumps(sidecar, indent=1, sort_keys=True), mode="w", encoding="utf-8")
+        for name, data in layer_bytes.items():
+            group.write(name, data)
     return folder
+
+
+def _file_digest(data):
+    """What ``netgraph.json`` records of a layer file: its size and SHA-256."""
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _check_sidecar_files(folder, sidecar, names):
+    """Refuse layer files that are not the ones ``netgraph.json`` describes (a mix of two writes)."""
+    files = sidecar.get("files")
+    if files is None:  # written by a netgraph that recorded no digests
+        return
+    for name in names:
+        want = files.get(name)
+        path = Path(folder) / name
+        digest = None
+        if isinstance(want, dict) and os.path.getsize(path) == want.get("bytes"):
+            with open(path, "rb") as f:
+                digest = _file_digest(f.read())
+        if digest != want:
+            raise CheckpointError(
+                f"{path}: is not the layer file {folder / TOPOLOGY_SIDECAR} describes (its size or SHA-256 differs): "
+                "the folder mixes files of two networks (an interrupted export, or a file replaced by hand); "
+                f"export the network again, or remove {TOPOLOGY_SIDECAR} to read the layer files as they are"
+            )
 
 
 def _layer_files(folder):
@@ -1312,14 +1592,31 @@ def _load_topology_folder(folder, *, activation, bias_row):
         if index in seen:
             raise CheckpointError(f"{folder}: {seen[index]} and {name} both claim layer {index}")
         seen[index] = name
-    missing = [f"{prefix}_l{l}.npz" for l in range(max(seen) + 1) if l not in seen]
-    if missing:
+    if max(seen) >= len(seen):  # a gap: name the first few missing, never list them all
+        missing, l = [], 0
+        while len(missing) < 3 and l <= max(seen):
+            if l not in seen:
+                missing.append(f"{prefix}_l{l}.npz")
+            l += 1
+        n_missing = max(seen) + 1 - len(seen)
+        shown = ", ".join(missing) + (f" and {n_missing - len(missing):,} more" if n_missing > len(missing) else "")
         raise CheckpointError(
-            f"{folder}: {', '.join(missing)} missing (found {_file_list(files)}); layer files are numbered "
-            "0, 1, 2, ... without gaps"
+            f"{folder}: {shown} missing (found {_file_list(files)}); layer files are numbered 0, 1, 2, ... without gaps"
         )
     names = [name for _, name in files]
+    for name in names:
+        note_input(folder / name)
     sidecar = _read_sidecar(folder, prefix, len(names))
+    headers = [_layer_header(folder / name) for name in names]
+    shapes = [shape for shape, _ in headers]
+    check_implied_size(
+        folder,
+        elements=sum(r * c for r, c in shapes),
+        units=sum(r + c for r, c in shapes),
+        nbytes=sum(nbytes for _, nbytes in headers),
+    )
+    if sidecar is not None:
+        _check_sidecar_files(folder, sidecar, names)
     matrices = [_read_layer_matrix(folder / name) for name in names]
     if bias_row is None and sidecar is not None:
         bias_row = sidecar["bias_row"]
@@ -1422,10 +1719,14 @@ def _chain_bias_row(folder, names, shapes, bias_row):
     return bias_row
 
 
-def _read_layer_matrix(path):
-    """The dense float32 values of one layer file, a 2-D ``scipy.sparse`` matrix, checked first."""
-    import scipy.sparse as sp
+def _layer_header(path):
+    """``((n_rows, n_cols), file_bytes)`` of one layer file, read from its small members only.
 
+    The file must be a zip of ``scipy.sparse.save_npz`` members whose uncompressed sizes fit
+    the shape they declare (a sparse matrix stores at most a value and an index per element):
+    a compressed archive that would unpack to more (a zip bomb) is refused before anything is
+    decompressed.
+    """
     st = stat_input(path, error=CheckpointError, missing="no such file (a broken link?)")
     if not stat.S_ISREG(st.st_mode):
         raise CheckpointError(f"{path}: is {file_kind(st.st_mode)}, expected a scipy.sparse .npz file")
@@ -1434,23 +1735,59 @@ def _read_layer_matrix(path):
     if not zipfile.is_zipfile(path):
         raise CheckpointError(f"{path}: is not an .npz file (not a zip archive); expected scipy.sparse.save_npz output")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            keys = sorted(z.files)
-            fmt = z["format"] if "format" in keys else None
-            fmt = None if fmt is None or fmt.shape != () else fmt.item()
+        with zipfile.ZipFile(path) as z:
+            members = {info.filename.removesuffix(".npy"): info for info in z.infolist()}
+            small = {}
+            for key in ("format", "shape"):
+                info = members.get(key)
+                if info is not None and info.file_size <= 4096:
+                    with z.open(info) as f:
+                        small[key] = np.lib.format.read_array(f, allow_pickle=False)
     except Exception as exc:  # zipfile, numpy and OS errors on damage
         reason = error_reason(exc)
         raise CheckpointError(f"{path}: cannot be read as an .npz file (truncated or corrupt?): {reason}") from None
-    if isinstance(fmt, bytes):
-        fmt = fmt.decode("ascii", errors="replace")
-    if "format" not in keys:
+    keys = sorted(members)
+    if "format" not in members:
         what = "a netgraph npz export (a whole network)" if "layer_sizes" in keys else f"the arrays {', '.join(keys)}"
         raise CheckpointError(
             f"{path}: holds {what}, not a scipy.sparse matrix; a topology folder's layer files are written by "
             "scipy.sparse.save_npz"
         )
+    fmt = small.get("format")
+    fmt = None if fmt is None or fmt.shape != () else fmt.item()
+    if isinstance(fmt, bytes):
+        fmt = fmt.decode("ascii", errors="replace")
     if fmt not in _SPARSE_FORMATS:
         raise CheckpointError(f"{path}: sparse format {fmt!r} is unknown; expected one of {', '.join(_SPARSE_FORMATS)}")
+    shape = small.get("shape")
+    if shape is None or shape.dtype.kind not in "iu" or shape.ndim != 1:
+        raise CheckpointError(f"{path}: has no readable shape (shape.npy); is it scipy.sparse.save_npz output?")
+    if shape.size != 2:
+        raise CheckpointError(
+            f"{path}: holds a {shape.size}-D sparse array of shape {tuple(shape.tolist())}; a layer is a 2-D n_in x n_out "
+            "matrix"
+        )
+    r, c = (int(x) for x in shape)
+    if r <= 0 or c <= 0:
+        raise CheckpointError(f"{path}: has shape {r} x {c}; every layer needs at least one unit on each side")
+    unpacked = sum(info.file_size for info in members.values())
+    most = 16 * (r * c + r + c) + (1 << 16)
+    if unpacked > most:
+        raise CheckpointError(
+            f"{path}: its members unpack to {unpacked:,} bytes, more than a {r} x {c} sparse matrix can need "
+            f"({most:,}); a damaged file or a zip bomb"
+        )
+    return (r, c), st.st_size
+
+
+def _read_layer_matrix(path):
+    """The dense float32 values of one layer file, a 2-D ``scipy.sparse`` matrix, checked first.
+
+    :func:`_layer_header` has checked the file and its size; here the matrix is loaded, its
+    index structure checked, and entries listed twice refused (scipy would add them up).
+    """
+    import scipy.sparse as sp
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -1466,11 +1803,9 @@ def _read_layer_matrix(path):
         )
     if m.dtype.kind != "f":  # complex, integer, bool: nothing is silently dropped or rounded
         raise CheckpointError(f"{path}: has dtype {m.dtype}, expected real floating point weights")
-    r, c = (int(x) for x in m.shape)
-    if r == 0 or c == 0:
-        raise CheckpointError(f"{path}: has shape {r} x {c}; every layer needs at least one unit on each side")
-    if r * c > _MAX_DENSE:
-        raise CheckpointError(f"{path}: a {r} x {c} layer is too large to hold as dense arrays in memory")
+    if m.dtype.itemsize < 4:  # float16: exact in float32, and scipy cannot densify it
+        m = m.astype(np.float32)
+    _refuse_duplicates(path, m)
     dense = m.toarray()
     bad = dense.size - np.count_nonzero(np.isfinite(dense))
     if bad:
@@ -1482,6 +1817,25 @@ def _read_layer_matrix(path):
     return out
 
 
+def _refuse_duplicates(path, m):
+    """Refuse a matrix that stores an entry twice (scipy adds duplicates up: two weights for one connection)."""
+    if m.format == "dia":  # scipy refuses repeated diagonals when it loads one
+        return
+    coo = m.tocoo()
+    if coo.nnz < 2:
+        return
+    linear = coo.row.astype(np.int64) * np.int64(m.shape[1]) + coo.col.astype(np.int64)
+    order = np.sort(linear)
+    twice = np.flatnonzero(order[1:] == order[:-1])
+    if twice.size:
+        first = int(order[twice[0]])
+        i, j = divmod(first, m.shape[1])
+        raise CheckpointError(
+            f"{path}: stores entry ({i}, {j}) more than once ({twice.size} repeated entries); scipy would add them "
+            "up, so one connection would have several weights"
+        )
+
+
 def _read_sidecar(folder, prefix, n_layers):
     """What ``netgraph.json`` in a topology folder records, checked; None if there is none."""
     path = Path(folder) / TOPOLOGY_SIDECAR
@@ -1490,10 +1844,12 @@ def _read_sidecar(folder, prefix, n_layers):
     st = stat_input(path, error=CheckpointError)
     if not stat.S_ISREG(st.st_mode):
         raise CheckpointError(f"{path}: is {file_kind(st.st_mode)}, expected netgraph's JSON description of the folder")
+    note_input(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
-        raise CheckpointError(f"{path}: is not valid JSON ({exc})") from None
+        text = path.read_bytes()
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    data = load_json(text, str(path))
     if not isinstance(data, dict) or data.get("format") != _SIDECAR_TAG:
         raise CheckpointError(
             f'{path}: is not netgraph\'s description of a topology folder (no "format": "{_SIDECAR_TAG}"); '
@@ -1512,6 +1868,7 @@ def _read_sidecar(folder, prefix, n_layers):
         ("bias_row", isinstance(data.get("bias_row"), bool), "true or false"),
         ("activation", data.get("activation") in ACTIVATIONS, f"one of {', '.join(ACTIVATIONS)}"),
         ("meta", isinstance(data.get("meta"), dict), "a JSON object"),
+        ("files", isinstance(data.get("files", {}), dict), "an object of layer file digests"),
     ):
         if not ok:
             raise CheckpointError(f"{path}: {key!r} is {data.get(key)!r:.60}, expected {expected}")

@@ -193,8 +193,10 @@ class TrainConfig:
         resolves to ``"random"`` for a sparse start and ``"none"`` for a dense one.
         A dense start refuses any growth but ``"none"``: with every connection present there
         is nothing to grow, and the evolution could only re-initialise the weights it removes.
-        Where ``epsilon`` leaves some layers dense (e.g. a small output layer), growth is fine;
-        where it leaves every layer dense (p clipped to 1), it is refused as for a dense start.
+        Where ``epsilon`` leaves some layers dense (e.g. a small output layer), growth is fine
+        and evolves the sparse layers only: a dense layer is left as it is
+        (:func:`netgraph.evolution.evolve_`); where it leaves every layer dense (p clipped to
+        1), it is refused as for a dense start.
     zeta : float
         Fraction of each layer's connections removed and regrown after each epoch but the
         last, in ``[0, 1)``: 1 would remove every connection each epoch, so nothing learned

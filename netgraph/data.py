@@ -61,7 +61,7 @@ import numpy as np
 import torch
 
 from .errors import NetgraphError, ParameterError
-from .fileio import file_kind, stat_input
+from .fileio import file_kind, note_input, stat_input
 from .validation import check_choice, check_rng
 
 __all__ = ["Dataset", "load", "read_idx", "find_idx_files", "DATASETS"]
@@ -364,6 +364,7 @@ def _open_regular(path, what):
     except BaseException:
         os.close(fd)
         raise
+    note_input(path)  # a command never writes over the data it reads
     return os.fdopen(fd, "rb")
 
 

@@ -47,9 +47,9 @@ import numpy as np
 import torch
 
 from .checkpoint import _ACTIVATION_MODULES, Checkpoint, as_checkpoint
-from .convert import graph_to_checkpoint, to_graph
+from .convert import _graph_layer_sizes, graph_to_checkpoint, to_graph
 from .errors import CheckpointError, GraphContractError, ParameterError
-from .fileio import atomic_write, check_not_input, error_reason
+from .fileio import atomic_write, check_implied_size, check_not_input, error_reason, load_json
 from .validation import check_choice
 
 __all__ = [
@@ -422,7 +422,7 @@ def read_export(path, format=None):
     check_choice(format, _READ_FORMATS, name="format")
     reader = {"graphml": _read_graphml, "gexf": _read_gexf, "edgelist": _read_edgelist, "npz": _read_npz}[format]
     try:
-        ckpt = reader(path)
+        ckpt = reader(path, path.stat().st_size)
     except CheckpointError as exc:
         msg = str(exc)
         raise CheckpointError(
@@ -430,13 +430,22 @@ def read_export(path, format=None):
         ) from None
     except GraphContractError as exc:
         raise CheckpointError(f"{path}: {exc}") from None
-    except (OSError, ValueError, KeyError, TypeError, ElementTree.ParseError, nx.NetworkXError) as exc:
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        OverflowError,  # a 400-digit integer where a number of a network goes
+        RecursionError,
+        ElementTree.ParseError,
+        nx.NetworkXError,
+    ) as exc:
         reason = error_reason(exc)
         raise CheckpointError(f"{path}: cannot be read as a netgraph {format} export (damaged?): {reason}") from None
     return Checkpoint(**{**ckpt.__dict__, "source": str(path), "source_format": format})
 
 
-def _graph_attributes(flat):
+def _graph_attributes(flat, path):
     """Graph attributes of the contract from the flattened ones (missing ones are left out)."""
     out = {}
     if flat.get("layer_sizes") not in (None, ""):
@@ -446,11 +455,27 @@ def _graph_attributes(flat):
     if "has_bias" in flat:
         out["has_bias"] = flat["has_bias"]
     if flat.get("meta_json") is not None:
-        out["meta"] = json.loads(flat["meta_json"])
+        out["meta"] = load_json(str(flat["meta_json"]), path, field="meta_json")
     return out
 
 
-def _contract_graph(H, flat):
+def _check_declared_sizes(path, nbytes, layer_sizes, nodes):
+    """Check the dense size a graph file implies (its ``layer_sizes``, else its node ids) before it is built."""
+    if layer_sizes is not None:
+        try:
+            sizes = _graph_layer_sizes(layer_sizes)
+        except GraphContractError:
+            return  # refused with its own message when the graph is read
+    else:
+        sizes = {}
+        for l, i in nodes:
+            sizes[l] = max(sizes.get(l, 0), i + 1)
+        sizes = [sizes.get(l, 0) for l in range(max(sizes) + 1)] if sizes else []
+    elements = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    check_implied_size(path, elements=elements, units=sum(sizes), nbytes=nbytes)
+
+
+def _contract_graph(H, flat, path, nbytes):
     """The :func:`~netgraph.to_graph` graph of a string-id graph read from a file."""
     if H.is_multigraph():
         raise CheckpointError("holds parallel edges (several weights for one connection)")
@@ -460,18 +485,19 @@ def _contract_graph(H, flat):
         if node is None:
             raise CheckpointError(f"node id {n!r} is not of the form L{{layer}}:{{index}}; not a netgraph export")
         nodes[n] = node
-    G = nx.DiGraph(**_graph_attributes(flat))
+    _check_declared_sizes(path, nbytes, flat.get("layer_sizes") or None, nodes.values())
+    G = nx.DiGraph(**_graph_attributes(flat, path))
     G.add_nodes_from((node, {"bias": H.nodes[n].get("bias", 0.0)}) for n, node in nodes.items())
     G.add_edges_from((nodes[u], nodes[v], {"weight": w}) for u, v, w in H.edges(data="weight"))
     return graph_to_checkpoint(G)
 
 
-def _read_graphml(path):
+def _read_graphml(path, nbytes):
     H = nx.read_graphml(path)
-    return _contract_graph(H, H.graph)
+    return _contract_graph(H, H.graph, path, nbytes)
 
 
-def _read_gexf(path):
+def _read_gexf(path, nbytes):
     description = None
     for _, elem in ElementTree.iterparse(path, events=("end",)):
         if elem.tag.rsplit("}", 1)[-1] == "description":
@@ -482,16 +508,16 @@ def _read_gexf(path):
     flat = {}
     if description:
         try:
-            flat = json.loads(description)
-        except ValueError:
+            flat = load_json(description, path)
+        except CheckpointError:  # another tool's description: not ours to read
             flat = {}
         if not isinstance(flat, dict) or flat.get("format") != _GEXF_TAG:
             flat = {}
-    return _contract_graph(nx.read_gexf(path), flat)
+    return _contract_graph(nx.read_gexf(path), flat, path, nbytes)
 
 
-def _read_edgelist(path):
-    flat, edges = {}, []
+def _read_edgelist(path, nbytes):
+    flat, edges, seen = {}, [], {}
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
             line = line.strip()
@@ -501,7 +527,7 @@ def _read_edgelist(path):
                 body = line[1:].strip()
                 for key in ("meta_json", "biases_json", "has_bias"):
                     if body.startswith(f"{key}="):
-                        flat[key] = json.loads(body[len(key) + 1 :])
+                        flat[key] = load_json(body[len(key) + 1 :], path, field=f"line {lineno} ({key})")
                         break
                 else:
                     flat.update(re.findall(r"(layer_sizes|activation)=(\S+)", body))
@@ -509,10 +535,23 @@ def _read_edgelist(path):
             parts = line.split()
             if len(parts) != 3:
                 raise CheckpointError(f"line {lineno}: expected 'source target weight', got {line[:60]!r}")
+            key = (parts[0], parts[1])
+            if key in seen:
+                raise CheckpointError(
+                    f"line {lineno}: the edge {parts[0]} -> {parts[1]} is listed again (first on line {seen[key]}); "
+                    "a connection has one weight"
+                )
+            seen[key] = lineno
             edges.append((parts[0], parts[1], float(parts[2])))
     H = nx.DiGraph()
     if "layer_sizes" in flat:
-        sizes = [int(s) for s in str(flat["layer_sizes"]).split(",")]
+        try:
+            sizes = _graph_layer_sizes(str(flat["layer_sizes"]))
+        except GraphContractError:
+            raise CheckpointError(
+                f"layer_sizes={flat['layer_sizes']!r:.60} in the header, expected comma-separated ints such as 784,1000,10"
+            ) from None
+        _check_declared_sizes(path, nbytes, sizes, ())
         H.add_nodes_from(node_id((l, i)) for l, n in enumerate(sizes) for i in range(n))
     H.add_weighted_edges_from(edges)
     if "meta_json" in flat:  # the header holds the object itself; _graph_attributes expects its JSON
@@ -524,17 +563,33 @@ def _read_edgelist(path):
         for l, layer in enumerate(biases, start=1):
             for i, b in enumerate(layer):
                 H.add_node(node_id((l, i)), bias=b)
-    return _contract_graph(H, flat)
+    return _contract_graph(H, flat, path, nbytes)
 
 
-def _read_npz(path):
+def _read_npz(path, nbytes):
     with np.load(path, allow_pickle=False) as z:
         files = set(z.files)
         missing = [k for k in ("layer_sizes", "activation", "has_bias", "meta_json") if k not in files]
         if missing:
             raise CheckpointError(f"npz file without {', '.join(missing)}; not a netgraph export")
-        sizes = tuple(int(s) for s in z["layer_sizes"].tolist())
+        unpacked = {info.filename.removesuffix(".npy"): info.file_size for info in z.zip.infolist()}
+        if unpacked["layer_sizes"] > 1 << 16:
+            raise CheckpointError(f"layer_sizes unpacks to {unpacked['layer_sizes']:,} bytes; not a list of widths")
+        raw = z["layer_sizes"]
+        if raw.dtype.kind not in "iu" or raw.ndim != 1:
+            raise CheckpointError(
+                f"layer_sizes is {raw.tolist()!r:.60} ({raw.dtype}, {raw.ndim}-D), expected a 1-D array of ints"
+            )
+        sizes = tuple(int(s) for s in raw.tolist())
         n = len(sizes) - 1
+        elements = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        check_implied_size(path, elements=elements, units=sum(sizes), nbytes=nbytes)
+        most = 16 * (elements + sum(sizes)) + (1 << 20)  # float64 weights, masks and biases, and headers
+        if sum(unpacked.values()) > most:
+            raise CheckpointError(
+                f"its members unpack to {sum(unpacked.values()):,} bytes, more than a network of layer sizes "
+                f"{list(sizes)} can need ({most:,}); a damaged file or a zip bomb"
+            )
         arrays = {}
         for key, stem in (("weights", "weight"), ("biases", "bias"), ("masks", "mask")):
             names = [f"{stem}_{l}" for l in range(n)]
@@ -547,6 +602,6 @@ def _read_npz(path):
             layer_sizes=sizes,
             activation=str(z["activation"]),
             has_bias=has_bias,
-            meta=json.loads(str(z["meta_json"])),
+            meta=load_json(str(z["meta_json"]), path, field="meta_json"),
             **arrays,
         )

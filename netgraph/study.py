@@ -38,7 +38,7 @@ import numpy as np
 
 from .cluster import default_workers
 from .errors import ParameterError
-from .fileio import jsonable
+from .fileio import guard_inputs, jsonable, note_input
 from .validation import check_choice, check_positive_int
 
 __all__ = ["spawn_seeds", "default_workers", "run_grid", "pruning_window", "RunsSummary", "summarize_runs"]
@@ -81,9 +81,12 @@ def _data_key(config):
 
 
 def _load_data(config, cache):
+    """The dataset of ``config``, loaded once per process, with the files it was read from."""
     key = _data_key(config)
     if key not in cache:
-        cache[key] = config.load_data()
+        with guard_inputs() as noted:  # only to learn which files the loader reads
+            data = config.load_data()
+        cache[key] = (data, list(noted.values()))
     return cache[key]
 
 
@@ -104,8 +107,11 @@ def _train_job(config_dict, out_dir, seed, keep):
 
     torch.set_num_threads(1)  # one core per task; and the same arithmetic on every worker
     config = TrainConfig.from_dict(config_dict)
-    data = _load_data(config, _WORKER_DATA)
-    return train_run(config, out_dir, seed=seed, resume=True, progress=False, data=data, keep=keep, where=where())
+    data, files = _load_data(config, _WORKER_DATA)
+    with guard_inputs():  # as in the command that submitted it: a run never writes over its data
+        for path in files:
+            note_input(path)
+        return train_run(config, out_dir, seed=seed, resume=True, progress=False, data=data, keep=keep, where=where())
 
 
 def _probe_writable(out_dir):
@@ -154,7 +160,7 @@ def _epochs_done(run_dir):
         import json
 
         return len(json.loads((run_dir / "metrics.json").read_text())["epochs"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return 0
 
 
@@ -203,7 +209,9 @@ def run_grid(
         Called as ``progress(done, total, result)`` in this process after each finished run.
     epochs_progress : callable, optional
         Called as ``epochs_progress(done, total)`` with the epochs finished over all runs
-        (read from each run's ``metrics.json``), about once a second while runs train.
+        (read from each unfinished run's ``metrics.json``), about once a second while runs
+        train and after each finished run; the last call, when every run has finished, is
+        ``(total, total)``.
     keep : {"all", "last"}, optional
         Passed to :func:`~netgraph.train.train_run`.
 
@@ -276,8 +284,7 @@ def run_jobs(
     context = contextlib.nullcontext(cluster) if cluster is not None else open_cluster(scheduler, workers=workers)
     with context as cl:
         client = cl.client
-        if not cl.local:
-            client.wait_for_workers(1, timeout=60)
+        cl.require_workers()
         for folder in dict.fromkeys(str(d) for _, d, _ in jobs):
             problems = {w: why for w, why in client.run(_probe_writable, folder).items() if why}
             if problems:
@@ -299,14 +306,25 @@ def run_jobs(
         for f in futures:
             f.add_done_callback(finished.put)
         results, failures = [None] * len(jobs), []
+        # epochs per run: a finished run counts all its epochs (its metrics.json may not be visible here
+        # yet, on a shared filesystem); the others what their metrics.json says so far
+        counted = [None] * len(jobs)
+
+        def show_epochs():
+            if epochs_progress is not None:
+                epochs = [
+                    n if n is not None else min(_epochs_done(d / f"seed-{s}"), c.epochs)
+                    for n, (c, d, s) in zip(counted, jobs)
+                ]
+                epochs_progress(sum(epochs), total_epochs)
+
         done = 0
         try:
             while done < len(jobs):
                 try:
                     f = finished.get(timeout=1.0)
                 except queue.Empty:
-                    if epochs_progress is not None:
-                        epochs_progress(sum(_epochs_done(d / f"seed-{s}") for _, d, s in jobs), total_epochs)
+                    show_epochs()
                     continue
                 done += 1
                 k = index[f.key]
@@ -316,9 +334,10 @@ def run_jobs(
                 except Exception as exc:  # noqa: BLE001 -- reported below, with the run it belongs to
                     failures.append((f"{c.method}/seed-{s}", exc))
                     continue
+                counted[k] = c.epochs
+                show_epochs()
                 say(done, len(jobs), results[k])
-            if epochs_progress is not None:
-                epochs_progress(sum(_epochs_done(d / f"seed-{s}") for _, d, s in jobs), total_epochs)
+            show_epochs()
         except BaseException:
             client.cancel(futures, force=True)
             raise

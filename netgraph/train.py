@@ -61,7 +61,6 @@ import json
 import math
 import numbers
 import re
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +75,7 @@ from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .config import KEEP_CHOICES, TrainConfig, default_batch_size, method_label
 from .errors import CheckpointError, NetgraphError, ParameterError
 from .evolution import reset_optimizer_state
-from .fileio import atomic_write, jsonable
+from .fileio import atomic_write, error_reason, jsonable, load_json
 from .model import WEIGHT_INITS, SparseMLP
 from .validation import check_choice
 
@@ -231,7 +230,8 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
         before backends existed resumes with either). Without a checkpoint the run starts
         from scratch.
     progress : bool, optional
-        Show a tqdm progress bar on stderr (only when stderr is a terminal).
+        Show the run's progress on stderr: a bar on a terminal, elsewhere (a log) a plain line
+        every few seconds and one at the end.
     data : netgraph.data.Dataset, optional
         An already loaded dataset (to share between seeds); default: loaded from ``config``.
     keep : {"all", "last"}, optional
@@ -329,14 +329,16 @@ def _train_locked(
         initial_topology = ckpt.meta.get("initial_topology", initial_topology)  # kept through resume
         masked = ckpt.to_model().to(device)
         ts = ckpt.train_state
-        saved_state = _saved_optimizer_state(ts["optimizer"], config, masked, ckpt.source)
-        model = _on_backend(masked, config.backend)
-        optimizer = _make_optimizer(config, model)
-        _load_optimizer_state_values(optimizer, model, saved_state)
-        np_gen.bit_generator.state = json.loads(ts["numpy_rng"])
-        torch_gen.set_state(ts["torch_rng"])
-        rows = json.loads(ts["rows_json"])
-        initial_density = json.loads(ts["initial_density"])
+        try:
+            saved_state = _saved_optimizer_state(ts["optimizer"], config, masked, ckpt.source)
+            model = _on_backend(masked, config.backend)
+            optimizer = _make_optimizer(config, model)
+            _load_optimizer_state_values(optimizer, model, saved_state)
+        except CheckpointError as exc:
+            raise CheckpointError(_damaged_state(ckpt.source, str(exc).removeprefix(f"{ckpt.source}: "))) from None
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(_damaged_state(ckpt.source, f"its optimizer state does not load ({exc})")) from None
+        rows, initial_density = _restore_train_state(ts, ckpt.source, start, len(model.layers), np_gen, torch_gen)
         resumed_from = start
         if start < config.epochs:  # redo the topology evolution that followed the checkpoint
             model, optimizer, _, _ = _evolve(
@@ -394,7 +396,7 @@ def _train_locked(
             if keep == "last":
                 _remove_epoch_files(run_dir, but=epoch)
             if bar is not None:
-                bar.set_postfix(loss=f"{loss:.3f}", test=f"{test_acc:.4f}", refresh=False)
+                bar.set_postfix(loss=f"{loss:.3f}", test=f"{test_acc:.4f}")
     finally:
         if bar is not None:
             bar.close()
@@ -466,6 +468,79 @@ def _check_resume(ckpt, config, run_dir):
     if differ:
         detail = ", ".join(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}" for k in differ[:6])
         raise ParameterError(f"cannot resume {run_dir}: the configuration differs from the checkpoint's ({detail})")
+
+
+def _damaged_state(source, what):
+    return f"{source}: cannot resume from this checkpoint: {what}; remove it to resume from the one before"
+
+
+def _restore_train_state(ts, source, epoch, n_layers, np_gen, torch_gen):
+    """Set the generators from a checkpoint's train_state and return its metric rows and initial density.
+
+    Every field is checked first: a damaged one is a CheckpointError naming the file, never a
+    run that continues from a wrong state.
+    """
+    if ts.get("epoch", epoch) != epoch:
+        raise CheckpointError(
+            _damaged_state(source, f"its train_state is of epoch {ts.get('epoch')!r}, the file of {epoch}")
+        )
+    values = {}
+    for key in ("numpy_rng", "rows_json", "initial_density"):
+        if not isinstance(ts[key], str):
+            raise CheckpointError(
+                _damaged_state(source, f"train_state {key!r} is a {type(ts[key]).__name__}, expected JSON text")
+            )
+        try:
+            values[key] = load_json(ts[key], "", field=f"train_state {key!r}")
+        except CheckpointError as exc:
+            raise CheckpointError(_damaged_state(source, str(exc).removeprefix(": "))) from None
+    rows, density = values["rows_json"], values["initial_density"]
+    if (
+        not isinstance(rows, list)
+        or len(rows) != epoch
+        or not all(isinstance(r, dict) and r.get("epoch") == e for e, r in enumerate(rows, start=1))
+    ):
+        raise CheckpointError(
+            _damaged_state(source, f"train_state 'rows_json' is not the metrics of epochs 1 to {epoch}")
+        )
+
+    def fraction(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x <= 1
+
+    if (
+        not isinstance(density, dict)
+        or not fraction(density.get("overall"))
+        or not isinstance(density.get("layers"), list)
+        or len(density["layers"]) != n_layers
+        or not all(fraction(x) for x in density["layers"])
+    ):
+        raise CheckpointError(
+            _damaged_state(
+                source,
+                f"train_state 'initial_density' is {ts['initial_density']!r:.80}, expected "
+                f'{{"overall": d, "layers": [d_0, ..., d_{n_layers - 1}]}} with each d in [0, 1]',
+            )
+        )
+    numpy_state = values["numpy_rng"]
+    try:
+        np_gen.bit_generator.state = numpy_state
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(
+            _damaged_state(source, f"train_state 'numpy_rng' is no state of the run's generator ({exc})")
+        ) from None
+    state = ts["torch_rng"]
+    if not isinstance(state, torch.Tensor) or state.dtype != torch.uint8:
+        what = f"a {state.dtype} tensor" if isinstance(state, torch.Tensor) else f"a {type(state).__name__}"
+        raise CheckpointError(
+            _damaged_state(source, f"train_state 'torch_rng' is {what}, expected a torch.uint8 tensor")
+        )
+    try:
+        torch_gen.set_state(state)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise CheckpointError(
+            _damaged_state(source, f"train_state 'torch_rng' is no state of the run's generator ({error_reason(exc)})")
+        ) from None
+    return rows, density
 
 
 def _last_checkpoint(run_dir):
@@ -919,17 +994,9 @@ def _write_json(path, doc):
 
 
 def _progress_bar(progress, seed, epochs, n_batches, start):
+    """The batches of a run on stderr: a bar on a terminal, a plain line every few seconds elsewhere (a log)."""
     if not progress:
         return None
-    from tqdm import tqdm
+    from ._progress import Progress
 
-    return tqdm(
-        total=epochs * n_batches,
-        initial=start * n_batches,
-        desc=f"seed {seed}",
-        unit="batch",
-        file=sys.stderr,
-        disable=None,  # off when stderr is not a terminal
-        leave=True,
-        dynamic_ncols=True,
-    )
+    return Progress(f"seed {seed} batches", unit="batch", total=epochs * n_batches, initial=start * n_batches)

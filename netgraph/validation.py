@@ -61,6 +61,24 @@ __all__ = [
 _CLOSED = ("both", "left", "right", "neither")
 
 
+def _brief(value, limit=80):
+    """``repr(value)``, cut to ``limit`` characters: an error message names the value, never thousands of lines of it.
+
+    Examples
+    --------
+    >>> _brief([(0, i) for i in range(1000)])
+    '[(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6), (0, ... (1000 items)'
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    try:
+        more = f" ({len(value)} items)"
+    except TypeError:
+        more = ""
+    return text[: limit - 6 - len(more)].rstrip(", ") + ", ..." + more
+
+
 # --------------------------------------------------------------------------- constraints
 
 
@@ -125,7 +143,7 @@ class Interval:
     def __call__(self, value, *, name):
         if not isinstance(value, bool) and isinstance(value, self.kind):
             if not math.isfinite(value):
-                raise ParameterError(f"{name}={value!r}, must be a finite number")
+                raise ParameterError(f"{name}={_brief(value)}, must be a finite number")
             clean = int(value) if self.integral else float(value)
             low_ok = self.low is None or (clean >= self.low if self.closed in ("both", "left") else clean > self.low)
             high_ok = self.high is None or (
@@ -135,8 +153,8 @@ class Interval:
                 return clean
             if self.at_bound and clean in (self.low, self.high):
                 bound = self._low_text() if clean == self.low else self._high_text()
-                raise ParameterError(f"{name}={clean!r} {self.at_bound}; must be {bound}")
-        raise ParameterError(f"{name}={value!r}, must be {self}")
+                raise ParameterError(f"{name}={_brief(clean)} {self.at_bound}; must be {bound}")
+        raise ParameterError(f"{name}={_brief(value)}, must be {self}")
 
 
 class Options:
@@ -213,7 +231,7 @@ class String:
 
     def __call__(self, value, *, name):
         if not isinstance(value, str) or not value:
-            raise ParameterError(f"{name}={value!r}, expected {self.expected}")
+            raise ParameterError(f"{name}={_brief(value)}, expected {self.expected}")
         return value
 
 
@@ -234,7 +252,7 @@ class Pattern:
 
     def __call__(self, value, *, name):
         if not isinstance(value, str) or not self.pattern.fullmatch(value):
-            raise ParameterError(f"{name}={value!r} is not valid; expected {self.expected}")
+            raise ParameterError(f"{name}={_brief(value)} is not valid; expected {self.expected}")
         return value
 
 
@@ -292,7 +310,7 @@ def check_amount(amount, total, *, name="amount"):
     (2, 3)
     """
     if isinstance(amount, bool) or not isinstance(amount, numbers.Real):
-        raise ParameterError(f"{name}={amount!r}: expected an int (count) or a float in [0, 1] (fraction)")
+        raise ParameterError(f"{name}={_brief(amount)}: expected an int (count) or a float in [0, 1] (fraction)")
     if isinstance(amount, numbers.Integral):
         amount = int(amount)
         if amount < 0 or amount > total:
@@ -300,7 +318,7 @@ def check_amount(amount, total, *, name="amount"):
         return amount
     amount = float(amount)
     if not 0.0 <= amount <= 1.0:
-        raise ParameterError(f"{name} == {amount!r}, must be a fraction in [0, 1] (or an int count)")
+        raise ParameterError(f"{name} == {_brief(amount)}, must be a fraction in [0, 1] (or an int count)")
     return int(round(amount * total))
 
 
@@ -325,7 +343,7 @@ def check_choice(value, choices, *, name):
         ok = False
     if not ok:
         valid = ", ".join(repr(c) for c in choices)
-        raise ParameterError(f"{name}={value!r} is not valid; expected one of {valid}")
+        raise ParameterError(f"{name}={_brief(value)} is not valid; expected one of {valid}")
     return value
 
 
@@ -343,7 +361,7 @@ def check_bool(value, *, name):
     """
     if isinstance(value, bool):
         return value
-    raise ParameterError(f"{name}={value!r}, expected True or False")
+    raise ParameterError(f"{name}={_brief(value)}, expected True or False")
 
 
 def check_positive_int(value, *, name):
@@ -371,13 +389,15 @@ def check_layer_sizes(layer_sizes, *, name="layer_sizes"):
     try:
         sizes = tuple(layer_sizes)
     except TypeError:
-        raise ParameterError(f"{name}={layer_sizes!r}: expected a sequence of positive ints") from None
+        raise ParameterError(f"{name}={_brief(layer_sizes)}: expected a sequence of positive ints") from None
     if len(sizes) < 2:
-        raise ParameterError(f"{name}={layer_sizes!r}: expected at least two layers (inputs and outputs)")
+        raise ParameterError(f"{name}={_brief(layer_sizes)}: expected at least two layers (inputs and outputs)")
     out = []
     for s in sizes:
         if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1:
-            raise ParameterError(f"{name}={list(layer_sizes)!r}: every size must be a positive int, got {s!r}")
+            raise ParameterError(
+                f"{name}={_brief(list(layer_sizes))}: every size must be a positive int, got {_brief(s)}"
+            )
         out.append(int(s))
     return tuple(out)
 
@@ -393,11 +413,11 @@ def check_json_dict(value, *, name):
     import json
 
     if not isinstance(value, dict):
-        raise ParameterError(f"{name}={value!r}, expected a dict")
+        raise ParameterError(f"{name}={_brief(value)}, expected a dict")
     try:
         json.dumps(value)
     except (TypeError, ValueError):
-        raise ParameterError(f"{name}={value!r}: values must be JSON-safe") from None
+        raise ParameterError(f"{name}={_brief(value)}: values must be JSON-safe") from None
     return dict(value)
 
 
@@ -433,5 +453,5 @@ def check_rng(rng, *, name="rng"):
     if rng is None or seed or isinstance(rng, np.random.SeedSequence):
         return np.random.default_rng(rng)
     raise ParameterError(
-        f"{name}={rng!r}, expected None, a non-negative int, a numpy.random.SeedSequence or a numpy.random.Generator"
+        f"{name}={_brief(rng)}, expected None, a non-negative int, a numpy.random.SeedSequence or a numpy.random.Generator"
     )

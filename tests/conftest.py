@@ -67,3 +67,18 @@ def make_net():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def seed_folders(make_net):
+    """Factory fixture: ``seed_folders(folder, n)`` writes ``n`` random 12-16-16-4 networks as
+    ``folder/seed-S/final.pt`` (meta seed S, method "m") and returns ``folder``; for commands that read runs."""
+    from netgraph import save_checkpoint
+
+    def write(folder, n=5):
+        for seed in range(n):
+            net = make_net([12, 16, 16, 4], 0.3, seed=seed)
+            save_checkpoint(net, folder / f"seed-{seed}" / "final.pt", meta={"seed": seed, "method": "m"})
+        return folder
+
+    return write

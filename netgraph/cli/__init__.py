@@ -13,15 +13,19 @@ netgraph ...
 """
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 import warnings
 
 from .._version import __version__
 from ..errors import NetgraphError
+from ..fileio import guard_inputs
 
-__all__ = ["main", "run", "COMMANDS"]
+__all__ = ["main", "run", "COMMANDS", "Terminated"]
 
 #: Subcommand modules, in help order.
 COMMANDS = ["demo", "train", "info", "export", "analyze", "similarity"]
@@ -48,6 +52,9 @@ def main(argv=None):
     bug and exit code 1 (set ``NETGRAPH_DEBUG=1`` for the traceback). Warnings raised while a
     command runs (torch's, say) are shown as one line each after it succeeds, never beside an
     error. A closed output pipe (``netgraph info ... | head -1``) ends the command quietly.
+    SIGTERM is handled as Ctrl-C is: while the command runs (in the main thread), it raises
+    :class:`Terminated`, which unwinds the command (a file being written is left as it was, its
+    temporary removed), then one line says so; the previous handler is restored afterwards.
 
     Parameters
     ----------
@@ -57,7 +64,8 @@ def main(argv=None):
     -------
     int
         0 on success, 2 on bad input (usage errors, unreadable files, invalid options),
-        1 on an internal error, 130 when interrupted, 141 when stdout was closed early.
+        1 on an internal error, 130 when interrupted (Ctrl-C), 141 when stdout was closed early,
+        143 when terminated (SIGTERM).
     """
     parser = build_parser()
     try:
@@ -74,7 +82,8 @@ def main(argv=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
         try:
-            code = int(args.func(args) or 0)
+            with _sigterm_unwinds(), guard_inputs():  # nothing the command reads can be written over (netgraph.fileio)
+                code = int(args.func(args) or 0)
             sys.stdout.flush()
         except BrokenPipeError:
             return _closed_pipe()
@@ -87,6 +96,8 @@ def main(argv=None):
             return _error(f"{prefix}: error: out of memory", 2)
         except KeyboardInterrupt:
             return _error(f"{prefix}: interrupted", 130)
+        except Terminated:
+            return _error(f"{prefix}: terminated", 143)
         except Exception as exc:
             if os.environ.get("NETGRAPH_DEBUG"):
                 raise
@@ -98,6 +109,39 @@ def main(argv=None):
             )
     _show_warnings(prefix, caught)
     return code
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived while a command ran: raised in the main thread, it unwinds like KeyboardInterrupt.
+
+    Not an ``Exception``, so that no ``except Exception`` swallows it; ``finally`` blocks and
+    context managers clean up on the way out.
+    """
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """SIGTERM raises :class:`Terminated` in the block (once; a second one while unwinding is ignored).
+
+    Only the main thread receives signals in Python; elsewhere this does nothing. The previous
+    handler is restored when the block ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised = False
+
+    def handler(signum, frame):
+        nonlocal raised
+        if not raised:
+            raised = True
+            raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def _error(line, code):

@@ -1,4 +1,4 @@
-"""``netgraph demo``: a short seed study on digits (about 20 s on 2 cores), ending in a similarity report.
+"""``netgraph demo``: a short seed study on digits (about 20 s on 2 idle cores), ending in a similarity report.
 
 Trains random and strategic growth, both with gradual magnitude pruning, on scikit-learn's
 bundled digits (64-256-256-10 at 10% density, offline) for a few seeds, compares the final
@@ -25,7 +25,7 @@ _BATCH = 32
 def register(subparsers):
     p = subparsers.add_parser(
         "demo",
-        help="short demo (about 20 s on 2 cores): random vs strategic growth with pruning on digits, then a similarity report",
+        help="short demo (about 20 s on 2 idle cores): random vs strategic growth with pruning on digits, then a similarity report",
         description="Train random and strategic growth with gradual magnitude pruning on the bundled digits "
         f"data ({'-'.join(map(str, _LAYERS))} at {_DENSITY:.0%} density, pruned to half of it) for a few seeds, "
         "then write the similarity report (report.html, report.json, PNGs). Finished runs in OUT are reused. "
@@ -69,11 +69,13 @@ def _configs(epochs):
 
 
 def _run(args):
+    from ..cluster import scheduler_address
     from ..errors import ParameterError
     from ..study import run_grid, summarize_runs
     from ..train import parse_seeds
-    from ._cluster import open_cluster_from
+    from ._cluster import EpochBar, open_cluster_from, with_pair_progress
 
+    scheduler_address(args.scheduler)  # a malformed --scheduler is bad input before any work
     seeds = parse_seeds(args.seeds)
     if len(seeds) < 2:
         raise ParameterError(f"--seeds {args.seeds!r}: the demo compares seeds, give at least 2 (e.g. 0-2)")
@@ -92,26 +94,42 @@ def _run(args):
         f"({'-'.join(map(str, _LAYERS))}, density {_DENSITY} pruned to {_DENSITY / 2}), {args.epochs} epochs -> {out}"
     )
 
+    bar = EpochBar(disable=args.quiet)
+
     def progress(done, total, r):
-        say(
-            f"  [{done}/{total}] {r.method} seed {r.seed}: test accuracy {r.final_test_accuracy:.4f}, "
-            f"{sum(r.final_connections):,} connections ({time.perf_counter() - t0:.0f} s)"
-        )
+        if not args.quiet:  # through the bar: a line of its own
+            bar.write(
+                f"  [{done}/{total}] {r.method} seed {r.seed}: test accuracy {r.final_test_accuracy:.4f}, "
+                f"{sum(r.final_connections):,} connections ({time.perf_counter() - t0:.0f} s since the demo started)",
+                file=sys.stderr,
+            )
 
     from analysis import build_report, write_report
 
     from ..convert import to_graph
 
     with open_cluster_from(args, "netgraph demo", quiet=args.quiet) as cluster:
-        results = run_grid(
-            configs, seeds, out / "runs", cluster=cluster, resume=True, progress=progress, keep=args.keep
-        )
+        with bar:
+            results = run_grid(
+                configs,
+                seeds,
+                out / "runs",
+                cluster=cluster,
+                resume=True,
+                progress=progress,
+                epochs_progress=bar,
+                keep=args.keep,
+            )
         files = [Path(r.out_dir) / "final.pt" for r in results]
         graphs = [to_graph(p) for p in files]
         say("similarity report:")
         # one computation: the table below prints each method's summary from the report
         report = build_report(
-            graphs, sources=[str(p) for p in files], progress=lambda m: say(f"  {m}"), rng=0, pair_map=cluster.pair_map
+            graphs,
+            sources=[str(p) for p in files],
+            progress=lambda m: say(f"  {m}"),
+            rng=0,
+            pair_map=with_pair_progress(cluster.pair_map, disable=args.quiet),  # pairs done, as they finish
         )
     summaries = {c.name: c.summary for c in report.comparisons}
     print(

@@ -79,9 +79,33 @@ def _print(s):
         )
     comp = f"compression {s['compression']:.1f}x vs. dense" if s["compression"] else "no connections"
     print(f"connections {s['connections']:,} / {s['possible']:,}  density {s['density']:.4f}  ({comp})")
+    trained = _training_line(s["meta"])
+    if trained:
+        print(f"trained     {trained}")
+    width = max((len(key) for key in s["meta"]), default=0)
     for key in sorted(s["meta"]):
         value = s["meta"][key]
         text = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
         if len(text) > 100:
-            text = text[:97] + "..."
-        print(f"meta.{key:<12} {text}")
+            text = text[:97] + "... (netgraph info --json shows it all)"
+        print(f"meta.{key:<{width}} {text}")
+
+
+def _training_line(meta):
+    """What a checkpoint of ``netgraph train`` says of its run: method, seed, epoch, accuracies, loss."""
+    metrics = meta.get("metrics")
+    if not isinstance(metrics, dict):
+        return None
+    parts = []
+    for key, label in (("test_accuracy", "test accuracy"), ("train_accuracy", "train accuracy"), ("loss", "loss")):
+        value = metrics.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            parts.append(f"{label} {value:.4f}")
+    run = ", ".join(
+        f"{label} {meta[key]}"
+        for key, label in (("dataset", "on"), ("method", "method"), ("seed", "seed"))
+        if key in meta
+    )
+    epoch = metrics.get("epoch", meta.get("epoch"))
+    head = f"{run}, after epoch {epoch}" if epoch is not None else run
+    return f"{head}: {', '.join(parts)}" if parts else None

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import CheckpointError, ParameterError
 from ..fileio import file_kind, stat_input
 
-__all__ = ["resolve_checkpoints", "input_files", "add_bias_row_option", "PATH_HELP"]
+__all__ = ["resolve_checkpoints", "input_files", "check_report_folder", "add_bias_row_option", "PATH_HELP"]
 
 #: What a PATH argument may be, for the commands' ``--help``.
 PATH_HELP = (
@@ -113,6 +113,27 @@ def input_files(paths):
             out.extend(p / name for files in _layer_files(p).values() for _, name in files)
             out.append(p / TOPOLOGY_SIDECAR)
     return out
+
+
+def check_report_folder(out, files, *, option="--out"):
+    """Refuse a report folder where the report would replace one of its inputs (before any work).
+
+    A report writes ``report.json``, ``report.html`` and PNG figures into ``out``: an input file
+    (or a layer file of an input topology folder) with such a name in ``out``, also through a hard
+    or symbolic link, is refused with an :class:`~netgraph.errors.OutputError` naming both.
+    """
+    from ..fileio import check_outputs
+
+    out = Path(out)
+    if not out.is_dir():
+        return
+    inputs = input_files(files)
+    written = [out / "report.json", out / "report.html"]
+    try:
+        written += [out / name for name in os.listdir(out) if name.lower().endswith(".png")]
+    except OSError:
+        pass
+    check_outputs(written, inputs, name=option)
 
 
 def _split_group(arg):

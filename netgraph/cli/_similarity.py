@@ -40,30 +40,32 @@ def register(subparsers):
             "where the pairwise alignments run",
             "The aligned Jaccard of every pair of networks, and of the random networks behind its chance level, "
             "runs as tasks of a Dask cluster (worker processes on this machine, 127.0.0.1 only, unless "
-            "--scheduler names one); each network's arrays are sent to the cluster once. Same numbers as in "
-            "one process.",
+            "--scheduler names one); each network's arrays are sent to the cluster once, and the pairs of a lost "
+            "worker run again on another. Same numbers as in one process.",
         )
     )
     p.set_defaults(func=_run)
 
 
 def _run(args):
-    from tqdm import tqdm
-
     from analysis import build_report, write_report
     from netgraph import load_checkpoint, to_graph
 
-    from ._cluster import open_cluster_from
-    from ._paths import resolve_checkpoints
+    from .._progress import Progress
+    from ..cluster import scheduler_address
+    from ._cluster import open_cluster_from, with_pair_progress
+    from ._paths import check_report_folder, resolve_checkpoints
 
+    scheduler_address(args.scheduler)  # a malformed --scheduler is bad input before any work
     named = resolve_checkpoints(args.paths, groups=True)
     files = [p for _, p in named]
+    check_report_folder(args.out, files)  # before any work: the report never replaces what it reads
     groups = [g for g, _ in named] if any(g is not None for g, _ in named) else None
-    show = not args.quiet and sys.stderr.isatty()
-    graphs = [
-        to_graph(load_checkpoint(p, bias_row=args.bias_row))
-        for p in tqdm(files, desc="loading", unit="ckpt", disable=not show, file=sys.stderr)
-    ]
+    with Progress("loading", unit="ckpt", total=len(files), disable=args.quiet) as loading:
+        graphs = []
+        for p in files:
+            graphs.append(to_graph(load_checkpoint(p, bias_row=args.bias_row)))
+            loading.update()
 
     def progress(message):
         if not args.quiet:
@@ -74,7 +76,8 @@ def _run(args):
         report = build_report(graphs, rng=args.seed, **options)
     else:
         with open_cluster_from(args, "netgraph similarity", quiet=args.quiet) as cluster:
-            report = build_report(graphs, rng=args.seed, pair_map=cluster.pair_map, **options)
+            pair_map = with_pair_progress(cluster.pair_map, disable=args.quiet)  # pairs done, as they finish
+            report = build_report(graphs, rng=args.seed, pair_map=pair_map, **options)
     paths = write_report(report, args.out)
     for note in report.notes:
         print(f"note: {note}")

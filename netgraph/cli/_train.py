@@ -114,10 +114,12 @@ def _run(args):
         kwargs["growth_options"] = {"start_fraction": args.start_fraction}
     config = TrainConfig(**kwargs)
     seeds = parse_seeds(args.seeds)
-    if len(seeds) > 1 or cluster_options_given(args):
-        results = _train_on_cluster(args, config, seeds)
+    from . import Terminated
+
+    if cluster_options_given(args) or len(seeds) > 1:  # the address is checked first, even with several seeds
+        results, code = _train_on_cluster(args, config, seeds)
         if results is None:
-            return 130
+            return code
     else:
         try:
             results = [
@@ -125,7 +127,9 @@ def _run(args):
             ]
         except KeyboardInterrupt:
             return _interrupted(f" during seed {seeds[0]}")
-        _print_result(results[0])
+        except Terminated:
+            return _interrupted(f" during seed {seeds[0]}", what="terminated", code=143)
+        print(_result_line(results[0]), flush=True)
     if len(results) > 1:
         accuracies = [r.final_test_accuracy for r in results]
         print(
@@ -136,7 +140,9 @@ def _run(args):
 
 
 def _train_on_cluster(args, config, seeds):
+    """``(results, None)``, or ``(None, exit code)`` when interrupted (Ctrl-C: 130, SIGTERM: 143)."""
     from ..study import run_jobs
+    from . import Terminated
     from ._cluster import EpochBar, open_cluster_from
 
     bar = EpochBar(disable=args.quiet)
@@ -147,31 +153,37 @@ def _train_on_cluster(args, config, seeds):
                 cluster=cluster,
                 resume=args.resume,
                 keep=args.keep,
-                progress=lambda done, total, result: _print_result(result),
+                progress=lambda done, total, result: bar.write(_result_line(result)),  # a line of its own
                 epochs_progress=bar,
-            )
+            ), None
     except KeyboardInterrupt:
         bar.close()
-        _interrupted()
-        return None
+        return None, _interrupted()
+    except Terminated:
+        bar.close()
+        return None, _interrupted(what="terminated", code=143)
     finally:
         bar.close()
 
 
-def _interrupted(during=""):
+def _interrupted(during="", *, what="interrupted", code=130):
     print(
-        f"netgraph train: interrupted{during}; the complete epoch checkpoints are kept: "
+        f"netgraph train: {what}{during}; the complete epoch checkpoints are kept: "
         "run the same command with --resume to continue",
         file=sys.stderr,
     )
-    return 130
+    return code
 
 
-def _print_result(result):
+def _result_line(result):
     resumed = f", resumed from epoch {result.resumed_from}" if result.resumed_from is not None else ""
-    print(
+    return (
         f"seed {result.seed}: {result.method}, test accuracy {result.final_test_accuracy:.4f} after "
-        f"{len(result.epochs)} epochs, {sum(result.final_connections):,} connections "
-        f"(density {result.final_density:.4f}){resumed} -> {result.out_dir}",
-        flush=True,
+        f"{_count(len(result.epochs), 'epoch')}, {sum(result.final_connections):,} connections "
+        f"(density {result.final_density:.4f}){resumed} -> {result.out_dir}"
     )
+
+
+def _count(n, word):
+    """``1 epoch``, ``2 epochs``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -156,7 +156,7 @@ def test_dense_networks_get_one_power_law_note(make_layered, rng, tmp_path):
     pytest.importorskip("powerlaw")
     gs = []
     for seed in range(3):
-        G = make_layered([8, 16, 16, 4], 1.0, rng, weights=False)
+        G = make_layered([8, 16, 16, 4], 1.0, rng)  # weights of their own: not duplicates of each other
         G.graph["meta"] = {"method": "dense", "seed": seed}
         gs.append(G)
     baseline = make_layered([64, 256, 256, 10], 1.0, rng, weights=False)  # the demo's dense baseline
@@ -404,12 +404,16 @@ def test_pairs_are_classified_by_initial_topology(same_start, tmp_path):
     data = json.loads(paths["json"].read_text())
     assert data["comparisons"][2]["pair_kinds"]["across_method_same_initial_topology"]["pairs"] == [[r0, s0], [r1, s1]]
     page = paths["html"].read_text()
-    table = page[page.index("<h3>Kinds of pair</h3>") : page.index("<h3>", page.index("<h3>Kinds of pair</h3>") + 5)]
+    start = page.index("<h3 id='pair-kinds'>Kinds of pair</h3>")
+    table = page[start : page.index("<h2", start)]
     assert "<td>all methods</td><td>across methods, same initial topology</td><td>2</td><td>fingerprint</td>" in table
     assert "do independent runs of one method converge to the same network?" in table
     assert "how much of the common starting network do different growth rules keep and re-grow alike?" in table
     assert "initial_topology fingerprint" in table and "same meta seed" not in table
-    assert f"NNSTD {same['nnstd_mean']:.3g} (random {same['nnstd_random_mean']:.3g})" in page
+    assert f"<td>{same['nnstd_mean']:.4g}</td><td>{same['nnstd_random_mean']:.4g}</td></tr>" in table
+    # the all-methods matrices point to the table instead of repeating it
+    section = page[page.index("<section class='comparison' id='comparison-2'>") :]
+    assert "see <a href='#pair-kinds'>Kinds of pair</a>" in section[: section.index("</section>")]
 
 
 def test_without_fingerprints_seed_layers_and_density_decide(same_start):
@@ -459,12 +463,8 @@ def test_no_kinds_without_seeds_or_fingerprints(make_layered, rng, tmp_path):
 
 def test_page_explains_each_measure_where_it_appears(graphs, tmp_path):
     page = write_report(build_report(graphs[:4], aligned=True, power_law=False), tmp_path)["html"].read_text()
-    networks, similarity, per_layer = (
-        page.index("<h2>Networks</h2>"),
-        page.index("<h2>Similarity</h2>"),
-        page.index("<h3>"),
-    )
-    figures = page.index("<h2>Figures</h2>")
+    networks, similarity, matrices = (page.index(f"<h2 id='{key}'>") for key in ("networks", "similarity", "matrices"))
+    degrees = page.index("<h2 id='degrees'>")
     for phrase in [
         "minimum number of units that need an outside input signal",
         "Liu, Slotine &amp; Barabási 2011",
@@ -486,10 +486,12 @@ def test_page_explains_each_measure_where_it_appears(graphs, tmp_path):
         "surviving, non-isolated units",
         "present in at least a share min_share of the networks",
     ]:
-        assert similarity < page.index(phrase) < per_layer, phrase
-    after = page[figures:]
-    assert "red line" in after and "one colour scale" in after and "min_share" in after
-    assert "N_D" in after and "width bound" in after
+        assert similarity < page.index(phrase) < matrices, phrase
+    for phrase in ["the red line on the colour bar marks the mean chance level", "the raw edge Jaccard of the edges"]:
+        assert matrices < page.index(phrase) < page.index("<section class='comparison'"), phrase
+    after = page[degrees:]
+    assert "one colour per group" in after and "one colour scale" in after and "min_share" in after
+    assert "the bars are N_D, the black ticks the width bound" in after
 
 
 def test_input_panels_share_one_colour_scale(graphs, monkeypatch):
@@ -508,3 +510,253 @@ def test_input_panels_share_one_colour_scale(graphs, monkeypatch):
     assert len(calls) == 2
     top = max(np.mean([input_connectivity(G) for G in graphs[k : k + 2]], axis=0).max() for k in (0, 2))
     assert [(c["vmin"], c["vmax"]) for c in calls] == [(0.0, top)] * 2
+
+
+# --------------------------------------------------------------------------- writing: all files or none
+
+
+def _two_groups(make_layered, rng, names):
+    gs = [make_layered([6, 4, 2], 0.6, rng) for _ in range(4)]
+    return build_report(gs, groups=[names[0], names[0], names[1], names[1]], aligned=False, power_law=False)
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _full_disk_at(monkeypatch, n):
+    """From now on, the ``n``-th file written hits a full disk when it is flushed (``os.fsync``) to it.
+
+    Returns the list of the files flushed so far (their descriptors' paths).
+    """
+    import errno
+    import os
+    import stat
+
+    real = os.fsync
+    flushed = []
+
+    def fsync(fd):
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):  # a folder's fsync is not a file written
+            flushed.append(os.readlink(f"/proc/self/fd/{fd}") if os.path.exists("/proc/self/fd") else fd)
+            if len(flushed) == n:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return flushed
+
+
+@pytest.mark.parametrize("which", ["a figure in the middle", "report.json", "report.html"])
+def test_a_failed_write_leaves_the_old_report_whole(make_layered, rng, tmp_path, monkeypatch, which):
+    import errno
+
+    old = write_report(_two_groups(make_layered, rng, ["old", "older"]), tmp_path)
+    (tmp_path / "mine.txt").write_text("not the report's")
+    before = _snapshot(tmp_path)
+    new = _two_groups(make_layered, rng, ["new", "newer"])
+    n_figures = len(old["figures"])  # the new report has as many, of other names
+    n = {"a figure in the middle": n_figures // 2, "report.json": n_figures + 1}
+    flushed = _full_disk_at(monkeypatch, n.get(which, n_figures + 2))
+    with pytest.raises(OSError) as info:
+        write_report(new, tmp_path)
+    assert info.value.errno == errno.ENOSPC
+    if isinstance(flushed[-1], str):  # the temporary of the file that failed
+        assert f".{which}." in flushed[-1] if which.startswith("report") else ".png." in flushed[-1]
+    assert _snapshot(tmp_path) == before  # every old file byte for byte, nothing new
+    assert not list(tmp_path.glob(".*.tmp")) and not list(tmp_path.glob(".*"))
+
+
+def test_a_rewrite_replaces_every_file_and_removes_only_old_figures(make_layered, rng, tmp_path):
+    old = write_report(_two_groups(make_layered, rng, ["old", "older"]), tmp_path)
+    old_names = {p.name for p in old["figures"]}
+    (tmp_path / "mine.txt").write_text("not the report's")
+    (tmp_path / "mine.png").write_bytes(b"\x89PNG not the report's")  # a PNG the old report does not list
+    before = _snapshot(tmp_path)
+    new = write_report(_two_groups(make_layered, rng, ["new", "newer"]), tmp_path)
+    new_names = {p.name for p in new["figures"]}
+    assert "jaccard-edge-old.png" in old_names - new_names and "jaccard-edge-new.png" in new_names
+    assert {p.name for p in tmp_path.iterdir()} == new_names | {"report.json", "report.html", "mine.txt", "mine.png"}
+    after = _snapshot(tmp_path)
+    assert after["mine.txt"] == before["mine.txt"] and after["mine.png"] == before["mine.png"]
+    assert after["report.json"] != before["report.json"] and after["report.html"] != before["report.html"]
+    data = json.loads(after["report.json"])
+    assert [f["file"] for f in data["figures"]] == [p.name for p in new["figures"]]
+    for name in new_names & old_names:  # figures of the same name are the new ones
+        assert after[name] == (tmp_path / name).read_bytes()
+
+
+def test_old_figures_listed_outside_the_folder_or_not_png_are_left_alone(make_layered, rng, tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "keep.png").write_bytes(b"outside")
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    listed = ["../keep.png", "notes.txt", str(tmp_path / "keep.png"), "gone.png", 3, None]
+    (tmp_path / "out" / "report.json").write_text(json.dumps({"figures": [{"file": f} for f in listed] + ["x"]}))
+    (tmp_path / "out" / "gone.png").write_bytes(b"old figure")
+    write_report(_two_groups(make_layered, rng, ["a", "b"]), tmp_path / "out")
+    assert (tmp_path / "keep.png").read_bytes() == b"outside" and (tmp_path / "out" / "notes.txt").is_file()
+    assert not (tmp_path / "out" / "gone.png").exists()
+    (tmp_path / "out" / "report.json").write_text("{damaged")  # an unreadable old report lists nothing
+    (tmp_path / "out" / "gone.png").write_bytes(b"old figure")
+    write_report(_two_groups(make_layered, rng, ["a", "b"]), tmp_path / "out")
+    assert (tmp_path / "out" / "gone.png").exists()
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+@pytest.fixture
+def three_and_a_copy(make_layered, rng):
+    """Three distinct networks of one method (seeds 0-2) and, last, an exact copy of seed 1."""
+    gs = []
+    for seed in range(3):
+        G = make_layered([9, 6, 3], 0.4, rng)
+        for node in G.nodes:
+            G.nodes[node]["bias"] = float(rng.standard_normal())
+        G.graph["meta"] = {"method": "m", "seed": seed, "initial_topology": f"{seed}" * 16}
+        gs.append(G)
+    return gs + [gs[1].copy()]
+
+
+def _without_timing(summary):
+    return json.dumps({k: v for k, v in summary.items() if k != "seconds"})
+
+
+def _same_numbers(a, b):
+    """The comparisons of reports ``a`` and ``b`` hold the same numbers."""
+    assert [c.name for c in a.comparisons] == [c.name for c in b.comparisons]
+    for x, y in zip(a.comparisons, b.comparisons):
+        assert x.labels == y.labels
+        for kind in ("edge", "node", "aligned", "nnstd"):
+            np.testing.assert_array_equal(getattr(x, kind).values, getattr(y, kind).values)
+            np.testing.assert_array_equal(getattr(x, kind).chance, getattr(y, kind).chance)
+        assert _without_timing(x.summary.to_dict()) == _without_timing(y.summary.to_dict())
+        assert json.dumps(x.pair_kinds) == json.dumps(y.pair_kinds)
+
+
+def test_a_duplicate_is_named_and_left_out_of_the_pairs(three_and_a_copy, tmp_path):
+    sources = [str(tmp_path / f"seed-{k}" / "final.pt") for k in (0, 1, 2)] + [str(tmp_path / "copy" / "final.pt")]
+    rep = build_report(three_and_a_copy, sources=sources, power_law=False, rng=0)
+    over_three = build_report(three_and_a_copy[:3], sources=sources[:3], power_law=False, rng=0)
+    assert [n.label for n in rep.networks] == ["m/seed-0", "m/seed-1", "m/seed-2"]
+    assert rep.duplicates == (
+        {
+            "label": "m/seed-1#2",
+            "group": "m",
+            "source": sources[3],
+            "duplicate_of": "m/seed-1",
+            "duplicate_of_group": "m",
+            "duplicate_of_source": sources[1],
+        },
+    )
+    _same_numbers(rep, over_three)
+    assert rep.comparisons[0].edge.mean < 0.5  # with the copy the pair (seed-1, copy) would count 1.0
+    assert rep.notes == (
+        "Left out 1 duplicate network (the same edges, weights and biases as an earlier one), which would count "
+        f"as pairs of Jaccard 1 and inflate the similarities: m/seed-1#2 ({sources[3]}) repeats m/seed-1 "
+        f"({sources[1]}).",
+    )
+    assert rep.provenance["files"] == sources[:3] and over_three.duplicates == ()
+    paths = write_report(rep, tmp_path / "out")
+    data = json.loads(paths["json"].read_text())
+    assert data["duplicates"] == list(rep.duplicates) and data["notes"] == list(rep.notes)
+    page = paths["html"].read_text()
+    assert "<h2 id='duplicates'>Duplicates (left out)</h2>" in page and "copy/final.pt" in page
+
+
+def test_duplicates_are_the_same_network_whatever_their_names(three_and_a_copy, permute, rng):
+    """A copy with other node names (the same network) or another seed in its meta is a duplicate too."""
+    gs = three_and_a_copy[:3]
+    renamed = nx.relabel_nodes(gs[0], {n: (n[0], n[1] + 100) for n in gs[0].nodes})
+    for node, attrs in renamed.nodes(data=True):
+        attrs["index"] = node[1]
+    renamed.graph["meta"] = {**gs[0].graph["meta"], "seed": 7}  # a copied seed folder, renamed
+    rep = build_report([*gs, renamed], labels=list("abcd"), aligned=False, power_law=False)
+    assert [(d["label"], d["duplicate_of"]) for d in rep.duplicates] == [("d", "a")]
+    # the same edges and weights under a permutation of the hidden units are a different network here
+    permuted, _ = permute(gs[0], rng)
+    for node in permuted.nodes:
+        permuted.nodes[node]["bias"] = gs[0].nodes[node]["bias"]
+    assert build_report([*gs, permuted], aligned=False, power_law=False).duplicates == ()
+
+
+@pytest.mark.parametrize("change", ["weight", "bias", "edge", "fingerprint", "activation"])
+def test_near_copies_are_not_duplicates(three_and_a_copy, change):
+    gs = three_and_a_copy
+    copy = gs[3]
+    u, v = next(iter(copy.edges))
+    if change == "weight":
+        copy[u][v]["weight"] = np.nextafter(copy[u][v]["weight"], np.inf)
+    elif change == "bias":
+        copy.nodes[v]["bias"] += 1e-12
+    elif change == "edge":
+        copy.remove_edge(u, v)
+    elif change == "fingerprint":
+        copy.graph["meta"] = {**copy.graph["meta"], "initial_topology": "f" * 16}
+    else:
+        copy.graph["activation"] = "tanh"
+    rep = build_report(gs, aligned=False, power_law=False)
+    assert rep.duplicates == () and len(rep.networks) == 4
+
+
+def test_duplicates_across_groups_and_the_same_graph_twice(three_and_a_copy):
+    gs = three_and_a_copy[:3]
+    rep = build_report([gs[0], gs[1], gs[0], gs[2]], groups=["x", "x", "y", "y"], aligned=False, power_law=False)
+    assert [(d["label"], d["group"], d["duplicate_of"], d["duplicate_of_group"]) for d in rep.duplicates] == [
+        ("m/seed-0#2", "y", "m/seed-0", "x")
+    ]
+    assert [c.name for c in rep.comparisons] == ["x", "all groups"]  # y keeps one network: nothing to compare
+    assert rep.comparisons[1].labels == ("m/seed-0", "m/seed-1", "m/seed-2")
+    rep = build_report([gs[0], gs[0], gs[0]], aligned=False, power_law=False)
+    assert len(rep.networks) == 1 and len(rep.duplicates) == 2 and rep.comparisons == ()
+
+
+def test_given_metrics_follow_the_networks_kept(three_and_a_copy):
+    metrics = [_metrics(k) for k in range(4)]
+    rep = build_report(three_and_a_copy, metrics=metrics, aligned=False, power_law=False)
+    assert [n.metrics["seed"] for n in rep.networks] == [0, 1, 2]
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_a_300_character_group_name_is_written(make_layered, rng, tmp_path):
+    """Figure file names came from group names: 'File name too long' after all the work."""
+    long_a, long_b = "a" * 299 + "1", "a" * 299 + "2"  # the same slug but for the last character
+    gs = [make_layered([6, 4, 2], 0.6, rng) for _ in range(4)]
+    rep = build_report(gs, groups=[long_a, long_a, long_b, long_b], power_law=False, rng=0)
+    paths = write_report(rep, tmp_path)
+    names = [p.name for p in paths["figures"]]
+    assert len(names) == len(set(names)) == 3 * 3 + 4
+    assert all(len(name) <= 80 and re.fullmatch(r"[a-z0-9-]+\.png", name) for name in names), names
+    edge = [name for name in names if name.startswith("jaccard-edge-")]
+    assert len(edge) == 3 and edge[0][:-13] == edge[1][:-13] and edge[0] != edge[1]  # told apart by a hash
+    page = paths["html"].read_text()
+    assert long_a in page  # in full where it is named (a title attribute)
+    data = json.loads(paths["json"].read_text())
+    assert [c["name"] for c in data["comparisons"]] == [long_a, long_b, "all groups"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        r"$\alpha$",  # mathtext that matplotlib cannot parse made savefig fail after all the work
+        r"$\undefined$ cost",
+        "caf\udce9",  # a name from a file path that is not UTF-8 (surrogateescape)
+        "<b>&'\"",
+        "x" * 5000,
+    ],
+    ids=["mathtext", "bad-mathtext", "surrogate", "html", "5000-chars"],
+)
+def test_any_name_can_be_written(make_layered, rng, tmp_path, name):
+    gs = [make_layered([6, 4, 2], 0.6, rng) for _ in range(4)]
+    for k, G in enumerate(gs):
+        G.graph["meta"] = {"method": name, "seed": k}
+    metrics = [_metrics(k) for k in range(4)]
+    groups = [None, None, name + "2", name + "2"]
+    rep = build_report(gs, groups=groups, metrics=metrics, aligned=False, power_law=False)
+    paths = write_report(rep, tmp_path)
+    assert "training.png" in {p.name for p in paths["figures"]}  # a legend of groups
+    page = paths["html"].read_bytes().decode("utf-8")  # valid UTF-8 whatever the names
+    assert page.count("data:image/png;base64,") == len(paths["figures"]) == 8
+    assert json.loads(paths["json"].read_text(encoding="ascii"))["networks"][0]["group"] == name

@@ -624,7 +624,8 @@ def _i32(values):
         (_set("layers", []), r"'layers' holds 0 layers, expected 2 for \[2, 3, 1\]"),
         (lambda obj: obj["layers"].__setitem__(1, [1, 2]), r"layers\[1\] is a list, expected a dict of tensors"),
         (lambda obj: obj.pop("layers"), "netgraph checkpoint lacks 'layers'"),
-        (_set("layer_sizes", [1, 3, 1]), r"layers\[0\].col\[1\] is 1, outside \[0, 1\)"),
+        (_set("layer_sizes", [1, 3, 1]), r"layers\[0\].values has 4 entries, more than the 3 connections"),
+        (_csr("col", lambda c: c.fill_(5)), r"layers\[0\].col\[0\] is 5, outside \[0, 2\)"),
         (_set("layer_sizes", [2, 3, 2]), r"layers\[1\].crow has 2 entries, expected 3"),
         (_set("layer_sizes", [2, 0, 1]), r"layer 1 has width 0 in \[2, 0, 1\]; every layer needs a unit"),
         (_set("layer_sizes", [2]), r"layer_sizes \(2,\): expected a tuple of at least two ints"),
@@ -661,5 +662,202 @@ def test_damaged_v2_safetensors_are_refused(tmp_path, net_231, change, message):
 
 def test_huge_claimed_input_width_is_refused_not_allocated(tmp_path, net_231):
     path = _native_v2(tmp_path, net_231, "bad.pt", _set("layer_sizes", [2**40, 3, 1]))
-    with pytest.raises(CheckpointError, match=r"bad.pt: layer 0 \(3 x 1099511627776\) is too large to hold as dense"):
+    with pytest.raises(CheckpointError, match=r"bad.pt: implies dense arrays of 3,298,534,883,331 elements"):
         load_checkpoint(path)
+
+
+# ----------------------------------------------------------------- issue 16: what a file declares, what it holds
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (  # 2.4 KB declaring 3e8 inputs: refused before 1.7 GB are allocated
+            _set("layer_sizes", [300_000_000, 3, 1]),
+            r"bad.pt: implies dense arrays of 900,000,003 elements \(about 4.2 GiB\) but holds [\d,]+ bytes",
+        ),
+        (
+            _set("layer_sizes", [3_000_000, 3, 1]),
+            r"bad.pt: implies dense arrays of 9,000,003 elements|implies 3,000,004 units",
+        ),
+        (
+            _set("meta_json", "[" * 50_000 + "]" * 50_000),
+            r"bad.pt: 'meta_json' is not valid JSON \(nested deeper than 64",
+        ),
+        (_csr("values", lambda v: v.requires_grad_(True)), None),  # tensors saved with requires_grad read as any
+        (_csr("values", lambda v: torch.empty(4, device="meta")), r"layers\[0\].values is a tensor on the meta device"),
+        (_csr("values", lambda v: torch.ones(1).expand(7)), r"layers\[0\].values has 7 entries, more than the 6"),
+    ],
+)
+def test_a_native_file_costs_what_it_holds(tmp_path, net_231, change, message):
+    path = _native_v2(tmp_path, net_231, "bad.pt", change)
+    if message is None:
+        assert load_checkpoint(path).n_connections() == 6
+        return
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (  # 1.5 KB holding a view of one float as 20000 x 25000
+            {"0.weight": torch.ones(1, 1).expand(20_000, 25_000)},
+            r"sd.pt: implies dense arrays of 500,000,000 elements",
+        ),
+        (  # 1 KB sparse tensor of 16000 x 16000
+            {
+                "0.weight": torch.sparse_coo_tensor(
+                    torch.tensor([[0], [0]]), torch.tensor([1.0]), (16_000, 16_000), check_invariants=True
+                )
+            },
+            r"sd.pt: implies dense arrays of 256,000,000 elements",
+        ),
+        ({"0.weight": torch.empty(3, 4, device="meta")}, "sd.pt: 0.weight is a tensor on the meta device"),
+        ({0: torch.ones(3, 4)}, "sd.pt: the state_dict has a key 0 of type int; state_dict keys are names"),
+        (
+            {"0.weight_orig": torch.ones(3, 4), "0.weight_mask": torch.full((3, 4), 0.5)},
+            r"sd.pt: 0.weight_mask holds 12 values that are neither 0 nor 1 \(e.g. 0.5\)",
+        ),
+        (
+            {"0.weight_orig": torch.ones(3, 4), "0.weight_mask": torch.tensor([[1.0, float("nan"), 0, 1]] * 3)},
+            r"sd.pt: 0.weight_mask holds 3 values that are neither 0 nor 1 \(e.g. nan\)",
+        ),
+        (
+            {
+                "0.weight_orig": torch.ones(3, 4),
+                "0.weight_mask": torch.ones(3, 4),
+                "0.bias_orig": torch.ones(3),
+                "0.bias_mask": torch.ones(5),
+            },
+            r"sd.pt: 0.bias_mask has shape \(5,\), expected \(3,\) \(that of 0.bias_orig\)",
+        ),
+        ({"0.weight": torch.ones(3, 4), "0.bias_mask": torch.ones(3)}, "0.bias_mask has no matching 0.bias_orig"),
+    ],
+)
+def test_state_dicts_that_would_be_misread_are_refused(tmp_path, content, message):
+    torch.save(content, tmp_path / "sd.pt")
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(tmp_path / "sd.pt")
+
+
+def test_requires_grad_tensors_read_as_the_others(tmp_path):
+    sd = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)).state_dict(keep_vars=True)
+    assert all(t.requires_grad for t in sd.values())
+    torch.save(sd, tmp_path / "rg.pt")
+    assert load_checkpoint(tmp_path / "rg.pt").layer_sizes == (4, 3, 2)
+    assert as_checkpoint(sd).n_connections() == 18
+
+
+def test_a_0_1_mask_of_floats_is_read(tmp_path):
+    sd = {"0.weight_orig": torch.tensor([[1.0, 2.0]]), "0.weight_mask": torch.tensor([[1.0, 0.0]])}
+    assert as_checkpoint(sd).masks[0].tolist() == [[True, False]]
+
+
+def test_read_limit_lets_a_genuine_large_network_through(tmp_path, net_231):
+    path = _native_v2(tmp_path, net_231, "big.pt", _set("layer_sizes", [3_000_000, 3, 1]))
+    with pytest.raises(CheckpointError, match="raise it with NETGRAPH_MAX_DENSE=N"):
+        load_checkpoint(path)
+    from netgraph.fileio import read_limit
+
+    with read_limit(10**8):
+        assert load_checkpoint(path).layer_sizes == (3_000_000, 3, 1)
+
+
+def test_deeply_nested_safetensors_metadata_is_refused(tmp_path, net_231):
+    from safetensors.torch import load_file
+
+    path = save_checkpoint(net_231, tmp_path / "n.safetensors")
+    tensors = load_file(path)
+    from safetensors import safe_open
+
+    with safe_open(path, "pt") as f:
+        metadata = f.metadata()
+    metadata["layer_sizes"] = "[" * 1000 + "]" * 1000
+    save_file(tensors, tmp_path / "deep.safetensors", metadata=metadata)
+    with pytest.raises(CheckpointError, match=r"deep.safetensors: metadata 'layer_sizes' is not valid JSON \(nested"):
+        load_checkpoint(tmp_path / "deep.safetensors")
+
+
+def test_graphml_with_a_long_prolog_is_recognised(tmp_path, net_231):
+    """A comment of 2 KB before the root element: still GraphML, not "a text file"."""
+    from netgraph.export import export
+
+    path = export(net_231, tmp_path / "n.graphml")
+    text = path.read_text().replace("?>", "?>\n<!-- " + "x" * 2000 + " -->", 1)
+    (tmp_path / "long.graphml").write_text(text)
+    ckpt = load_checkpoint(tmp_path / "long.graphml")
+    assert ckpt.source_format == "graphml" and ckpt.n_connections() == 6
+
+
+# ----------------------------------------------------------------- issue 16: modules read exactly, or refused
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        (
+            nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4, elementwise_affine=False), nn.ReLU(), nn.Linear(4, 2)),
+            r"Sequential: 1 \(LayerNorm\) is refused: LayerNorm computes what netgraph's activations \(relu, .*\) do not",
+        ),
+        (
+            nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.3), nn.Linear(4, 2)),
+            r"1 \(LeakyReLU\(negative_slope=0.3\)\) is refused: netgraph's leaky_relu has torch's default parameters",
+        ),
+        (
+            nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2)),
+            r"mixes activations \(relu, tanh\)",
+        ),
+        (nn.Sequential(nn.Linear(3, 4), nn.ELU(), nn.Linear(4, 2)), r"1 \(ELU\(alpha=1.0\)\) is refused: ELU computes"),
+        (
+            nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.Softmax(dim=1)),
+            r"3 \(Softmax\(dim=1\)\) is refused: Softmax computes",
+        ),
+        (
+            nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.ReLU()),
+            "3 comes after the last Linear layer; a netgraph network ends in raw scores",
+        ),
+        (
+            nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 4), nn.Linear(4, 2)),
+            "an activation between some Linear layers but not others",
+        ),
+        (
+            nn.Sequential(nn.Linear(3, 4), nn.GELU(approximate="tanh"), nn.Linear(4, 2)),
+            "has torch's default parameters",
+        ),
+    ],
+    ids=["layernorm", "leaky-0.3", "mixed", "elu", "softmax", "final-act", "missing-act", "gelu-tanh"],
+)
+def test_modules_netgraph_would_misread_are_refused(model, message):
+    with pytest.raises(CheckpointError, match=message):
+        to_graph(model)
+
+
+@pytest.mark.parametrize(
+    ("model", "activation"),
+    [
+        (nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(), nn.Dropout(0.5), nn.Linear(4, 2)), "leaky_relu"),
+        (nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2)), "identity"),
+        (nn.Sequential(nn.Linear(3, 4), nn.Sequential(nn.GELU(), nn.Linear(4, 2))), "gelu"),
+        (nn.Sequential(nn.Linear(3, 2)), None),
+    ],
+)
+def test_modules_netgraph_reads_compute_what_the_graph_computes(model, activation):
+    from netgraph import from_graph
+
+    model.eval()
+    G = to_graph(model)
+    assert G.graph["activation"] == (activation or "relu")
+    x = torch.randn(5, 3)
+    with torch.no_grad():
+        torch.testing.assert_close(from_graph(G)(x), model(x))
+
+
+def test_activation_is_never_silently_ignored(net_231):
+    with pytest.raises(ParameterError, match="activation='softmax' is not valid"):
+        to_graph(net_231, activation="softmax")
+    with pytest.raises(ParameterError, match="activation='tanh': the network records its activation, 'relu'"):
+        to_graph(net_231, activation="tanh")
+    assert to_graph(net_231, activation="relu").graph["activation"] == "relu"
+    sd = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1)).state_dict()  # records none
+    assert to_graph(sd, activation="tanh").graph["activation"] == "tanh"

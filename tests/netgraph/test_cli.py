@@ -267,3 +267,25 @@ def test_info_accepts_run_folders(tmp_path, net_231, capsys):
     assert [r["meta"]["seed"] for r in rows] == [0, 1]
     assert main(["info", str(tmp_path / "run")]) == 0
     assert capsys.readouterr().out.count("layers      2-3-1") == 2
+
+
+def test_info_shows_the_accuracy_a_run_recorded(tmp_path, net_231, capsys):
+    meta = {"dataset": "digits", "method": "random", "seed": 3, "epoch": 5, "initial_topology": "c1024ab600ce99ee"}
+    meta["metrics"] = {
+        "epoch": 5,
+        "test_accuracy": 0.9276,
+        "train_accuracy": 0.91171,
+        "loss": 0.25126,
+        "more": "x" * 200,
+    }
+    path = save_checkpoint(net_231, tmp_path / "final.pt", meta=meta)
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert (
+        "trained     on digits, method random, seed 3, after epoch 5: test accuracy 0.9276, "
+        "train accuracy 0.9117, loss 0.2513"
+    ) in out
+    keys = [line.split()[0] for line in out if line.startswith("meta.")]
+    columns = {line.index(line.split()[1], len(line.split()[0])) for line in out if line.startswith("meta.")}
+    assert "meta.initial_topology" in keys and len(columns) == 1  # values in one column, long keys too
+    assert any(line.endswith("(netgraph info --json shows it all)") for line in out)

@@ -1,6 +1,7 @@
 """``netgraph demo``: the short seed study with its similarity report."""
 
 import json
+import re
 
 import pytest
 
@@ -29,6 +30,10 @@ def test_demo_writes_runs_and_report(tmp_path, capsys, monkeypatch):
     assert lines[-1] == f"report: {out / 'report' / 'report.html'}"
     assert [line.split()[0] for line in lines[1:3]] == ["random+prune", "strategic+prune"]
     assert "[4/4]" in captured.err  # progress on stderr
+    # not a terminal: plain lines, the epochs of all runs up to their total, the pairs as they are aligned
+    assert "\r" not in captured.err
+    assert re.search(r"^epochs 8/8 \(100%\), \d+ s$", captured.err, flags=re.M)
+    assert re.search(r"^  aligning 6 pairs of networks\npairs 6/6 \(100%\), \d+ s$", captured.err, flags=re.M)
     for method in ("random+prune", "strategic+prune"):
         for seed in (0, 1):
             run = out / "runs" / method / f"seed-{seed}"

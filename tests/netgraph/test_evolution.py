@@ -121,12 +121,30 @@ def test_zeta_one_is_refused(make_net, growth):
 
 def test_regrown_weights_are_drawn_when_every_connection_of_a_layer_is_removed():
     # a layer of two connections (one of each sign): SET at zeta 0.6 removes round(0.6) = 1 of each
-    net = SparseMLP([2, 1], masks=[torch.tensor([[True, True]])])
+    net = SparseMLP([3, 1], masks=[torch.tensor([[True, True, False]])])
     with torch.no_grad():
-        net.layers[0].weight.copy_(torch.tensor([[1.0, -3.0]]))
+        net.layers[0].weight.copy_(torch.tensor([[1.0, -3.0, 0.0]]))
     stats = evolve_(net, zeta=0.6, criterion="set", growth="random", rng=0)
     assert stats[0]["removed"] == stats[0]["added"] == 2
-    assert bool((net.layers[0].weight != 0).all())  # not a dead layer of zeros
+    layer = net.layers[0]
+    assert bool((layer.weight[layer.mask] != 0).all())  # not a dead layer of zeros
+
+
+@pytest.mark.parametrize("growth", ["random", "strategic", "gradient"])
+def test_a_dense_layer_is_left_as_it_is(make_net, growth):
+    """SET's output layer at epsilon 20 is dense (p = 2.02): nothing to grow into, so nothing is rewired."""
+    from netgraph.growth import dense_gradients
+
+    net = make_net([6, 5, 3], 0.5, seed=1)
+    net.layers[1].set_mask(torch.ones(3, 5, dtype=torch.bool))
+    with torch.no_grad():
+        net.layers[1].weight.copy_(torch.arange(1.0, 16.0).reshape(3, 5))
+    before = net.layers[1].weight.detach().clone()
+    grads = dense_gradients(net, torch.randn(4, 6), torch.tensor([0, 1, 2, 0])) if growth == "gradient" else None
+    stats = evolve_(net, zeta=0.3, criterion="magnitude", growth=growth, rng=0, grads=grads)
+    assert (stats[1]["removed"], stats[1]["added"]) == (0, 0)
+    assert torch.equal(net.layers[1].weight.detach(), before) and bool(net.layers[1].mask.all())
+    assert stats[0]["removed"] == stats[0]["added"] > 0  # the sparse layer still evolves
 
 
 def test_fallback_uses_the_std_before_removal_and_leaves_other_layers_alone(make_net):

@@ -231,3 +231,79 @@ def test_read_export_reads_graph_formats_only(ckpt_path, tmp_path):
     path = export(ckpt_path, tmp_path / "plain.pt", format="torch")
     with pytest.raises(ParameterError, match="format='torch' is not valid; expected one of 'graphml'"):
         read_export(path, "torch")
+
+
+# ----------------------------------------------------------------- issue 16: exports read as written, or refused
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (  # 137 B declaring 10^12 units: 5.7 GB before
+            "huge.txt",
+            "# netgraph edge list: x\n# layer_sizes=1,1000000000000\nL0:0 L1:0 1.0\n",
+            "implies dense arrays of 1,000,000,000,000 elements",
+        ),
+        (
+            "twice.txt",
+            "# netgraph edge list: x\n# layer_sizes=1,1\nL0:0 L1:0 1.0\nL0:0 L1:0 2.0\n",
+            "line 4: the edge L0:0 -> L1:0 is listed again (first on line 3); a connection has one weight",
+        ),
+        (
+            "deep.txt",
+            "# netgraph edge list: x\n# layer_sizes=1,1\n# meta_json=" + "[" * 5000 + "]" * 5000 + "\n",
+            "line 3 (meta_json) is not valid JSON (nested deeper than 64 levels)",
+        ),
+        (  # 684 B of GraphML declaring 3e8 units: 1.7 GB before
+            "huge.graphml",
+            '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+            '<key id="ls" for="graph" attr.name="layer_sizes" attr.type="string"/>'
+            '<graph edgedefault="directed"><data key="ls">1,300000000</data><node id="L0:0"/></graph></graphml>',
+            "implies dense arrays of 300,000,000 elements",
+        ),
+        (  # node ids alone declare the size when there is no layer_sizes
+            "ids.graphml",
+            '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph edgedefault="directed">'
+            '<node id="L0:0"/><node id="L1:299999999"/></graph></graphml>',
+            "implies dense arrays of 300,000,000 elements",
+        ),
+        (  # a 400-digit integer where a bias goes
+            "big.graphml",
+            '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+            '<key id="b" for="node" attr.name="bias" attr.type="long"/><graph edgedefault="directed">'
+            f'<node id="L0:0"/><node id="L1:0"><data key="b">{"9" * 400}</data></node></graph></graphml>',
+            "cannot be read as a netgraph graphml export (damaged?): int too large to convert to float",
+        ),
+    ],
+)
+def test_what_an_export_declares_is_checked(tmp_path, name, content, message):
+    from netgraph import CheckpointError, load_checkpoint
+
+    (tmp_path / name).write_text(content)
+    with pytest.raises(CheckpointError, match=f"{name}: .*{re.escape(message)}"):
+        load_checkpoint(tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda z: z.update(layer_sizes=np.array([1.5, 1.0])),
+            "layer_sizes is [1.5, 1.0] (float64, 1-D), expected a 1-D array of ints",
+        ),
+        (
+            lambda z: z.update(layer_sizes=np.array([5000, 5000]), weight_0=np.zeros((5000, 5000), np.float32)),
+            "implies dense arrays of 25,000,000 elements",
+        ),
+        (lambda z: z.update(meta_json=np.array("[" * 5000 + "]" * 5000)), "meta_json is not valid JSON (nested deeper"),
+    ],
+    ids=["float-sizes", "zip-bomb", "deep-meta"],
+)
+def test_a_damaged_npz_export_is_refused(tmp_path, net_231, change, message):
+    from netgraph import CheckpointError, load_checkpoint
+
+    z = dict(np.load(export(net_231, tmp_path / "n.npz")))
+    change(z)
+    np.savez_compressed(tmp_path / "bad.npz", **z)
+    with pytest.raises(CheckpointError, match=f"bad.npz: .*{re.escape(message)}"):
+        load_checkpoint(tmp_path / "bad.npz")

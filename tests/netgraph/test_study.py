@@ -180,3 +180,19 @@ def test_run_grid_rejects(tmp_path, configs, seeds, workers, message):
     with pytest.raises(ParameterError, match=message):
         run_grid(configs, seeds, tmp_path, **kwargs)
     assert not any(tmp_path.iterdir())  # nothing started
+
+
+@pytest.mark.e2e
+def test_epochs_progress_ends_at_the_total_even_where_the_metrics_files_lag(tmp_path, monkeypatch):
+    import netgraph.study
+
+    # this process never sees the runs' metrics.json (a shared filesystem that shows them late):
+    # finished runs still count all their epochs, so the last call is the total
+    monkeypatch.setattr(netgraph.study, "_epochs_done", lambda run_dir: 0)
+    seen = []
+    run_grid(
+        _configs()[:1], [0, 1], tmp_path, workers=1, epochs_progress=lambda done, total: seen.append((done, total))
+    )
+    assert seen[-1] == (4, 4)
+    assert {total for _, total in seen} == {4}
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)  # it never goes back

@@ -88,9 +88,9 @@ def test_same_network_as_the_231_fixture(tmp_path, net_231):
 
 
 def test_values_and_explicit_zeros(tmp_path):
-    """float64 values are read as float32; a stored 0 is no connection; duplicate coo entries add up."""
-    m = sp.coo_matrix(([0.1, 0.0, 1.0, 2.0], ([0, 1, 1, 1], [0, 0, 1, 1])), shape=(2, 2))
-    assert m.nnz == 4 and m.dtype == np.float64
+    """float64 values are read as float32; a stored 0 is no connection."""
+    m = sp.coo_matrix(([0.1, 0.0, 3.0], ([0, 1, 1], [0, 0, 1])), shape=(2, 2))
+    assert m.nnz == 3 and m.dtype == np.float64
     _write(tmp_path / "t", [m, np.ones((2, 1))])
     ckpt = load_checkpoint(tmp_path / "t")
     assert ckpt.weights[0].dtype == np.float32 and ckpt.weights[0][0, 0] == np.float32(0.1)
@@ -291,3 +291,129 @@ def test_damaged_sidecar_refused(tmp_path, net_231, change, message):
     sidecar.write_text(change(json.loads(sidecar.read_text())))
     with pytest.raises(CheckpointError, match=f"^{re.escape(str(sidecar))}: {message}"):
         load_checkpoint(d)
+
+
+# ----------------------------------------------------------------- issue 16
+
+
+def _raw_npz(path, fmt, shape, **arrays):
+    """A layer file written member by member, as scipy.sparse.save_npz lays it out (no checks of scipy's)."""
+    np.savez_compressed(path, format=np.array(fmt.encode()), shape=np.array(shape), **arrays)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("coo", r"weight_l0.npz: stores entry \(0, 0\) more than once \(1 repeated entries\)"),
+        ("csr", r"weight_l0.npz: stores entry \(0, 0\) more than once"),
+    ],
+)
+def test_entries_stored_twice_are_refused(tmp_path, kind, message):
+    """scipy would add the two entries up: one connection, two weights."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    if kind == "csr":
+        _raw_npz(
+            folder / "weight_l0.npz",
+            "csr",
+            (3, 2),
+            data=np.array([1.0, 2.0]),
+            indices=np.array([0, 0], dtype=np.int32),
+            indptr=np.array([0, 2, 2, 2], dtype=np.int32),
+        )
+    else:
+        sp.save_npz(folder / "weight_l0.npz", sp.coo_matrix(([1.0, 2.0, 3.0], ([0, 0, 1], [0, 0, 1])), shape=(3, 2)))
+    sp.save_npz(folder / "weight_l1.npz", sp.csr_matrix(np.ones((3, 1))))
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(folder)
+
+
+def test_float16_matrices_are_read_exactly(tmp_path):
+    folder = tmp_path / "t"
+    folder.mkdir()
+    for l, (r, c) in enumerate([(3, 3), (4, 1)]):  # 2 inputs + bias row, 3 units + bias row
+        m = sp.csr_matrix(np.full((r, c), 0.5))
+        _raw_npz(
+            folder / f"weight_l{l}.npz",
+            "csr",
+            (r, c),
+            data=m.data.astype(np.float16),
+            indices=m.indices,
+            indptr=m.indptr,
+        )
+    ckpt = load_checkpoint(folder)
+    assert ckpt.layer_sizes == (2, 3, 1) and ckpt.weights[0].dtype == np.float32
+    assert np.all(ckpt.weights[0] == 0.5) and np.all(ckpt.biases[1] == 0.5)
+
+
+def test_a_gap_of_10_11_layers_is_named_not_listed(tmp_path):
+    """weight_l0.npz + weight_l99999999999.npz: 13.3 GB and 194 s to list the missing names, before."""
+    folder = _write(tmp_path / "t", [np.ones((3, 2))])
+    sp.save_npz(folder / "weight_l99999999999.npz", sp.csr_matrix(np.ones((3, 2))))
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(folder)
+    text = str(caught.value)
+    assert "weight_l1.npz, weight_l2.npz, weight_l3.npz and 99,999,999,995 more missing" in text and len(text) < 400
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    """A 1 x 2000 DIA matrix with 2000 diagonals: 32 KB on disk, 32 MB unpacked (the issue's: 3 MB, 3.2 GB)."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    _raw_npz(folder / "weight_l0.npz", "dia", (1, 2000), data=np.zeros((2000, 2000)), offsets=np.arange(2000))
+    assert (folder / "weight_l0.npz").stat().st_size < 100_000
+    with pytest.raises(
+        CheckpointError, match=r"weight_l0.npz: its members unpack to 32,0\d\d,\d{3} bytes, more than a 1 x 2000"
+    ):
+        load_checkpoint(folder)
+
+
+def test_a_layer_declaring_a_huge_shape_is_refused(tmp_path):
+    folder = tmp_path / "t"
+    folder.mkdir()
+    sp.save_npz(folder / "weight_l0.npz", sp.csr_matrix((3, 100_000_000), dtype=np.float32))
+    sp.save_npz(folder / "weight_l1.npz", sp.csr_matrix((100_000_000, 1), dtype=np.float32))
+    with pytest.raises(CheckpointError, match=r"t: implies dense arrays of 400,000,000 elements"):
+        load_checkpoint(folder)
+
+
+def test_export_over_a_folder_is_all_or_nothing(tmp_path, net_231, make_net, monkeypatch):
+    """A full disk at the second layer file: the old network is still there, whole; the new one, whole, after."""
+    import errno
+
+    import netgraph.fileio
+
+    folder = save_topology_folder(net_231, tmp_path / "t", meta={"which": "old"})
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    real, calls = netgraph.fileio._new_temporary, []
+
+    def full_at_the_second_layer(target, *args):
+        calls.append(target.name)
+        if target.name == "weight_l1.npz":
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        return real(target, *args)
+
+    monkeypatch.setattr(netgraph.fileio, "_new_temporary", full_at_the_second_layer)
+    new = make_net([2, 3, 1], 0.9, seed=5)
+    with pytest.raises(OSError, match="No space left on device"):
+        save_topology_folder(new, folder, meta={"which": "new"})
+    assert calls[:2] == ["netgraph.json", "weight_l0.npz"]  # the description is written first
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    monkeypatch.undo()
+    assert load_checkpoint(folder).meta["which"] == "old"
+    save_topology_folder(new, folder, meta={"which": "new"})
+    back = load_checkpoint(folder)
+    assert back.meta["which"] == "new"
+    np.testing.assert_array_equal(back.weights[1], Checkpoint.from_model(new).weights[1])
+
+
+def test_a_folder_mixing_two_networks_is_refused(tmp_path, net_231, make_net):
+    """One layer file of another export (copied in by hand, or an interruption between renames): refused."""
+    a = save_topology_folder(net_231, tmp_path / "a")
+    b = save_topology_folder(make_net([2, 3, 1], 0.9, seed=5), tmp_path / "b")
+    (a / "weight_l1.npz").write_bytes((b / "weight_l1.npz").read_bytes())
+    with pytest.raises(CheckpointError, match=r"weight_l1.npz: is not the layer file .*netgraph.json describes"):
+        load_checkpoint(a)
+    (a / "netgraph.json").unlink()  # without the description, the files are read as they are
+    assert load_checkpoint(a).layer_sizes == (2, 3, 1)

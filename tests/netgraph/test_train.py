@@ -814,3 +814,56 @@ def test_initial_network_refuses_bad_seeds(seed, message):
 
     with pytest.raises(ParameterError, match=message):
         initial_network(_config(), seed)
+
+
+# ----------------------------------------------------------------- issue 16: a damaged train_state is refused
+
+
+def _damage(key, value):
+    def change(ts):
+        if callable(value):
+            value(ts)
+        else:
+            ts[key] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_damage("numpy_rng", "not json"), "train_state 'numpy_rng' is not valid JSON"),
+        (
+            _damage("numpy_rng", json.dumps({"bit_generator": "MT19937"})),
+            "'numpy_rng' is no state of the run's generator",
+        ),
+        (_damage("torch_rng", torch.zeros(3, dtype=torch.uint8)), "'torch_rng' is no state of the run's generator"),
+        (_damage("torch_rng", torch.zeros(5056)), "'torch_rng' is a torch.float32 tensor, expected a torch.uint8"),
+        (_damage("rows_json", json.dumps({"a": 1})), "'rows_json' is not the metrics of epochs 1 to 2"),
+        (_damage("rows_json", "[]"), "'rows_json' is not the metrics of epochs 1 to 2"),
+        (_damage("initial_density", json.dumps({"overall": -3, "layers": [1]})), "'initial_density' is"),
+        (_damage("initial_density", json.dumps({"overall": 0.4, "layers": [0.4, 0.4]})), "'initial_density' is"),
+        (_damage("epoch", 7), "its train_state is of epoch 7, the file of 2"),
+        (
+            _damage(
+                "optimizer",
+                lambda ts: ts["optimizer"]["layers"][0]["values"].__setitem__("momentum_buffer", torch.zeros(3)),
+            ),
+            "the optimizer state 'momentum_buffer' of layer 0 has shape (3,)",
+        ),
+    ],
+)
+def test_resume_refuses_a_damaged_train_state(tmp_path, data, change, message):
+    config = _config(momentum=0.9)
+    train_run(config, tmp_path, seed=0, progress=False, data=data)
+    run = tmp_path / "seed-0"
+    (run / "final.pt").unlink()
+    (run / "epoch-003.pt").unlink()
+    ckpt = load_checkpoint(run / "epoch-002.pt")
+    state = ckpt.train_state
+    change(state)
+    save_checkpoint(ckpt, run / "epoch-002.pt", train_state=state)
+    with pytest.raises(NetgraphError) as caught:
+        train_run(config, tmp_path, seed=0, resume=True, progress=False, data=data)
+    text = str(caught.value)
+    assert text.startswith(f"{run / 'epoch-002.pt'}: cannot resume from this checkpoint: ") and message in text
