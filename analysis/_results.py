@@ -46,7 +46,7 @@ def _short(value):
         if len(value) <= _SHOWN and all(isinstance(v, (int, float, bool, str, np.number)) or v is None for v in value):
             inner = ", ".join(_short(v) for v in value)
             return f"({inner}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"[{inner}]"
-        return f"<{len(value)} items>"
+        return f"<{len(value)} item{'' if len(value) == 1 else 's'}>"
     if isinstance(value, dict):
         if len(value) <= _SHOWN and all(not isinstance(v, (dict, list, tuple, np.ndarray)) for v in value.values()):
             return "{" + ", ".join(f"{k!r}: {_short(v)}" for k, v in value.items()) + "}"

@@ -56,7 +56,7 @@ from netgraph.fileio import atomic_files, jsonable, load_json, note_input
 from netgraph.validation import check_rng
 
 from . import plotting
-from ._results import frozen_array
+from ._results import concise_repr, frozen_array
 from ._results import provenance as _provenance
 from ._structure import structure
 from .controllability import driver_nodes
@@ -85,6 +85,9 @@ class NetworkAnalysis:
     input_image: np.ndarray
     metrics: dict | None
     power_law: dict | None
+
+    def __repr__(self):
+        return concise_repr(self)
 
     def to_dict(self):
         return jsonable(
@@ -138,6 +141,9 @@ class Comparison:
     summary: object = None
     nnstd: object = None
     pair_kinds: dict | None = None
+
+    def __repr__(self):
+        return concise_repr(self)
 
     def to_dict(self):
         aligned = None
@@ -204,6 +210,9 @@ class SimilarityReport:
     notes: tuple
     provenance: dict = field(default_factory=dict)
     duplicates: tuple = ()
+
+    def __repr__(self):
+        return concise_repr(self)
 
     def to_dict(self):
         """JSON-safe dict of every number in the report."""
