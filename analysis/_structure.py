@@ -1,6 +1,8 @@
-"""Structural array view of a directed graph (private).
+"""Structural array view of a directed graph or a network (private).
 
-:func:`structure` turns the edges of any ``networkx`` directed graph into integer arrays once:
+:func:`structure` turns the edges of any ``networkx`` directed graph -- or the connections of a
+:class:`netgraph.network.Checkpoint`, read from its sparse blocks without any graph -- into
+integer arrays once:
 a CSR adjacency (row = source, column = target) over the nodes in ``G``'s order and, for a
 *layered* graph, each node's layer and position within its layer. The view holds structure
 only, never weights, and is kept in ``G.__networkx_cache__``, which networkx clears on every
@@ -15,12 +17,19 @@ graphs built by :func:`netgraph.to_graph` the position of node ``(l, i)`` is ``i
 
 Node attributes are read when the view is built; after editing ``"layer"`` or ``"index"``
 attributes in place, call ``G.__networkx_cache__.clear()``.
+
+A network (:class:`~netgraph.network.Checkpoint`) is the layered graph :func:`netgraph.to_graph`
+would build -- nodes ``(layer, index)`` in layer order, edges ``(l, i) -> (l + 1, j)`` for each
+stored entry ``W_l[j, i]`` -- and its view is the same, made from the blocks by vectorised
+code; it is cached with the network (which cannot change). :func:`graph_meta`,
+:func:`graph_attribute` and :func:`edge_weights` read the rest of either kind of input.
 """
 
 import ctypes
 import itertools
 import numbers
 import sys
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -29,8 +38,20 @@ import numpy as np
 import scipy.sparse as sp
 
 from netgraph.errors import GraphContractError, ParameterError
+from netgraph.network import Checkpoint
 
-__all__ = ["Structure", "Layered", "structure", "check_digraph", "node_to_json"]
+__all__ = [
+    "Structure",
+    "Layered",
+    "structure",
+    "check_digraph",
+    "is_network",
+    "graph_meta",
+    "graph_attribute",
+    "node_biases",
+    "edge_weights",
+    "node_to_json",
+]
 
 _CACHE_KEY = "netgraph.analysis.structure"
 
@@ -191,10 +212,19 @@ class Structure:
         return self.layered
 
 
+def is_network(G):
+    """Whether ``G`` is a network (:class:`netgraph.network.Checkpoint`) rather than a graph."""
+    return isinstance(G, Checkpoint)
+
+
 def check_digraph(G, *, name="G"):
-    """Raise ``ParameterError`` unless ``G`` is a networkx directed graph."""
+    """Raise ``ParameterError`` unless ``G`` is a networkx directed graph or a network."""
+    if is_network(G):
+        return G
     if not isinstance(G, nx.Graph):
-        raise ParameterError(f"{name} is a {type(G).__name__}, expected a networkx.DiGraph")
+        raise ParameterError(
+            f"{name} is a {type(G).__name__}, expected a networkx.DiGraph or a network (netgraph.load_checkpoint)"
+        )
     if not G.is_directed():
         raise ParameterError(f"{name} is an undirected {type(G).__name__}, expected a networkx.DiGraph")
     return G
@@ -225,6 +255,11 @@ def structure(G, *, name="G"):
     True
     """
     check_digraph(G, name=name)
+    if is_network(G):
+        hit = _NETWORK_VIEWS.get(G)
+        if hit is None:
+            hit = _NETWORK_VIEWS[G] = _from_network(G)
+        return hit
     cache = None if hasattr(G, "_graph") else getattr(G, "__networkx_cache__", None)  # views: parent edits
     if cache is not None:
         hit = cache.get(_CACHE_KEY)
@@ -234,6 +269,82 @@ def structure(G, *, name="G"):
     if cache is not None:
         cache[_CACHE_KEY] = s
     return s
+
+
+_NETWORK_VIEWS = weakref.WeakKeyDictionary()  # network -> its Structure (networks are immutable)
+
+
+def _from_network(net):
+    """The :class:`Structure` of a network, from its blocks: the graph ``to_graph`` would build, no graph built.
+
+    Nodes ``(l, i)`` in layer order; node ``k`` of layer ``l`` has id ``offset_l + k``. The
+    out-adjacency of layer ``l``'s units is the transposed block (source-major, targets
+    ascending), shifted to the ids of layer ``l + 1``.
+    """
+    sizes = tuple(int(s) for s in net.layer_sizes)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    n = int(offsets[-1])
+    nodes = tuple((l, i) for l, size in enumerate(sizes) for i in range(size))
+    m = net.n_connections()
+    dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    indices = np.empty(m, dtype=dtype)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    at = 0
+    for l, block in enumerate(net.blocks):
+        t = _source_major(block)  # n_l x n_{l+1}
+        indices[at : at + t.nnz] = t.indices + offsets[l + 1]
+        indptr[offsets[l] + 1 : offsets[l + 1] + 1] = t.indptr[1:] + at
+        at += t.nnz
+    indptr[offsets[-2] + 1 :] = at  # the output layer: no edges out
+    layer = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    pos = np.arange(n, dtype=np.int64) - np.repeat(offsets[:-1], sizes)
+    layer_nodes = tuple(nodes[offsets[l] : offsets[l + 1]] for l in range(len(sizes)))
+    s = Structure(nodes=nodes, indptr=indptr, indices=indices, layered=None)
+    object.__setattr__(s, "layered", Layered(sizes=sizes, layer=layer, pos=pos, nodes=layer_nodes))
+    return s
+
+
+def _source_major(block):
+    """The transpose of a CSR block (out x in) as CSR (in x out): row i lists the targets of source i, ascending."""
+    n_rows, n_cols = block.shape
+    counts = np.bincount(block.indices, minlength=n_cols)
+    indptr = np.zeros(n_cols + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    order = np.argsort(block.indices, kind="stable")  # targets stay ascending within each source
+    rows = np.repeat(np.arange(n_rows, dtype=block.indices.dtype), np.diff(block.indptr))
+    return sp.csr_array((np.ones(order.size, np.int8), rows[order], indptr), shape=(n_cols, n_rows))
+
+
+def graph_meta(G):
+    """The metadata dict of a graph (``G.graph["meta"]``) or a network (``meta``); empty when there is none."""
+    meta = G.meta if is_network(G) else G.graph.get("meta")
+    return meta if isinstance(meta, dict) else {}
+
+
+def graph_attribute(G, key, default=None):
+    """``activation``, ``has_bias`` or ``layer_sizes`` of a graph (``G.graph``) or a network."""
+    if is_network(G):
+        return list(G.layer_sizes) if key == "layer_sizes" else getattr(G, key, default)
+    return G.graph.get(key, default)
+
+
+def node_biases(G, s):
+    """The ``bias`` of every node in the order of ``s.nodes`` (None where a graph's node has none)."""
+    if is_network(G):
+        return [0.0] * G.layer_sizes[0] + [float(b) for biases in G.biases for b in np.asarray(biases).tolist()]
+    return [G.nodes[node].get("bias") for node in s.nodes]
+
+
+def edge_weights(G, s):
+    """The weight of every edge in the CSR order of ``s`` (None where a graph's edge has none)."""
+    if is_network(G):
+        return np.concatenate([_weights_source_major(b) for b in G.blocks] or [np.zeros(0)]).tolist()
+    return [G.edges[s.nodes[u], s.nodes[v]].get("weight") for u, v in zip(s.sources.tolist(), s.indices.tolist())]
+
+
+def _weights_source_major(block):
+    order = np.argsort(block.indices, kind="stable")
+    return block.data[order].astype(np.float64)
 
 
 def _build(G):

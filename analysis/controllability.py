@@ -50,7 +50,7 @@ from netgraph.fileio import jsonable
 from netgraph.validation import check_layer_sizes
 
 from ._results import concise_repr, provenance
-from ._structure import node_to_json, structure
+from ._structure import is_network, node_to_json, structure
 
 __all__ = ["DriverNodes", "driver_nodes", "width_bound"]
 
@@ -140,8 +140,8 @@ def width_bound(layer_sizes):
 
     Parameters
     ----------
-    layer_sizes : sequence of int, or networkx.DiGraph
-        The widths of the layers, or a layered graph (its layer sizes are used).
+    layer_sizes : sequence of int, networkx.DiGraph or network
+        The widths of the layers, or a layered graph or network (its layer sizes are used).
 
     Returns
     -------
@@ -163,7 +163,7 @@ def width_bound(layer_sizes):
     >>> width_bound(nx.DiGraph([((0, 0), (1, 0)), ((0, 0), (1, 1))]))
     (1, 1)
     """
-    if isinstance(layer_sizes, nx.Graph):
+    if isinstance(layer_sizes, nx.Graph) or is_network(layer_sizes):
         layer_sizes = structure(layer_sizes, name="layer_sizes").require_layered(name="layer_sizes").sizes
     sizes = check_layer_sizes(layer_sizes)
     return (sizes[0],) + tuple(max(0, b - a) for a, b in zip(sizes[:-1], sizes[1:]))

@@ -58,7 +58,7 @@ from netgraph.validation import check_rng
 from . import plotting
 from ._results import concise_repr, frozen_array
 from ._results import provenance as _provenance
-from ._structure import structure
+from ._structure import edge_weights, graph_attribute, graph_meta, node_biases, structure
 from .controllability import driver_nodes
 from .degrees import compare_power_law, degree_distribution, input_connectivity, layer_summary
 from .nnstd import _aligned_and_nnstd_pairs
@@ -313,7 +313,7 @@ def _metrics_problem(data):
 def _default_labels(graphs, sources):
     labels = []
     for k, G in enumerate(graphs):
-        meta = G.graph.get("meta") or {}
+        meta = graph_meta(G)
         if meta.get("method") is not None and meta.get("seed") is not None:
             label = f"{meta['method']}/seed-{meta['seed']}"
         elif sources is not None and sources[k] is not None:
@@ -359,7 +359,7 @@ def _check_report_args(graphs, groups, labels, sources, metrics):
 
 
 def _default_group(G):
-    method = (G.graph.get("meta") or {}).get("method")
+    method = graph_meta(G).get("method")
     return _NO_METHOD if method is None or method == "" else str(method)
 
 
@@ -380,17 +380,19 @@ def _identity(G):
     """
     s = structure(G)
     lay = s.layered
-    edges = list(G.edges(data="weight"))
-    src = np.fromiter((s.index[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
-    dst = np.fromiter((s.index[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
+    weights = edge_weights(G, s)  # in the CSR order of s
+    src, dst = s.sources, s.indices.astype(np.int64)
     layer = lay.layer[src]
     width = np.asarray(lay.sizes + (0,), dtype=np.int64)[layer + 1]
     keys = lay.offsets[layer] + lay.pos[src] * width + lay.pos[dst]
     order = np.argsort(keys, kind="stable")
-    h = hashlib.sha256(repr((tuple(lay.sizes), G.graph.get("activation"), G.graph.get("has_bias"))).encode())
+    activation, has_bias = graph_attribute(G, "activation"), graph_attribute(G, "has_bias")
+    h = hashlib.sha256(repr((tuple(lay.sizes), activation, bool(has_bias) if has_bias is not None else None)).encode())
     h.update(keys[order].tobytes())
-    h.update(_canonical([edges[n][2] for n in order]))
-    h.update(_canonical([G.nodes[node].get("bias") for nodes in lay.nodes for node in nodes]))
+    h.update(_canonical([weights[n] for n in order.tolist()]))
+    bias = node_biases(G, s)
+    by_layer = np.lexsort((lay.pos, lay.layer))  # units in layer order, by position
+    h.update(_canonical([bias[k] for k in by_layer.tolist()]))
     return h.hexdigest()
 
 
@@ -403,11 +405,11 @@ def _duplicates(graphs, labels, groups, sources):
     """
     kept, duplicates, first = [], [], {}
     for i, G in enumerate(graphs):
-        mine = (G.graph.get("meta") or {}).get("initial_topology")
+        mine = graph_meta(G).get("initial_topology")
         digest = _identity(G)
         twin = None
         for j in first.get(digest, []):
-            theirs = (graphs[j].graph.get("meta") or {}).get("initial_topology")
+            theirs = graph_meta(graphs[j]).get("initial_topology")
             if not (isinstance(mine, str) and isinstance(theirs, str) and mine != theirs):
                 twin = j
                 break
@@ -445,7 +447,7 @@ def _duplicates_note(duplicates):
 def _analyze_network(G, label, group, source, metrics, *, power_law):
     summary = layer_summary(G)
     n_layers = len(summary.layer_sizes)
-    meta = dict(G.graph.get("meta") or {})
+    meta = dict(graph_meta(G))
     pl = None
     if power_law:
         hidden = degree_distribution(G, direction="total")

@@ -53,7 +53,7 @@ from netgraph.fileio import jsonable
 from netgraph.validation import check_choice, check_positive_int, check_rng
 
 from ._results import concise_repr, frozen_array, provenance, result_dict
-from ._structure import MASK_LIMIT, structure
+from ._structure import MASK_LIMIT, is_network, structure
 
 __all__ = [
     "Jaccard",
@@ -1190,9 +1190,15 @@ def common_subnetwork(graphs, *, min_share=1.0):
         lay = structs[0].layered
         H.graph["layer_sizes"] = list(lay.sizes)
         G0 = graphs[0]
-        H.add_nodes_from(
-            (n, {a: G0.nodes[n][a] for a in ("layer", "index", "role") if a in G0.nodes[n]}) for n in structs[0].nodes
-        )
+        if is_network(G0):  # the node attributes to_graph would give
+            last = len(lay.sizes) - 1
+            roles = ["input"] + ["hidden"] * (last - 1) + ["output"]
+            H.add_nodes_from(((l, i), {"layer": l, "index": i, "role": roles[l]}) for l, i in structs[0].nodes)
+        else:
+            H.add_nodes_from(
+                (n, {a: G0.nodes[n][a] for a in ("layer", "index", "role") if a in G0.nodes[n]})
+                for n in structs[0].nodes
+            )
     else:
         H.add_nodes_from(_union_index(structs)[0])
     edges = space.decode(keys[keep])

@@ -50,7 +50,7 @@ from netgraph.fileio import jsonable
 from netgraph.validation import check_rng
 
 from ._results import concise_repr, provenance
-from ._structure import structure
+from ._structure import graph_meta, structure
 from .controllability import driver_nodes
 from .degrees import degree_distribution, layer_summary
 from .nnstd import _aligned_and_nnstd_pairs, _mean_distance, _nnstd_blocks
@@ -285,7 +285,7 @@ def _summarize(
     structs = _check_group(graphs)
     k = len(graphs)
     if method is None:
-        method = (graphs[0].graph.get("meta") or {}).get("method") or "(no method)"
+        method = graph_meta(graphs[0]).get("method") or "(no method)"
     raw = edge if edge is not None else similarity_matrix(graphs, kind="edge")  # checks the architectures
     sizes = list(structs[0].layered.sizes)
     n_blocks = len(sizes) - 1
@@ -356,7 +356,7 @@ def _summarize(
     summary = GroupSummary(
         method=str(method),
         n_networks=k,
-        seeds=[(G.graph.get("meta") or {}).get("seed") for G in graphs],
+        seeds=[graph_meta(G).get("seed") for G in graphs],
         layer_sizes=sizes,
         connections=np.mean([s.connections for s in summaries], axis=0).tolist(),
         total_connections=float(np.mean([s.total_connections for s in summaries])),

@@ -51,7 +51,7 @@ __all__ = [
 # public name -> submodule that defines it (imported lazily: torch is slow to import)
 _LAZY = {
     "SparseMLP": "model",
-    "Checkpoint": "checkpoint",
+    "Checkpoint": "network",  # torch-free: analysis takes it
     "save_checkpoint": "checkpoint",
     "load_checkpoint": "checkpoint",
     "as_checkpoint": "checkpoint",
@@ -74,6 +74,7 @@ _SUBMODULES = {
     "fileio",
     "growth",
     "model",
+    "network",
     "pruning",
     "study",
     "topology",

@@ -46,11 +46,11 @@ import stat
 import warnings
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from torch import nn
 
@@ -67,6 +67,7 @@ from .fileio import (
     stat_input,
 )
 from .model import ACTIVATIONS, SparseMLP
+from .network import INT32_MAX, Checkpoint, _check_sizes, check_csr, csr_block, transpose
 
 __all__ = [
     "Checkpoint",
@@ -82,7 +83,7 @@ FORMAT = "netgraph-checkpoint"
 #: present connections only (CSR structure and values per layer). Both load.
 FORMAT_VERSION = 2
 _CSR_KEYS = ("crow", "col", "values", "bias")
-_INT32_MAX = int(np.iinfo(np.int32).max)
+_INT32_MAX = INT32_MAX
 _JSON_HEADER_KEYS = ("format_version", "layer_sizes", "has_bias")
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
 #: ``source_format`` of a network read from a topology folder (SET / NNSTD layer matrices), and
@@ -104,140 +105,6 @@ _ACTIVATION_MODULES = {
     nn.LeakyReLU: "leaky_relu",
     nn.Identity: "identity",
 }
-
-
-@dataclass(frozen=True, eq=False)
-class Checkpoint:
-    """The weights, masks and metadata of a layered feedforward network.
-
-    Attributes
-    ----------
-    layer_sizes : tuple of int
-        Widths from inputs to outputs.
-    weights : tuple of numpy.ndarray
-        ``weights[l]`` has shape ``(layer_sizes[l+1], layer_sizes[l])`` (out x in), float32,
-        zero wherever the mask is False.
-    biases : tuple of numpy.ndarray
-        ``biases[l]`` has shape ``(layer_sizes[l+1],)``; zeros when the file had none.
-    masks : tuple of numpy.ndarray of bool
-        Which connections exist (a present connection may have weight 0).
-    activation : str
-        Activation between layers. Foreign state_dicts do not record it: ``"relu"`` is then
-        assumed and ``meta["activation_assumed"]`` is True.
-    has_bias : bool
-        Whether the network has bias parameters.
-    meta : dict
-        JSON-safe metadata (seed, dataset, method, epoch, metrics, netgraph_version, ...).
-    source : str or None
-        The file (or topology folder) it was read from.
-    source_format : str
-        ``"netgraph"``, ``"state_dict"``, ``"torch-prune"`` (these three also with
-        ``"safetensors:"`` in front), ``"sklearn"``, the export format of a file written by
-        :func:`netgraph.export.export` (``"graphml"``, ``"gexf"``, ``"edgelist"``, ``"npz"``),
-        or ``"set-npz"`` for a topology folder.
-    train_state : dict or None
-        Optimizer and random-generator state saved by the trainer for ``--resume``.
-
-    Raises
-    ------
-    CheckpointError
-        On construction, if the fields do not describe a network: fewer than two layers or a
-        layer of width 0, arrays of the wrong number, shape or dtype (weights and biases real
-        floating point, masks bool), non-finite weights or biases, a weight that is not zero
-        where its mask is False, non-zero biases with ``has_bias=False``, an unknown
-        activation, ``has_bias`` that is not a bool or ``meta`` that is not a dict. Every
-        loader and :func:`save_checkpoint` go through this check, so what one refuses the
-        other refuses too.
-    """
-
-    layer_sizes: tuple
-    weights: tuple
-    biases: tuple
-    masks: tuple
-    activation: str = "relu"
-    has_bias: bool = True
-    meta: dict = field(default_factory=dict)
-    source: str | None = None
-    source_format: str = "netgraph"
-    train_state: dict | None = field(default=None, repr=False)
-
-    def __post_init__(self):
-        _check_checkpoint(self, self.source or "network")
-
-    def n_connections(self, *, layer=None):
-        """Number of present connections, in total or of layer ``layer``."""
-        if layer is None:
-            return sum(int(m.sum()) for m in self.masks)
-        return int(self.masks[layer].sum())
-
-    def density(self, *, layer=None):
-        """Fraction of possible connections present, in total or of layer ``layer``."""
-        if layer is None:
-            return self.n_connections() / sum(m.size for m in self.masks)
-        return self.n_connections(layer=layer) / self.masks[layer].size
-
-    def to_model(self, *, backend="masked"):
-        """Build the :class:`~netgraph.SparseMLP` this checkpoint describes.
-
-        Parameters
-        ----------
-        backend : {"masked", "sparse"}, optional
-            The layer kind (see :mod:`netgraph.model`); both compute the same network.
-
-        Returns
-        -------
-        SparseMLP
-        """
-        model = SparseMLP(
-            self.layer_sizes,
-            activation=self.activation,
-            bias=self.has_bias,
-            masks=[torch.from_numpy(np.asarray(m, dtype=bool)) for m in self.masks],
-        )
-        with torch.no_grad():
-            for layer, w, b in zip(model.layers, self.weights, self.biases):
-                layer.weight.copy_(torch.from_numpy(np.asarray(w, dtype=np.float32)))
-                if layer.bias is not None:
-                    layer.bias.copy_(torch.from_numpy(np.asarray(b, dtype=np.float32)))
-        model.apply_masks_()
-        return model if backend == "masked" else model.to_backend(backend)
-
-    @classmethod
-    def from_model(cls, model, *, meta=None, train_state=None):
-        """Take a snapshot of a :class:`~netgraph.SparseMLP` (arrays are copies).
-
-        Parameters
-        ----------
-        model : SparseMLP
-        meta : dict, optional
-            JSON-safe metadata to record.
-        train_state : dict, optional
-            Trainer state to keep alongside (see :attr:`train_state`).
-
-        Returns
-        -------
-        Checkpoint
-        """
-        if not isinstance(model, SparseMLP):
-            raise ParameterError(f"model is a {type(model).__name__}, expected a SparseMLP")
-        weights, biases, masks = [], [], []
-        for layer in model.layers:
-            masks.append(layer.mask.detach().cpu().numpy().copy())
-            weights.append(layer.dense_weight().cpu().to(torch.float32).numpy().copy())
-            if layer.bias is None:
-                biases.append(np.zeros(layer.out_features, dtype=np.float32))
-            else:
-                biases.append(layer.bias.detach().cpu().to(torch.float32).numpy().copy())
-        return cls(
-            layer_sizes=model.layer_sizes,
-            weights=tuple(weights),
-            biases=tuple(biases),
-            masks=tuple(masks),
-            activation=model.activation,
-            has_bias=model.has_bias,
-            meta=_check_meta(meta),
-            train_state=train_state,
-        )
 
 
 def save_checkpoint(model, path, *, meta=None, train_state=None):
@@ -317,7 +184,7 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
     if path.suffix == ".safetensors" and train_state is not None:
         raise ParameterError("train_state cannot be stored in a .safetensors file; use a .pt path")
     path.parent.mkdir(parents=True, exist_ok=True)
-    layers = [_csr_layer(w, b, m) for w, b, m in zip(ckpt.weights, ckpt.biases, ckpt.masks)]
+    layers = [_csr_layer(block, b) for block, b in zip(ckpt.blocks, ckpt.biases)]
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -343,19 +210,13 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
     return path
 
 
-def _csr_layer(weight, bias, mask):
+def _csr_layer(block, bias):
     """The stored form of one layer: its CSR structure, the weights in that order, the bias."""
-    mask = np.asarray(mask, dtype=bool)
-    n_out, n_in = mask.shape
-    rows, cols = np.nonzero(mask)  # row-major: row by row, columns increasing
-    index = np.int32 if max(rows.size, n_in) <= _INT32_MAX else np.int64
-    crow = np.zeros(n_out + 1, dtype=index)
-    crow[1:] = np.cumsum(np.bincount(rows, minlength=n_out))
-    values = np.asarray(weight, dtype=np.float32)[rows, cols]
+    index = np.int32 if max(block.nnz, block.shape[1]) <= _INT32_MAX else np.int64
     return {
-        "crow": torch.from_numpy(crow),
-        "col": torch.from_numpy(cols.astype(index)),
-        "values": torch.from_numpy(np.ascontiguousarray(values)),
+        "crow": torch.from_numpy(np.ascontiguousarray(block.indptr, dtype=index)),
+        "col": torch.from_numpy(np.ascontiguousarray(block.indices, dtype=index)),
+        "values": torch.from_numpy(np.ascontiguousarray(block.data, dtype=np.float32)),
         "bias": torch.from_numpy(np.ascontiguousarray(bias, dtype=np.float32)),
     }
 
@@ -567,7 +428,7 @@ def _with_activation(ckpt, activation):
         return ckpt
     if ckpt.meta.get("activation_assumed"):
         meta = {**ckpt.meta, "activation_assumed": False}
-        return Checkpoint(**{**ckpt.__dict__, "activation": activation, "meta": meta})
+        return ckpt.replace(activation=activation, meta=meta)
     where = ckpt.source or "the network"
     raise ParameterError(
         f"activation={activation!r}: {where} records its activation, {ckpt.activation!r}; activation= applies only "
@@ -870,66 +731,6 @@ def _dense(t, key, label):
         raise CheckpointError(f"{label}: {key} is a damaged sparse tensor ({reason})") from None
 
 
-def _check_sizes(sizes, label):
-    """``sizes`` if it is a tuple of at least two positive ints; else CheckpointError."""
-    if (
-        not isinstance(sizes, tuple)
-        or len(sizes) < 2
-        or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes)
-    ):
-        raise CheckpointError(f"{label}: layer_sizes {sizes!r}: expected a tuple of at least two ints")
-    if min(sizes) < 1:
-        l = sizes.index(min(sizes))
-        raise CheckpointError(f"{label}: layer {l} has width {sizes[l]} in {list(sizes)}; every layer needs a unit")
-    return sizes
-
-
-def _check_checkpoint(ckpt, label):
-    """Raise CheckpointError unless the fields of ``ckpt`` describe a network (see Checkpoint)."""
-    sizes = _check_sizes(ckpt.layer_sizes, label)
-    n = len(sizes) - 1
-    for name in ("weights", "biases", "masks"):
-        value = getattr(ckpt, name)
-        if not isinstance(value, tuple) or len(value) != n:
-            count = len(value) if isinstance(value, (tuple, list)) else type(value).__name__
-            raise CheckpointError(f"{label}: {count} {name} for {n} layers of {list(sizes)}")
-    if ckpt.activation not in ACTIVATIONS:
-        valid = ", ".join(ACTIVATIONS)
-        raise CheckpointError(f"{label}: activation {ckpt.activation!r} is not one of {valid}")
-    if not isinstance(ckpt.has_bias, (bool, np.bool_)):
-        raise CheckpointError(f"{label}: has_bias is {ckpt.has_bias!r}, expected True or False")
-    if not isinstance(ckpt.meta, dict):
-        raise CheckpointError(f"{label}: meta is {type(ckpt.meta).__name__}, expected a JSON object (dict)")
-    for l in range(n):
-        w, b, m = ckpt.weights[l], ckpt.biases[l], ckpt.masks[l]
-        expect = (sizes[l + 1], sizes[l])
-        for what, arr, shape, kind in (
-            ("weight", w, expect, "f"),
-            ("bias", b, expect[:1], "f"),
-            ("mask", m, expect, "b"),
-        ):
-            if not isinstance(arr, np.ndarray):
-                raise CheckpointError(f"{label}: layer {l} {what} is a {type(arr).__name__}, expected a numpy array")
-            if arr.dtype.kind != kind:
-                need = "real floating point" if kind == "f" else "bool"
-                raise CheckpointError(f"{label}: layer {l} {what} has dtype {arr.dtype}, expected {need}")
-            if arr.shape != shape:
-                raise CheckpointError(f"{label}: layer {l} {what} has shape {arr.shape}, expected {shape}")
-        bad = np.size(w) - np.count_nonzero(np.isfinite(w))
-        if bad:
-            raise CheckpointError(f"{label}: layer {l} has {bad} non-finite weights (nan or inf)")
-        if not np.isfinite(b).all():
-            raise CheckpointError(f"{label}: layer {l} has non-finite biases (nan or inf)")
-        outside = np.count_nonzero(w[~m])
-        if outside:
-            raise CheckpointError(
-                f"{label}: layer {l} has {outside} non-zero weights where its mask has no connection "
-                "(weights must be zero outside the mask)"
-            )
-        if not ckpt.has_bias and np.any(b):
-            raise CheckpointError(f"{label}: layer {l} has non-zero biases but has_bias is False")
-
-
 def _is_sklearn_mlp(obj):
     module = type(obj).__module__ or ""
     return module.startswith("sklearn.neural_network") and hasattr(type(obj), "predict")
@@ -956,7 +757,7 @@ def _from_sklearn(model, activation):
         "sklearn_class": f"{type(model).__module__}.{name}",
         "sklearn_out_activation": getattr(model, "out_activation_", None),
     }
-    return Checkpoint(**{**ckpt.__dict__, "meta": meta, "source_format": "sklearn"})
+    return ckpt.replace(meta=meta, source_format="sklearn")
 
 
 def _load_safetensors(path, activation, nbytes):
@@ -1000,7 +801,7 @@ def _load_safetensors(path, activation, nbytes):
         ordered = {k: tensors[k] for k in sorted(tensors, key=_natural_key)}
         ckpt = _from_state_dict(ordered, source=str(path), activation=activation, label=str(path), nbytes=nbytes)
     fmt = f"safetensors:{ckpt.source_format}"
-    return Checkpoint(**{**ckpt.__dict__, "source_format": fmt})
+    return ckpt.replace(source_format=fmt)
 
 
 def _natural_key(key):
@@ -1019,7 +820,7 @@ def _from_object(obj, *, source, activation, path_label, nbytes):
                     ckpt = _from_state_dict(
                         inner, source=source, activation=activation, label=path_label, nbytes=nbytes
                     )
-                    return Checkpoint(**{**ckpt.__dict__, "meta": {**ckpt.meta, "state_dict_key": key}})
+                    return ckpt.replace(meta={**ckpt.meta, "state_dict_key": key})
         return _from_state_dict(obj, source=source, activation=activation, label=path_label, nbytes=nbytes)
     raise CheckpointError(f"{path_label}: holds a {type(obj).__name__}, expected a state_dict (a dict of tensors)")
 
@@ -1106,16 +907,17 @@ def _check_tensor(t, name, label, *, ndim=None):
 
 
 def _csr_arrays(layers, sizes, label):
-    """Dense weights, biases and masks of a version 2 file, its CSR layers checked first.
+    """The blocks and biases of a version 2 file, its CSR layers checked first (no dense copy).
 
     Every index is checked with numpy before it is used: ``crow`` starts at 0, never decreases
     and ends at the number of values; every ``col`` lies in ``[0, n_in)`` and increases strictly
-    within its row. A damaged index raises CheckpointError, never reaches a tensor operation.
+    within its row (:func:`netgraph.network.check_csr`). A damaged index raises CheckpointError,
+    never reaches a sparse or tensor operation.
     """
     n = len(sizes) - 1
     if len(layers) != n:
         raise CheckpointError(f"{label}: 'layers' holds {len(layers)} layers, expected {n} for {list(sizes)}")
-    weights, biases, masks = [], [], []
+    blocks, biases = [], []
     for l, layer in enumerate(layers):
         n_in, n_out = sizes[l], sizes[l + 1]
         if not isinstance(layer, Mapping):
@@ -1145,63 +947,15 @@ def _csr_arrays(layers, sizes, label):
                 raise CheckpointError(
                     f"{label}: layers[{l}].{key} has {layer[key].numel()} entries, expected {expect} ({why})"
                 )
-        rows, col = _check_csr(layer["crow"].numpy(), layer["col"].numpy(), nnz, n_in, f"{label}: layers[{l}]")
-        try:
-            w = np.zeros((n_out, n_in), dtype=np.float32)
-            m = np.zeros((n_out, n_in), dtype=bool)
-        except (MemoryError, ValueError):  # ValueError: more elements than an array can index
-            raise CheckpointError(
-                f"{label}: layer {l} ({n_out} x {n_in}) is too large to hold as dense arrays in memory"
-            ) from None
-        w[rows, col] = layer["values"].to(torch.float32).numpy()
-        m[rows, col] = True
-        weights.append(w)
-        masks.append(m)
+        crow, col = layer["crow"].numpy(), layer["col"].numpy()
+        check_csr(crow, col, nnz, n_out, n_in, f"{label}: layers[{l}]")
+        values = layer["values"].to(torch.float32).numpy()
+        bad = values.size - np.count_nonzero(np.isfinite(values))
+        if bad:
+            raise CheckpointError(f"{label}: layer {l} has {bad} non-finite weights (nan or inf)")
+        blocks.append(csr_block(crow, col, values, (n_out, n_in)))
         biases.append(layer["bias"].to(torch.float32).numpy())
-    return {"weights": tuple(weights), "biases": tuple(biases), "masks": tuple(masks)}
-
-
-def _check_csr(crow, col, nnz, n_in, where):
-    """Row of each entry and the columns (as intp) of a checked CSR structure.
-
-    Examples
-    --------
-    >>> rows, col = _check_csr(np.array([0, 2, 3]), np.array([0, 2, 1]), 3, 3, "x")
-    >>> rows.tolist(), col.tolist()
-    ([0, 0, 1], [0, 2, 1])
-    >>> _check_csr(np.array([0, 2, 3]), np.array([2, 0, 1]), 3, 3, "x")
-    Traceback (most recent call last):
-    ...
-    netgraph.errors.CheckpointError: x.col is not strictly increasing in row 0 (position 1: 0 after 2): a connection out of order or listed twice
-    """
-    # ranges first, in the stored dtype: nothing below can overflow or index out of bounds
-    if crow[0] != 0:
-        raise CheckpointError(f"{where}.crow starts at {crow[0]}, expected 0")
-    if crow[-1] != nnz:
-        raise CheckpointError(f"{where}.crow ends at {crow[-1]}, expected {nnz} (the number of values)")
-    outside = np.flatnonzero((crow < 0) | (crow > nnz))
-    if outside.size:
-        k = int(outside[0])
-        raise CheckpointError(f"{where}.crow[{k}] is {crow[k]}, outside [0, {nnz}]")
-    crow = crow.astype(np.int64)
-    down = np.flatnonzero(np.diff(crow) < 0)
-    if down.size:
-        j = int(down[0])
-        raise CheckpointError(f"{where}.crow decreases at row {j} (from {crow[j]} to {crow[j + 1]})")
-    outside = np.flatnonzero((col < 0) | (col >= n_in))
-    if outside.size:
-        k = int(outside[0])
-        raise CheckpointError(f"{where}.col[{k}] is {col[k]}, outside [0, {n_in}) (the layer's input width)")
-    col = col.astype(np.intp)
-    rows = np.repeat(np.arange(crow.size - 1), np.diff(crow))
-    unordered = np.flatnonzero((rows[1:] == rows[:-1]) & (np.diff(col) <= 0))
-    if unordered.size:
-        k = int(unordered[0]) + 1
-        raise CheckpointError(
-            f"{where}.col is not strictly increasing in row {rows[k]} (position {k}: {col[k]} after "
-            f"{col[k - 1]}): a connection out of order or listed twice"
-        )
-    return rows, col
+    return {"blocks": tuple(blocks), "biases": tuple(biases)}
 
 
 _SUFFIXES = ("weight_orig", "weight_mask", "bias_orig", "bias_mask", "weight", "bias", "mask")
@@ -1423,8 +1177,6 @@ def save_topology_folder(model, folder, *, prefix="weight", meta=None):
     >>> back.layer_sizes, back.source_format, back.meta["seed"], back.n_connections()
     ((2, 3, 1), 'set-npz', 0, 7)
     """
-    import scipy.sparse as sp
-
     if isinstance(model, SparseMLP):
         try:
             ckpt = Checkpoint.from_model(model)
@@ -1453,7 +1205,7 @@ def save_topology_folder(model, folder, *, prefix="weight", meta=None):
                 f"{folder} is the folder the network was read from; writing it would destroy its own source. "
                 "Choose another folder"
             )
-    names = [f"{prefix}_l{l}.npz" for l in range(len(ckpt.weights))]
+    names = [f"{prefix}_l{l}.npz" for l in range(len(ckpt.blocks))]
     others = [name for files in _layer_files(folder).values() for _, name in files if name not in names]
     if others:
         shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
@@ -1462,12 +1214,15 @@ def save_topology_folder(model, folder, *, prefix="weight", meta=None):
             "Choose a new or empty folder (netgraph never deletes files)"
         )
     layer_bytes = {}
-    for name, w, b in zip(names, ckpt.weights, ckpt.biases):
-        dense = np.asarray(w, dtype=np.float32).T
+    for name, block, b in zip(names, ckpt.blocks, ckpt.biases):
+        m = transpose(block).astype(np.float32)  # out x in -> n_in x n_out, as SET stores it
         if ckpt.has_bias:
-            dense = np.vstack([dense, np.asarray(b, dtype=np.float32)[None, :]])
+            m = sp.vstack([m, sp.csr_array(np.asarray(b, dtype=np.float32)[None, :])], format="csr")
+        m = sp.csr_matrix(m)
+        m.eliminate_zeros()  # zeros are not stored: the format marks a connection by its value
+        m.sort_indices()
         buf = io.BytesIO()
-        sp.save_npz(buf, sp.csr_matrix(dense))  # zeros are not stored
+        sp.save_npz(buf, m)
         layer_bytes[name] = buf.getvalue()
     sidecar = {
         "format": _SIDECAR_TAG,
@@ -1621,13 +1376,19 @@ def _load_topology_folder(folder, *, activation, bias_row):
     if bias_row is None and sidecar is not None:
         bias_row = sidecar["bias_row"]
     bias_row = _chain_bias_row(folder, names, [m.shape for m in matrices], bias_row)
-    weights, biases, masks = [], [], []
+    blocks, biases = [], []
     for m in matrices:
-        w = m[:-1] if bias_row else m
-        weights.append(np.ascontiguousarray(w.T))
-        masks.append(weights[-1] != 0)
-        biases.append(m[-1].copy() if bias_row else np.zeros(m.shape[1], dtype=np.float32))
-    sizes = (weights[0].shape[1],) + tuple(w.shape[0] for w in weights)
+        n_rows, n_out = m.shape
+        if bias_row:  # the last row holds the biases: split it off the CSR arrays
+            cut = int(m.indptr[-2])
+            last = np.zeros(n_out, dtype=np.float32)
+            last[m.indices[cut:]] = m.data[cut:]
+            biases.append(last)
+            m = sp.csr_array((m.data[:cut], m.indices[:cut], m.indptr[:-1]), shape=(n_rows - 1, n_out))
+        else:
+            biases.append(np.zeros(n_out, dtype=np.float32))
+        blocks.append(transpose(m))  # n_in x n_out, as SET stores it -> out x in, as nn.Linear
+    sizes = (blocks[0].shape[1],) + tuple(b.shape[0] for b in blocks)
     if sidecar is not None:
         activation, meta = sidecar["activation"], sidecar["meta"]
     else:
@@ -1640,9 +1401,8 @@ def _load_topology_folder(folder, *, activation, bias_row):
         }
     return Checkpoint(
         layer_sizes=tuple(int(s) for s in sizes),
-        weights=tuple(weights),
+        blocks=tuple(blocks),
         biases=tuple(biases),
-        masks=tuple(masks),
         activation=activation or "relu",
         has_bias=bias_row,
         meta=meta,
@@ -1786,7 +1546,6 @@ def _read_layer_matrix(path):
     :func:`_layer_header` has checked the file and its size; here the matrix is loaded, its
     index structure checked, and entries listed twice refused (scipy would add them up).
     """
-    import scipy.sparse as sp
 
     try:
         with warnings.catch_warnings():
@@ -1803,17 +1562,20 @@ def _read_layer_matrix(path):
         )
     if m.dtype.kind != "f":  # complex, integer, bool: nothing is silently dropped or rounded
         raise CheckpointError(f"{path}: has dtype {m.dtype}, expected real floating point weights")
-    if m.dtype.itemsize < 4:  # float16: exact in float32, and scipy cannot densify it
+    if m.dtype.itemsize < 4:  # float16: exact in float32
         m = m.astype(np.float32)
     _refuse_duplicates(path, m)
-    dense = m.toarray()
-    bad = dense.size - np.count_nonzero(np.isfinite(dense))
+    m = sp.csr_array(m)  # no entry twice (refused above), so nothing is summed
+    bad = m.data.size - np.count_nonzero(np.isfinite(m.data))
     if bad:
         raise CheckpointError(f"{path}: holds {bad} non-finite values (nan or inf)")
     with np.errstate(over="ignore"):
-        out = dense.astype(np.float32)
-    if not np.isfinite(out).all():
-        raise CheckpointError(f"{path}: holds values beyond the float32 range (largest {np.abs(dense).max():.3g})")
+        values = m.data.astype(np.float32)
+    if not np.isfinite(values).all():
+        raise CheckpointError(f"{path}: holds values beyond the float32 range (largest {np.abs(m.data).max():.3g})")
+    out = sp.csr_array((values, m.indices, m.indptr), shape=m.shape)
+    out.eliminate_zeros()  # a connection is a non-zero value (also after rounding to float32)
+    out.sort_indices()
     return out
 
 

@@ -39,6 +39,7 @@ import numpy as np
 
 from .checkpoint import Checkpoint, as_checkpoint
 from .errors import CheckpointError, GraphContractError
+from .network import csr_block
 
 __all__ = ["to_graph", "from_graph", "graph_to_checkpoint", "layer_nodes"]
 
@@ -99,10 +100,10 @@ def to_graph(source, *, activation=None):
         G.add_nodes_from(
             (node, {"layer": l, "index": node[1], "role": role, "bias": b}) for node, b in zip(layer, bias)
         )
-    for l, (w, m) in enumerate(zip(ckpt.weights, ckpt.masks)):
-        # transpose so that edges come grouped by source unit, targets ascending
-        src, dst = np.nonzero(np.asarray(m).T)
-        wt = np.asarray(w).T[src, dst].astype(np.float64)
+    for l, block in enumerate(ckpt.transposed_blocks()):
+        # source-major: edges come grouped by source unit, targets ascending
+        src = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+        dst, wt = block.indices, block.data.astype(np.float64)
         G.add_weighted_edges_from(
             zip(map(nodes[l].__getitem__, src.tolist()), map(nodes[l + 1].__getitem__, dst.tolist()), wt.tolist())
         )
@@ -138,8 +139,7 @@ def graph_to_checkpoint(G, *, meta=None):
     _check_graph(G)
     sizes = _layer_sizes(G)
     n_layers = len(sizes) - 1
-    weights = [np.zeros((sizes[l + 1], sizes[l]), dtype=np.float32) for l in range(n_layers)]
-    masks = [np.zeros((sizes[l + 1], sizes[l]), dtype=bool) for l in range(n_layers)]
+    edges = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))] * n_layers
     biases = [np.zeros(sizes[l + 1], dtype=np.float32) for l in range(n_layers)]
     m = G.number_of_edges()
     if m:
@@ -153,21 +153,25 @@ def graph_to_checkpoint(G, *, meta=None):
         if bad.size:
             u, v = tuple(arr[bad[0], :2].tolist()), tuple(arr[bad[0], 2:].tolist())
             raise GraphContractError(f"edge {u} -> {v} does not go from layer l to layer l + 1 ({bad.size} such edges)")
-        for l in range(n_layers):
-            sel = lu == l
-            weights[l][jv[sel], iu[sel]] = w[sel]
-            masks[l][jv[sel], iu[sel]] = True
+        edges = [(jv[lu == l], iu[lu == l], w[lu == l]) for l in range(n_layers)]
     for node, b in G.nodes(data="bias", default=0.0):
         if not _is_real(b):
             raise GraphContractError(f"node {node} has bias {b!r}, expected a real number")
         if node[0] > 0 and b:
             biases[node[0] - 1][node[1]] = b
+    blocks = []
+    for l, (rows, cols, values) in enumerate(edges):  # a DiGraph holds each connection once
+        order = np.lexsort((cols, rows))
+        indptr = np.zeros(sizes[l + 1] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=sizes[l + 1]), out=indptr[1:])
+        with np.errstate(over="ignore"):  # beyond float32: inf, refused as non-finite
+            data = values[order].astype(np.float32)
+        blocks.append(csr_block(indptr, cols[order], data, (sizes[l + 1], sizes[l])))
     try:
         return Checkpoint(
             layer_sizes=tuple(sizes),
-            weights=tuple(weights),
+            blocks=tuple(blocks),
             biases=tuple(biases),
-            masks=tuple(masks),
             activation=G.graph.get("activation", "relu"),
             has_bias=G.graph.get("has_bias", True),
             meta=_graph_meta(G) if meta is None else meta,

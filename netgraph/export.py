@@ -442,7 +442,7 @@ def read_export(path, format=None):
     ) as exc:
         reason = error_reason(exc)
         raise CheckpointError(f"{path}: cannot be read as a netgraph {format} export (damaged?): {reason}") from None
-    return Checkpoint(**{**ckpt.__dict__, "source": str(path), "source_format": format})
+    return ckpt.replace(source=str(path), source_format=format)
 
 
 def _graph_attributes(flat, path):

@@ -67,3 +67,28 @@ def test_analysis_never_imports_torch_even_lazily():
         if any(m == "torch" or m.startswith("torch.") for m, _ in _imports(path))
     ]
     assert bad == []
+
+
+def test_analysis_uses_only_the_shared_torch_free_modules_of_netgraph():
+    """Rule 2 of docs/ARCHITECTURE.md: errors, validation, fileio, network (the network type) and the version."""
+    shared = {"netgraph", "netgraph.errors", "netgraph.validation", "netgraph.fileio", "netgraph.network"}
+    bad = []
+    for path in sorted((ROOT / "analysis").rglob("*.py")):
+        for module, name in _imports(path):
+            if module.split(".")[0] == "netgraph" and module not in shared:
+                bad.append(f"{path.relative_to(ROOT)}: {module}")
+            if module == "netgraph" and name not in (None, "__version__"):
+                bad.append(f"{path.relative_to(ROOT)}: netgraph import {name}")
+    assert bad == []
+
+
+def test_the_network_type_imports_neither_torch_nor_networkx():
+    """Importing it (as analysis does) loads neither; making one reads the activation registry of netgraph.model."""
+    code = (
+        "import sys, numpy as np, scipy.sparse as sp; from netgraph.network import Checkpoint; "
+        "print('torch' in sys.modules, 'networkx' in sys.modules); "
+        "Checkpoint((2, 1), blocks=(sp.csr_array(np.ones((1, 2), np.float32)),), biases=(np.zeros(1, np.float32),)); "
+        "print('networkx' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "False"]

@@ -28,13 +28,15 @@ def register(subparsers):
 
 
 def analyze_graph(G, source=None):
-    """The numbers ``netgraph analyze`` shows for one graph, as a JSON-safe dict."""
+    """The numbers ``netgraph analyze`` shows for one network (a Checkpoint) or graph, as a JSON-safe dict."""
     from analysis import degree_distribution, driver_nodes, layer_summary
+
+    from ..network import Checkpoint
 
     summary = layer_summary(G)
     drivers = driver_nodes(G)
     total = degree_distribution(G, direction="total")
-    meta = G.graph.get("meta") or {}
+    meta = (G.meta if isinstance(G, Checkpoint) else G.graph.get("meta")) or {}
     return {
         "file": source,
         "method": meta.get("method"),
@@ -83,7 +85,7 @@ def _print_table(r, out):
 
 
 def _run(args):
-    from netgraph import load_checkpoint, to_graph
+    from netgraph import load_checkpoint
     from netgraph.fileio import atomic_write, check_not_input, jsonable
 
     from ._paths import input_files, resolve_checkpoints
@@ -93,7 +95,7 @@ def _run(args):
         check_not_input(args.json, input_files(files), name="--json")
     results = []
     for k, path in enumerate(files):
-        r = analyze_graph(to_graph(load_checkpoint(path, bias_row=args.bias_row)), source=str(path))
+        r = analyze_graph(load_checkpoint(path, bias_row=args.bias_row), source=str(path))  # no graph built
         results.append(r)
         if k:
             print()

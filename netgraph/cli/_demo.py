@@ -106,7 +106,7 @@ def _run(args):
 
     from analysis import build_report, write_report
 
-    from ..convert import to_graph
+    from ..checkpoint import load_checkpoint
 
     with open_cluster_from(args, "netgraph demo", quiet=args.quiet) as cluster:
         with bar:
@@ -121,7 +121,7 @@ def _run(args):
                 keep=args.keep,
             )
         files = [Path(r.out_dir) / "final.pt" for r in results]
-        graphs = [to_graph(p) for p in files]
+        graphs = [load_checkpoint(p) for p in files]  # networks: analysis needs no graph
         say("similarity report:")
         # one computation: the table below prints each method's summary from the report
         report = build_report(

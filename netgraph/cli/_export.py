@@ -34,6 +34,8 @@ def register(subparsers):
 
 
 def _run(args):
+    import numpy as np
+
     from ..checkpoint import TOPOLOGY_FORMAT, load_checkpoint, save_topology_folder
     from ..export import _TORCH_MODULES, FORMATS, export, export_format, torch_load_code
     from ..fileio import check_not_input
@@ -46,7 +48,7 @@ def _run(args):
         source = load_checkpoint(args.checkpoint, bias_row=args.bias_row)
         path = save_topology_folder(source, args.output)
         print(f"wrote {path}")
-        lost = sum(int((m & (w == 0)).sum()) for w, m in zip(source.weights, source.masks))
+        lost = sum(int(np.count_nonzero(block.data == 0)) for block in source.blocks)
         if lost:
             print(
                 f"note: {lost} connections of weight exactly 0 are not stored (the format marks a connection by "

@@ -26,19 +26,19 @@ def summarize(ckpt):
     """The numbers ``netgraph info`` shows, as a JSON-safe dict."""
     sizes = list(ckpt.layer_sizes)
     layers = []
-    for l, m in enumerate(ckpt.masks):
-        n = int(m.sum())
+    for l in range(len(sizes) - 1):
+        n, possible = ckpt.n_connections(layer=l), sizes[l] * sizes[l + 1]
         layers.append(
             {
                 "layer": l,
                 "shape": [sizes[l], sizes[l + 1]],
                 "connections": n,
-                "possible": int(m.size),
-                "density": n / m.size,
+                "possible": possible,
+                "density": n / possible,
             }
         )
     total = ckpt.n_connections()
-    possible = sum(int(m.size) for m in ckpt.masks)
+    possible = sum(row["possible"] for row in layers)
     return {
         "file": ckpt.source,
         "format": ckpt.source_format,

@@ -49,7 +49,7 @@ def register(subparsers):
 
 def _run(args):
     from analysis import build_report, write_report
-    from netgraph import load_checkpoint, to_graph
+    from netgraph import load_checkpoint
 
     from .._progress import Progress
     from ..cluster import scheduler_address
@@ -64,7 +64,7 @@ def _run(args):
     with Progress("loading", unit="ckpt", total=len(files), disable=args.quiet) as loading:
         graphs = []
         for p in files:
-            graphs.append(to_graph(load_checkpoint(p, bias_row=args.bias_row)))
+            graphs.append(load_checkpoint(p, bias_row=args.bias_row))  # networks: analysis needs no graph
             loading.update()
 
     def progress(message):

@@ -511,11 +511,11 @@ def test_v1_files_still_load_and_give_the_same_graph_as_v2(tmp_path, make_net, s
 def test_layer_without_connections_round_trips(tmp_path, net_231):
     ckpt = Checkpoint.from_model(net_231)
     empty = Checkpoint(
-        **{
-            **ckpt.__dict__,
-            "weights": (ckpt.weights[0], np.zeros((1, 3), np.float32)),
-            "masks": (ckpt.masks[0], np.zeros((1, 3), bool)),
-        }
+        ckpt.layer_sizes,
+        weights=(ckpt.weights[0], np.zeros((1, 3), np.float32)),
+        biases=ckpt.biases,
+        masks=(ckpt.masks[0], np.zeros((1, 3), bool)),
+        meta=ckpt.meta,
     )
     for suffix in (".pt", ".safetensors"):
         back = load_checkpoint(save_checkpoint(empty, tmp_path / f"e{suffix}"))
