@@ -1,12 +1,16 @@
 """Structural analysis of directed graphs, above all trained sparse networks (torch-free).
 
-Every function works on any ``networkx.DiGraph``: a network from :func:`netgraph.to_graph`, a
-gene network or a citation graph. Functions about layers need a *layered* graph: each node has a
-layer (its ``"layer"`` attribute, else ``node[0]``) and every edge goes from a layer ``l`` to
-``l + 1``; within a layer nodes are ordered by their ``"index"`` attribute (else ``node[1]``).
+Every function works on any ``networkx.DiGraph`` -- a network from :func:`netgraph.to_graph`, a
+gene network or a citation graph -- and on a network itself, a :class:`netgraph.network.Checkpoint`
+(what :func:`netgraph.load_checkpoint` returns), read from its sparse blocks without building a
+graph; a network and its graph give the same results. Functions about layers need a *layered*
+graph: each node has a layer (its ``"layer"`` attribute, else ``node[0]``) and every edge goes
+from a layer ``l`` to ``l + 1``; within a layer nodes are ordered by their ``"index"`` attribute
+(else ``node[1]``). A network is always layered.
 
-The edges are turned into integer arrays once per graph and kept in ``G.__networkx_cache__``,
-which networkx clears on every structural edit; weights are never cached.
+The edges are turned into integer arrays once per input and kept: in ``G.__networkx_cache__``,
+which networkx clears on every structural edit, or with the network, which cannot change;
+weights are never cached.
 
 - degrees: :func:`degree_distribution`, :func:`layer_summary`, :func:`input_connectivity`,
   :func:`compare_power_law`;
@@ -52,6 +56,7 @@ from .similarity import (
     aligned_chance_jaccard,
     aligned_jaccard,
     aligned_pairs,
+    alignment_cost,
     chance_jaccard,
     common_subnetwork,
     common_subnetwork_curve,
@@ -82,6 +87,7 @@ __all__ = [
     "aligned_jaccard",
     "aligned_chance_jaccard",
     "aligned_pairs",
+    "alignment_cost",
     "local_pair_map",
     "random_like",
     "similarity_matrix",

@@ -272,6 +272,72 @@ def structure(G, *, name="G"):
 
 
 _NETWORK_VIEWS = weakref.WeakKeyDictionary()  # network -> its Structure (networks are immutable)
+_CHUNK = 1 << 22  # entries per step where a network's keys are made: bounded temporaries
+
+
+@dataclass(frozen=True, eq=False)
+class _NetworkStructure(Structure):
+    """The Structure of a network: nodes in layer order, edges source-major with targets ascending.
+
+    That order makes a network's layer keys sorted as they come, so they are made chunk by
+    chunk without a sort, and the flat mask and block masks without an array of keys.
+    """
+
+    def _key_chunks(self, layers=None):
+        """``(start, keys)`` of consecutive runs of edges (of block ``l`` for each l in ``layers``, default all),
+        their layer keys, sorted, about _CHUNK at a time."""
+        lay = self.layered
+        starts = np.concatenate([[0], np.cumsum(lay.sizes)]).astype(np.int64)
+        for l in range(len(lay.sizes) - 1) if layers is None else layers:
+            width = lay.sizes[l + 1]
+            first, last = int(starts[l]), int(starts[l + 1])  # the sources: units of layer l
+            row = first
+            while row < last:
+                stop = int(np.searchsorted(self.indptr, self.indptr[row] + _CHUNK, side="right")) - 1
+                stop = min(last, max(stop, row + 1))
+                lo, hi = int(self.indptr[row]), int(self.indptr[stop])
+                src = np.repeat(
+                    np.arange(row - first, stop - first, dtype=np.int64), np.diff(self.indptr[row : stop + 1])
+                )
+                dst = self.indices[lo:hi].astype(np.int64) - starts[l + 1]
+                yield lo, lay.offsets[l] + src * width + dst
+                row = stop
+
+    @cached_property
+    def sources(self):
+        """Source id of every edge, in CSR order (int32 where the ids fit)."""
+        dtype = self.indices.dtype
+        return np.repeat(np.arange(self.n_nodes, dtype=dtype), np.diff(self.indptr))
+
+    def _unsorted_layer_keys(self):
+        keys = np.empty(self.n_edges, dtype=np.int64)
+        for lo, part in self._key_chunks():
+            keys[lo : lo + part.size] = part
+        return keys
+
+    @cached_property
+    def layer_keys(self):
+        if self.layered.possible <= MASK_LIMIT:
+            return np.flatnonzero(self.flat_mask)
+        return self._unsorted_layer_keys()  # sorted as made
+
+    @cached_property
+    def flat_mask(self):
+        mask = np.zeros(self.layered.possible, dtype=bool)
+        for _, part in self._key_chunks():
+            mask[part] = True
+        mask.setflags(write=False)
+        return mask
+
+    def block_mask(self, l):
+        lay = self.layered
+        if "flat_mask" in self.__dict__ or lay.possible <= MASK_LIMIT:
+            return super().block_mask(l)
+        mask = np.zeros((lay.sizes[l], lay.sizes[l + 1]), dtype=bool)
+        flat = mask.reshape(-1)
+        for _, part in self._key_chunks([l]):
+            flat[part - lay.offsets[l]] = True
+        return mask
 
 
 def _from_network(net):
@@ -299,20 +365,21 @@ def _from_network(net):
     layer = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
     pos = np.arange(n, dtype=np.int64) - np.repeat(offsets[:-1], sizes)
     layer_nodes = tuple(nodes[offsets[l] : offsets[l + 1]] for l in range(len(sizes)))
-    s = Structure(nodes=nodes, indptr=indptr, indices=indices, layered=None)
+    s = _NetworkStructure(nodes=nodes, indptr=indptr, indices=indices, layered=None)
     object.__setattr__(s, "layered", Layered(sizes=sizes, layer=layer, pos=pos, nodes=layer_nodes))
     return s
 
 
 def _source_major(block):
-    """The transpose of a CSR block (out x in) as CSR (in x out): row i lists the targets of source i, ascending."""
+    """The transpose of a CSR block (out x in) as CSR (in x out): row i lists the targets of source i, ascending.
+
+    scipy's conversion to compressed columns is that transpose (a counting sort in C, no larger
+    than the result); only the structure is kept.
+    """
     n_rows, n_cols = block.shape
-    counts = np.bincount(block.indices, minlength=n_cols)
-    indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    order = np.argsort(block.indices, kind="stable")  # targets stay ascending within each source
-    rows = np.repeat(np.arange(n_rows, dtype=block.indices.dtype), np.diff(block.indptr))
-    return sp.csr_array((np.ones(order.size, np.int8), rows[order], indptr), shape=(n_cols, n_rows))
+    pattern = sp.csr_array((np.ones(block.nnz, np.int8), block.indices, block.indptr), shape=block.shape)
+    csc = sp.csc_array(pattern)
+    return sp.csr_array((csc.data, csc.indices, csc.indptr), shape=(n_cols, n_rows))
 
 
 def graph_meta(G):
@@ -329,16 +396,18 @@ def graph_attribute(G, key, default=None):
 
 
 def node_biases(G, s):
-    """The ``bias`` of every node in the order of ``s.nodes`` (None where a graph's node has none)."""
+    """The ``bias`` of every node in the order of ``s.nodes``: a float64 array for a network, a list for a graph
+    (None where a node has none)."""
     if is_network(G):
-        return [0.0] * G.layer_sizes[0] + [float(b) for biases in G.biases for b in np.asarray(biases).tolist()]
+        return np.concatenate([np.zeros(G.layer_sizes[0])] + [np.asarray(b, dtype=np.float64) for b in G.biases])
     return [G.nodes[node].get("bias") for node in s.nodes]
 
 
 def edge_weights(G, s):
-    """The weight of every edge in the CSR order of ``s`` (None where a graph's edge has none)."""
+    """The weight of every edge in the CSR order of ``s``: a float64 array for a network, a list for a graph
+    (None where an edge has none)."""
     if is_network(G):
-        return np.concatenate([_weights_source_major(b) for b in G.blocks] or [np.zeros(0)]).tolist()
+        return np.concatenate([_weights_source_major(b) for b in G.blocks] or [np.zeros(0)])
     return [G.edges[s.nodes[u], s.nodes[v]].get("weight") for u, v in zip(s.sources.tolist(), s.indices.tolist())]
 
 

@@ -264,7 +264,8 @@ def layer_summary(G):
     s = structure(G)
     lay = s.require_layered()
     n_layers = len(lay.sizes)
-    conn = np.bincount(lay.layer[s.sources], minlength=n_layers)[:-1] if s.n_edges else np.zeros(n_layers - 1, int)
+    # every edge leaves layer l for l + 1: a block's connections are its sources' out-degrees
+    conn = np.bincount(lay.layer, weights=s.out_degree, minlength=n_layers)[:-1].astype(np.int64)
     total = s.in_degree + s.out_degree
     stats = {k: [] for k in ("in_mean", "in_std", "in_max", "out_mean", "out_std", "out_max", "n_isolated")}
     for l in range(n_layers):

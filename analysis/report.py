@@ -58,11 +58,18 @@ from netgraph.validation import check_rng
 from . import plotting
 from ._results import concise_repr, frozen_array
 from ._results import provenance as _provenance
-from ._structure import edge_weights, graph_attribute, graph_meta, node_biases, structure
+from ._structure import edge_weights, graph_attribute, graph_meta, is_network, node_biases, structure
 from .controllability import driver_nodes
 from .degrees import compare_power_law, degree_distribution, input_connectivity, layer_summary
 from .nnstd import _aligned_and_nnstd_pairs
-from .similarity import SimilarityMatrix, _check_pair_map, common_subnetwork_curve, similarity_matrix
+from .similarity import (
+    ALIGN_SECONDS_PER_UNIT,
+    SimilarityMatrix,
+    _check_pair_map,
+    alignment_cost,
+    common_subnetwork_curve,
+    similarity_matrix,
+)
 from .summary import _summarize
 
 __all__ = ["SimilarityReport", "build_report", "write_report", "load_metrics"]
@@ -365,6 +372,10 @@ def _default_group(G):
 
 def _canonical(values):
     """Weights or biases as comparable bytes: real numbers as float64 (0.0 and -0.0 alike), anything else by repr."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":  # a network's arrays: no per-value work
+        return (values.astype(np.float64) + 0.0).tobytes() + np.ones(values.size, dtype=bool).tobytes() + b"[]"
+    if all(type(v) is float for v in values):
+        return _canonical(np.asarray(values, dtype=np.float64))
     real = np.array([isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values], dtype=bool)
     numbers_ = np.array([float(v) + 0.0 if r else 0.0 for v, r in zip(values, real)], dtype=np.float64)
     other = repr([v for v, r in zip(values, real) if not r]).encode("utf-8", "backslashreplace")
@@ -374,26 +385,59 @@ def _canonical(values):
 def _identity(G):
     """A digest of what makes the layered network ``G`` itself, whatever its node names or metadata.
 
-    The layer sizes, ``activation`` and ``has_bias``, every edge as (layer, position, position)
-    with its ``weight``, and every unit's ``bias``: two graphs have one digest when they are the
-    same network (the same file twice, a copy of a checkpoint, a reload of an export).
+    The layer sizes, ``activation`` and ``has_bias``, every block's connections in compressed
+    rows (out x in, positions within the layers) with their ``weight``, and every unit's
+    ``bias``: two inputs have one digest when they are the same network (the same file twice, a
+    copy of a checkpoint, a reload of an export, a network and its graph). A network's arrays are
+    hashed a chunk at a time, without copies of its size.
     """
     s = structure(G)
     lay = s.layered
-    weights = edge_weights(G, s)  # in the CSR order of s
-    src, dst = s.sources, s.indices.astype(np.int64)
-    layer = lay.layer[src]
-    width = np.asarray(lay.sizes + (0,), dtype=np.int64)[layer + 1]
-    keys = lay.offsets[layer] + lay.pos[src] * width + lay.pos[dst]
-    order = np.argsort(keys, kind="stable")
     activation, has_bias = graph_attribute(G, "activation"), graph_attribute(G, "has_bias")
     h = hashlib.sha256(repr((tuple(lay.sizes), activation, bool(has_bias) if has_bias is not None else None)).encode())
-    h.update(keys[order].tobytes())
-    h.update(_canonical([weights[n] for n in order.tolist()]))
+    for indptr, indices, weights in _canonical_blocks(G, s):
+        for arr, dtype in ((indptr, np.int64), (indices, np.int64)):
+            for start in range(0, arr.size, _HASH_CHUNK):
+                h.update(np.ascontiguousarray(arr[start : start + _HASH_CHUNK], dtype=dtype).tobytes())
+        _update_canonical(h, weights)
     bias = node_biases(G, s)
     by_layer = np.lexsort((lay.pos, lay.layer))  # units in layer order, by position
-    h.update(_canonical([bias[k] for k in by_layer.tolist()]))
+    _update_canonical(h, bias[by_layer] if isinstance(bias, np.ndarray) else [bias[k] for k in by_layer.tolist()])
     return h.hexdigest()
+
+
+_HASH_CHUNK = 1 << 22
+
+
+def _update_canonical(h, values):
+    """``h.update(_canonical(values))``, a chunk at a time for an array of floats."""
+    if not (isinstance(values, np.ndarray) and values.dtype.kind == "f"):
+        h.update(_canonical(values))
+        return
+    for start in range(0, values.size, _HASH_CHUNK):
+        h.update((values[start : start + _HASH_CHUNK].astype(np.float64) + 0.0).tobytes())
+    for start in range(0, values.size, _HASH_CHUNK):
+        h.update(np.ones(min(_HASH_CHUNK, values.size - start), dtype=bool).tobytes())
+    h.update(b"[]")
+
+
+def _canonical_blocks(G, s):
+    """Per block ``(indptr, indices, weights)`` of its connections out x in, indices ascending in each row."""
+    if is_network(G):
+        for block in G.blocks:
+            yield block.indptr, block.indices, block.data
+        return
+    lay = s.layered
+    weights = edge_weights(G, s)
+    src, dst = s.sources, s.indices.astype(np.int64)
+    layer = lay.layer[src]
+    for l in range(len(lay.sizes) - 1):
+        sel = np.flatnonzero(layer == l)
+        i, j = lay.pos[src[sel]], lay.pos[dst[sel]]
+        order = np.lexsort((i, j))
+        indptr = np.zeros(lay.sizes[l + 1] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(j, minlength=lay.sizes[l + 1]), out=indptr[1:])
+        yield indptr, i[order], [weights[k] for k in sel[order].tolist()]
 
 
 def _duplicates(graphs, labels, groups, sources):
@@ -482,11 +526,33 @@ def _matrices(graphs, labels, *, aligned, say, pair_map=None):
         "layers": tuple(similarity_matrix(graphs, kind="edge", labels=labels, layer=l) for l in range(n_blocks)),
     }
     if aligned and len(graphs) > 1:
-        say(f"aligning {len(graphs) * (len(graphs) - 1) // 2} pairs of networks")
+        n_pairs = len(graphs) * (len(graphs) - 1) // 2
+        say(f"aligning {n_pairs} pairs of networks{_alignment_note(structure(graphs[0]).layered.sizes, n_pairs)}")
         out["pairs"], out["nnstd"] = _aligned_and_nnstd_pairs(graphs, pair_map=pair_map)
     else:
         out["pairs"] = out["nnstd"] = None
     return out
+
+
+#: Estimated seconds above which the start of an alignment says how long it will take.
+ANNOUNCE_SECONDS = 60
+
+
+def _alignment_note(sizes, n_pairs):
+    """``" (about 24 min by an estimate ...)"`` for alignments estimated to take long, else ``""``.
+
+    Each pair is aligned twice (aligned Jaccard and NNSTD), and as many random networks are aligned
+    for the baselines; :func:`~analysis.similarity.alignment_cost` gives the work of one.
+    """
+    seconds = 4 * n_pairs * alignment_cost(sizes) * ALIGN_SECONDS_PER_UNIT
+    if seconds < ANNOUNCE_SECONDS:
+        return ""
+    widest = max(sizes[1:-1], default=0)
+    took = f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
+    return (
+        f" (about {took} by an estimate: hidden layers of up to {widest:,} units, the matching's cost growing "
+        "as the cube of the width; a report without alignment skips it)"
+    )
 
 
 def _sub(m, ids):

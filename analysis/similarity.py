@@ -64,6 +64,8 @@ __all__ = [
     "aligned_jaccard",
     "aligned_chance_jaccard",
     "aligned_pairs",
+    "alignment_cost",
+    "ALIGN_SECONDS_PER_UNIT",
     "local_pair_map",
     "random_like",
     "similarity_matrix",
@@ -339,6 +341,11 @@ def _union_index(structs):
     return tuple(nodes), maps
 
 
+def _use_masks(possible, structs):
+    """Whether edge sets are boolean masks (a byte per possible edge) rather than keys (eight per present one)."""
+    return possible <= MASK_LIMIT or all(possible <= 8 * s.n_edges for s in structs)
+
+
 def _edge_space(structs, *, layer=None, labels=None):
     same_layers = _check_comparable(structs, labels)
     if same_layers:
@@ -348,13 +355,14 @@ def _edge_space(structs, *, layer=None, labels=None):
             lo, hi = int(lay.offsets[layer]), int(lay.offsets[layer + 1])
         else:
             lo, hi = 0, lay.possible
-        if lay.possible <= MASK_LIMIT:
+        if _use_masks(lay.possible, structs):
             mode, sets = "mask", [s.flat_mask[lo:hi] for s in structs]
         else:
             mode, sets = "keys", []
             for s in structs:
                 a, b = np.searchsorted(s.layer_keys, [lo, hi])
-                sets.append(s.layer_keys[a:b] - lo)
+                part = s.layer_keys[a:b]
+                sets.append(part - lo if lo else part)  # a view where no shift is needed
 
         def decode(keys):
             keys = np.asarray(keys, dtype=np.int64) + lo
@@ -557,6 +565,31 @@ def aligned_jaccard(G1, G2):
         s.require_layered(name=f"G{k + 1}", blocks=True)
     _check_comparable(structs)
     return _aligned(structs[0], structs[1])
+
+
+#: Seconds per unit of :func:`alignment_cost` on the 2-core machine of docs/BENCHMARKS.md (measured by
+#: ``scripts/bench_scale.py``: one alignment of two 4-layer networks took 0.15 s at width 1,000 and 2.5 s at
+#: 3,000, the Hungarian step growing as the cube of a layer's width).
+ALIGN_SECONDS_PER_UNIT = 3e-11
+
+
+def alignment_cost(sizes):
+    """The work of one alignment of two networks of ``sizes``: for each hidden layer ``n_l^2 (n_l + n_{l-1})``.
+
+    The neuron matching of :func:`aligned_jaccard` and :func:`~analysis.nnstd` builds, per hidden
+    layer, an ``n_l x n_l`` matrix of incoming-set overlaps (a product over ``n_{l-1}`` sources) and
+    solves an assignment on it, both cubic in the width. Times :data:`ALIGN_SECONDS_PER_UNIT` it
+    estimates the seconds, so that a long alignment can be announced before it starts.
+
+    Examples
+    --------
+    >>> alignment_cost([784, 1000, 1000, 10])
+    3784000000
+    >>> round(alignment_cost([10000] * 4) * ALIGN_SECONDS_PER_UNIT)  # seconds, estimated
+    120
+    """
+    sizes = [int(n) for n in sizes]
+    return sum(sizes[l] ** 2 * (sizes[l] + sizes[l - 1]) for l in range(1, len(sizes) - 1))
 
 
 def _align_blocks(blocks1, blocks2, sizes):
@@ -1107,8 +1140,7 @@ def common_subnetwork_curve(graphs, *, labels=None):
     structs = _check_graphs(graphs)
     labels = _labels(graphs, labels)
     k = len(structs)
-    _, _, counts = _edge_counts(structs, labels)
-    hist = np.bincount(counts, minlength=k + 1)
+    hist = _count_histogram(structs, labels)
     edges = np.cumsum(hist[::-1])[::-1][1:]
     return CommonSubnetworkCurve(
         n_graphs=k,
@@ -1128,13 +1160,45 @@ def _edge_counts(structs, labels=None):
     """The edge space and, for every edge present in some graph, its key and how many graphs hold it."""
     space = _edge_space(structs, labels=labels)
     if space.mode == "mask":
-        counts = np.zeros(space.possible[0], dtype=np.int32)
-        for m in space.sets:
-            counts += m
+        counts = _mask_counts(space.sets)
         keys = np.flatnonzero(counts)
         return space, keys, counts[keys]
     keys, counts = np.unique(np.concatenate(space.sets), return_counts=True)
     return space, keys, counts
+
+
+_COUNT_CHUNK = 1 << 22  # keys (or positions) counted at a time
+
+
+def _mask_counts(masks):
+    """How many of the boolean masks hold each position (uint8 below 256 masks: a byte per possible edge)."""
+    counts = np.zeros(masks[0].size, dtype=np.uint8 if len(masks) < 256 else np.int32)
+    for m in masks:
+        counts += m
+    return counts
+
+
+def _count_histogram(structs, labels):
+    """``hist[t]``: the edges held by exactly ``t`` of the graphs (t >= 1), without a key per edge in mask mode."""
+    k = len(structs)
+    space = _edge_space(structs, labels=labels)
+    hist = np.zeros(k + 1, dtype=np.int64)
+    if space.mode == "mask":
+        counts = _mask_counts(space.sets)
+        for start in range(0, counts.size, _COUNT_CHUNK):
+            hist += np.bincount(counts[start : start + _COUNT_CHUNK], minlength=k + 1)
+        return hist
+    # sorted unique keys per graph: count a range of the key space at a time (bounded temporaries)
+    bounds = np.unique(np.concatenate([keys[::_COUNT_CHUNK] for keys in space.sets] + [np.zeros(1, np.int64)]))
+    edges = np.append(bounds, np.iinfo(np.int64).max)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        part = np.concatenate([keys[np.searchsorted(keys, lo) : np.searchsorted(keys, hi)] for keys in space.sets])
+        if part.size:
+            part.sort()
+            starts = np.flatnonzero(np.concatenate([[True], part[1:] != part[:-1]]))
+            runs = np.diff(np.append(starts, part.size))  # how many graphs hold each key
+            hist += np.bincount(runs, minlength=k + 1)
+    return hist
 
 
 def _min_count(min_share, k):

@@ -1258,8 +1258,8 @@ def _check_sidecar_files(folder, sidecar, names):
         path = Path(folder) / name
         digest = None
         if isinstance(want, dict) and os.path.getsize(path) == want.get("bytes"):
-            with open(path, "rb") as f:
-                digest = _file_digest(f.read())
+            with open(path, "rb") as f:  # read a block at a time: a layer file may be a gigabyte
+                digest = {"bytes": want["bytes"], "sha256": hashlib.file_digest(f, "sha256").hexdigest()}
         if digest != want:
             raise CheckpointError(
                 f"{path}: is not the layer file {folder / TOPOLOGY_SIDECAR} describes (its size or SHA-256 differs): "
@@ -1564,13 +1564,19 @@ def _read_layer_matrix(path):
         raise CheckpointError(f"{path}: has dtype {m.dtype}, expected real floating point weights")
     if m.dtype.itemsize < 4:  # float16: exact in float32
         m = m.astype(np.float32)
-    _refuse_duplicates(path, m)
+    if m.format in ("csr", "csc"):  # scipy checks "sorted, each entry once" in C, without copies
+        if not m.has_canonical_format:
+            m.sort_indices()
+        if not m.has_canonical_format:  # sorted, so an entry is stored twice
+            _refuse_duplicates(path, m)
+    else:
+        _refuse_duplicates(path, m)
     m = sp.csr_array(m)  # no entry twice (refused above), so nothing is summed
     bad = m.data.size - np.count_nonzero(np.isfinite(m.data))
     if bad:
         raise CheckpointError(f"{path}: holds {bad} non-finite values (nan or inf)")
     with np.errstate(over="ignore"):
-        values = m.data.astype(np.float32)
+        values = m.data.astype(np.float32, copy=False)
     if not np.isfinite(values).all():
         raise CheckpointError(f"{path}: holds values beyond the float32 range (largest {np.abs(m.data).max():.3g})")
     out = sp.csr_array((values, m.indices, m.indptr), shape=m.shape)

@@ -110,3 +110,52 @@ def test_analysis_refuses_what_is_neither_a_graph_nor_a_network():
 
     with pytest.raises(ParameterError, match=r"G is a dict, expected a networkx.DiGraph or a network"):
         analysis.driver_nodes({})
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000])
+def test_keys_and_masks_made_in_chunks_are_those_of_the_graph(nets, monkeypatch, chunk):
+    """A network's layer keys, flat mask and block masks are made a few edges at a time: the same arrays."""
+    import analysis._structure as st
+
+    monkeypatch.setattr(st, "_CHUNK", chunk)
+    monkeypatch.setattr(st, "MASK_LIMIT", 0)  # keys and block masks from the chunks, not from the flat mask
+    for net in nets:
+        a, b = st._from_network(net), structure(to_graph(net))
+        assert np.array_equal(a.layer_keys, b.layer_keys)
+        assert np.array_equal(a.flat_mask, b.flat_mask)
+        for l in range(len(SIZES) - 1):
+            assert np.array_equal(a.block_mask(l), b.block_mask(l))
+        assert np.array_equal(a.sources, b.sources)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 50])
+@pytest.mark.parametrize("mode", ["keys", "mask"])
+def test_the_common_subnetwork_curve_counted_in_ranges_is_the_same(nets, monkeypatch, chunk, mode):
+    import analysis.similarity as sim
+
+    expected = analysis.common_subnetwork_curve([to_graph(n) for n in nets]).edges.tolist()
+    monkeypatch.setattr(sim, "_COUNT_CHUNK", chunk)
+    monkeypatch.setattr(sim, "_use_masks", lambda possible, structs: mode == "mask")
+    got = analysis.common_subnetwork_curve(nets).edges.tolist()
+    space = sim._edge_space([structure(n) for n in nets])
+    assert got == expected and space.mode == ("keys" if mode == "keys" else "mask")
+
+
+def test_a_long_alignment_is_announced_before_it_starts(nets, monkeypatch):
+    """Alignment grows as the cube of the widths: an estimate over a minute is said when it starts (issue 17)."""
+    import analysis.report as rep
+
+    said = []
+    analysis.build_report(nets, rng=0, progress=said.append)
+    assert any(m.startswith("aligning 3 pairs of networks") and "estimate" not in m for m in said)
+    monkeypatch.setattr(rep, "ANNOUNCE_SECONDS", 0.0)
+    said.clear()
+    analysis.build_report(nets, rng=0, progress=said.append)
+    line = next(m for m in said if m.startswith("aligning 3 pairs"))
+    assert "by an estimate: hidden layers of up to 12 units" in line
+    assert rep._alignment_note((10_000,) * 4, 3).startswith(" (about 24 min by an estimate")
+
+
+def test_the_alignment_cost_counts_the_hidden_layers():
+    assert analysis.alignment_cost([5, 7]) == 0  # no hidden layer: nothing to match
+    assert analysis.alignment_cost([2, 3, 4, 1]) == 3**2 * (3 + 2) + 4**2 * (4 + 3)
