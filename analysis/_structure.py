@@ -356,8 +356,7 @@ def _from_network(net):
     indices = np.empty(m, dtype=dtype)
     indptr = np.zeros(n + 1, dtype=np.int64)
     at = 0
-    for l, block in enumerate(net.blocks):
-        t = _source_major(block)  # n_l x n_{l+1}
+    for l, t in enumerate(net.transposed_blocks()):  # n_l x n_{l+1}, targets ascending per source
         indices[at : at + t.nnz] = t.indices + offsets[l + 1]
         indptr[offsets[l] + 1 : offsets[l + 1] + 1] = t.indptr[1:] + at
         at += t.nnz
@@ -368,18 +367,6 @@ def _from_network(net):
     s = _NetworkStructure(nodes=nodes, indptr=indptr, indices=indices, layered=None)
     object.__setattr__(s, "layered", Layered(sizes=sizes, layer=layer, pos=pos, nodes=layer_nodes))
     return s
-
-
-def _source_major(block):
-    """The transpose of a CSR block (out x in) as CSR (in x out): row i lists the targets of source i, ascending.
-
-    scipy's conversion to compressed columns is that transpose (a counting sort in C, no larger
-    than the result); only the structure is kept.
-    """
-    n_rows, n_cols = block.shape
-    pattern = sp.csr_array((np.ones(block.nnz, np.int8), block.indices, block.indptr), shape=block.shape)
-    csc = sp.csc_array(pattern)
-    return sp.csr_array((csc.data, csc.indices, csc.indptr), shape=(n_cols, n_rows))
 
 
 def graph_meta(G):
@@ -407,13 +394,8 @@ def edge_weights(G, s):
     """The weight of every edge in the CSR order of ``s``: a float64 array for a network, a list for a graph
     (None where an edge has none)."""
     if is_network(G):
-        return np.concatenate([_weights_source_major(b) for b in G.blocks] or [np.zeros(0)])
+        return np.concatenate([t.data.astype(np.float64) for t in G.transposed_blocks()] or [np.zeros(0)])
     return [G.edges[s.nodes[u], s.nodes[v]].get("weight") for u, v in zip(s.sources.tolist(), s.indices.tolist())]
-
-
-def _weights_source_major(block):
-    order = np.argsort(block.indices, kind="stable")
-    return block.data[order].astype(np.float64)
 
 
 def _build(G):

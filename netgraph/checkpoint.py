@@ -67,7 +67,7 @@ from .fileio import (
     stat_input,
 )
 from .model import ACTIVATIONS, SparseMLP
-from .network import INT32_MAX, Checkpoint, _check_sizes, check_csr, csr_block, transpose
+from .network import Checkpoint, _check_sizes, check_csr, csr_block, index_dtype, transpose
 
 __all__ = [
     "Checkpoint",
@@ -83,7 +83,6 @@ FORMAT = "netgraph-checkpoint"
 #: present connections only (CSR structure and values per layer). Both load.
 FORMAT_VERSION = 2
 _CSR_KEYS = ("crow", "col", "values", "bias")
-_INT32_MAX = INT32_MAX
 _JSON_HEADER_KEYS = ("format_version", "layer_sizes", "has_bias")
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
 #: ``source_format`` of a network read from a topology folder (SET / NNSTD layer matrices), and
@@ -212,7 +211,7 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
 
 def _csr_layer(block, bias):
     """The stored form of one layer: its CSR structure, the weights in that order, the bias."""
-    index = np.int32 if max(block.nnz, block.shape[1]) <= _INT32_MAX else np.int64
+    index = index_dtype(block.nnz, block.shape[1])
     return {
         "crow": torch.from_numpy(np.ascontiguousarray(block.indptr, dtype=index)),
         "col": torch.from_numpy(np.ascontiguousarray(block.indices, dtype=index)),

@@ -225,9 +225,10 @@ class Checkpoint:
     def transposed_blocks(self):
         """Per layer the connections source-major: ``(n_l, n_{l+1})`` CSR, targets increasing per source.
 
-        Explicitly stored zeros are kept (they are connections). Computed on each call.
+        Explicitly stored zeros are kept (they are connections). An iterator: each transpose is
+        made when it is reached, so at most one is held at a time by a loop over them.
         """
-        return tuple(transpose(b) for b in self.blocks)
+        return (transpose(b) for b in self.blocks)
 
     # ------------------------------------------------------------------ torch
 

@@ -468,10 +468,10 @@ def test_v2_file_holds_csr_layers(tmp_path, net_231):
 
 
 def test_v2_indices_widen_to_int64_when_int32_is_too_small(tmp_path, make_net, monkeypatch):
-    import netgraph.checkpoint as ckmod
+    import netgraph.network as netmod
 
     net = make_net([6, 5, 3], 0.5, seed=1)
-    monkeypatch.setattr(ckmod, "_INT32_MAX", 4)  # as if the layer had 2^31 connections or inputs
+    monkeypatch.setattr(netmod, "INT32_MAX", 4)  # as if the layer had 2^31 connections or inputs
     path = save_checkpoint(net, tmp_path / "a.pt")
     obj = torch.load(path, weights_only=True)
     assert {layer[k].dtype for layer in obj["layers"] for k in ("crow", "col")} == {torch.int64}

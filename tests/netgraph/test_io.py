@@ -235,30 +235,39 @@ def test_a_failure_while_staging_leaves_the_old_group(tmp_path, monkeypatch, fai
     assert {p.name: p.read_text() for p in folder.iterdir()} == {n: f"old {n}" for n in ("a.json", "b.png", "c.html")}
 
 
+def _signal_after_the_first_rename(monkeypatch, signum):
+    """Make ``os.replace`` in netgraph.fileio send ``signum`` to this process once ``a.json`` is in place."""
+    import netgraph.fileio
+
+    real = os.replace
+
+    def replace_and_signal(src, dst):
+        real(src, dst)
+        if dst.name == "a.json":
+            os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(netgraph.fileio.os, "replace", replace_and_signal)
+
+
+def _write_the_group(folder):
+    with atomic_files(folder) as group:
+        group.write("a.json", b"new a")
+        group.write("b.png", b"new b")
+
+
 def test_ctrl_c_during_the_renames_waits_until_the_group_is_in_place(tmp_path, monkeypatch):
     """SIGINT arriving between two renames is held back: the new group is complete when it is raised."""
     import signal
 
-    import netgraph.fileio
-
     folder = tmp_path / "out"
-    real = os.replace
-
-    def replace_and_interrupt(src, dst):
-        real(src, dst)
-        if dst.name == "a.json":
-            os.kill(os.getpid(), signal.SIGINT)
-
-    monkeypatch.setattr(netgraph.fileio.os, "replace", replace_and_interrupt)
+    _signal_after_the_first_rename(monkeypatch, signal.SIGINT)
     # another thread alive, as a Dask client's are: the kernel may hand the signal to it
     idle = threading.Event()
     other = threading.Thread(target=idle.wait)
     other.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            with atomic_files(folder) as group:
-                group.write("a.json", b"new a")
-                group.write("b.png", b"new b")
+            _write_the_group(folder)
     finally:
         idle.set()
         other.join()
@@ -268,23 +277,12 @@ def test_ctrl_c_during_the_renames_waits_until_the_group_is_in_place(tmp_path, m
 def test_sigterm_during_the_renames_is_delivered_after_them(tmp_path, monkeypatch):
     import signal
 
-    import netgraph.fileio
-
+    folder = tmp_path / "out"
     seen = []
     previous = signal.signal(signal.SIGTERM, lambda number, frame: seen.append(sorted(os.listdir(folder))))
-    folder = tmp_path / "out"
-    real = os.replace
-
-    def replace_and_terminate(src, dst):
-        real(src, dst)
-        if dst.name == "a.json":
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    monkeypatch.setattr(netgraph.fileio.os, "replace", replace_and_terminate)
+    _signal_after_the_first_rename(monkeypatch, signal.SIGTERM)
     try:
-        with atomic_files(folder) as group:
-            group.write("a.json", b"new a")
-            group.write("b.png", b"new b")
+        _write_the_group(folder)
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert seen == [["a.json", "b.png"]]  # the handler ran once, when both were in place
