@@ -21,14 +21,15 @@ attributes in place, call ``G.__networkx_cache__.clear()``.
 A network (:class:`~netgraph.network.Checkpoint`) is the layered graph :func:`netgraph.to_graph`
 would build -- nodes ``(layer, index)`` in layer order, edges ``(l, i) -> (l + 1, j)`` for each
 stored entry ``W_l[j, i]`` -- and its view is the same, made from the blocks by vectorised
-code; it is cached with the network (which cannot change). :func:`graph_meta`,
+code; it is cached with the network (which cannot change). A graph made by
+:func:`netgraph.to_graph` carries the same arrays in its ``__networkx_cache__`` (under
+:data:`netgraph.network.ADJACENCY_KEY`, gone with the first structural edit), so its view is
+made from them; any other graph's from its adjacency dicts, a dictionary lookup per edge. :func:`graph_meta`,
 :func:`graph_attribute` and :func:`edge_weights` read the rest of either kind of input.
 """
 
-import ctypes
 import itertools
 import numbers
-import sys
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
@@ -38,7 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from netgraph.errors import GraphContractError, ParameterError
-from netgraph.network import Checkpoint
+from netgraph.network import ADJACENCY_KEY, Checkpoint
 
 __all__ = [
     "Structure",
@@ -57,7 +58,6 @@ _CACHE_KEY = "netgraph.analysis.structure"
 
 #: Largest flat edge space (possible edges of a layered graph) handled as a boolean mask.
 MASK_LIMIT = 1 << 26
-_ID_TABLE_SIZE = (1 << 18) + 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,7 +265,7 @@ def structure(G, *, name="G"):
         hit = cache.get(_CACHE_KEY)
         if hit is not None:
             return hit
-    s = _build(G)
+    s = _from_graph_arrays(G, cache) or _build(G)
     if cache is not None:
         cache[_CACHE_KEY] = s
     return s
@@ -341,32 +341,40 @@ class _NetworkStructure(Structure):
 
 
 def _from_network(net):
-    """The :class:`Structure` of a network, from its blocks: the graph ``to_graph`` would build, no graph built.
-
-    Nodes ``(l, i)`` in layer order; node ``k`` of layer ``l`` has id ``offset_l + k``. The
-    out-adjacency of layer ``l``'s units is the transposed block (source-major, targets
-    ascending), shifted to the ids of layer ``l + 1``.
-    """
+    """The :class:`Structure` of a network, from its blocks: the graph ``to_graph`` would build, no graph built."""
     sizes = tuple(int(s) for s in net.layer_sizes)
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    n = int(offsets[-1])
     nodes = tuple((l, i) for l, size in enumerate(sizes) for i in range(size))
-    m = net.n_connections()
-    dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    indices = np.empty(m, dtype=dtype)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    at = 0
-    for l, t in enumerate(net.transposed_blocks()):  # n_l x n_{l+1}, targets ascending per source
-        indices[at : at + t.nnz] = t.indices + offsets[l + 1]
-        indptr[offsets[l] + 1 : offsets[l + 1] + 1] = t.indptr[1:] + at
-        at += t.nnz
-    indptr[offsets[-2] + 1 :] = at  # the output layer: no edges out
+    return _from_adjacency(nodes, sizes, *net.adjacency())
+
+
+def _from_adjacency(nodes, sizes, indptr, indices):
+    """The layered :class:`Structure` of :meth:`netgraph.network.Checkpoint.adjacency`'s arrays.
+
+    Nodes ``(l, i)`` in layer order (``nodes``: those labels); node ``k`` of layer ``l`` has id
+    ``offset_l + k``; the out-adjacency is source-major with targets ascending.
+    """
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     layer = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    pos = np.arange(n, dtype=np.int64) - np.repeat(offsets[:-1], sizes)
+    pos = np.arange(int(offsets[-1]), dtype=np.int64) - np.repeat(offsets[:-1], sizes)
     layer_nodes = tuple(nodes[offsets[l] : offsets[l + 1]] for l in range(len(sizes)))
     s = _NetworkStructure(nodes=nodes, indptr=indptr, indices=indices, layered=None)
     object.__setattr__(s, "layered", Layered(sizes=sizes, layer=layer, pos=pos, nodes=layer_nodes))
     return s
+
+
+def _from_graph_arrays(G, cache):
+    """The Structure of a graph from the arrays :func:`netgraph.to_graph` left in its cache, or None.
+
+    networkx empties the cache on every structural edit, so arrays there describe ``G`` as it
+    is; their sizes are checked against the graph all the same.
+    """
+    entry = cache.get(ADJACENCY_KEY) if cache is not None else None
+    if not (isinstance(entry, tuple) and len(entry) == 3):
+        return None
+    sizes, indptr, indices = entry
+    if indptr.size != G.number_of_nodes() + 1 or indices.size != G.number_of_edges() or sum(sizes) != indptr.size - 1:
+        return None
+    return _from_adjacency(tuple(G), tuple(sizes), indptr, indices)
 
 
 def graph_meta(G):
@@ -407,63 +415,12 @@ def _build(G):
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(deg, out=indptr[1:])
     m = int(indptr[-1])
-    indices = _targets_by_identity(items, nodes, m)
-    if indices is None:
-        targets = itertools.chain.from_iterable(nbrs for _, nbrs in items)
-        indices = np.fromiter(map(index.__getitem__, targets), dtype=np.int64, count=m)
+    targets = itertools.chain.from_iterable(nbrs for _, nbrs in items)
+    indices = np.fromiter(map(index.__getitem__, targets), dtype=np.int64, count=m)
     s = Structure(nodes=nodes, indptr=indptr, indices=indices, layered=None)
     object.__setattr__(s, "index", index)
     object.__setattr__(s, "layered", _layered(G, s))
     return s
-
-
-def _object_ids(objects, m):
-    """``id()`` of ``m`` objects as a uint64 array.
-
-    In CPython ``id(x)`` is the object's address, which is exactly what an object array
-    stores; reading the array's pointers is three times faster than calling ``id`` per object
-    (9 ms instead of 25 ms for 560k edges). Other interpreters call ``id``.
-    """
-    if sys.implementation.name != "cpython":
-        return np.fromiter(map(id, objects), dtype=np.uint64, count=m)
-    arr = np.fromiter(objects, dtype=object, count=m)  # keeps every object alive while read
-    pointers = (ctypes.c_uint64 * m).from_address(arr.ctypes.data)
-    return np.ctypeslib.as_array(pointers).copy()
-
-
-def _targets_by_identity(items, nodes, m):
-    """Target ids found by object identity, or None if some target is not the node object itself.
-
-    networkx keeps the node objects the caller passed, and :func:`netgraph.to_graph` passes the
-    same tuple for a node everywhere, so matching ``id()`` values (vectorised) avoids hashing
-    every target tuple. Two live objects never share an id, so a target whose id is a node's
-    id *is* that node; when any target is an equal but distinct object, the caller falls back
-    to dictionary lookups.
-    """
-    if m == 0:
-        return np.zeros(0, dtype=np.int64)
-    ids = _object_ids(itertools.chain.from_iterable(nbrs for _, nbrs in items), m)
-    node_ids = np.fromiter(map(id, nodes), dtype=np.uint64, count=len(nodes))
-    # open hash of the addresses: slot -> node id, -2 where two nodes collide
-    size = _ID_TABLE_SIZE
-    table = np.full(size, -1, dtype=np.int64)
-    slots = (node_ids >> np.uint64(4)) % np.uint64(size)
-    first = np.empty(size, dtype=np.int64)
-    first[slots[::-1]] = np.arange(node_ids.size)[::-1]
-    counts = np.bincount(slots.astype(np.int64), minlength=size)
-    table[slots] = first[slots]
-    table[counts > 1] = -2
-    at = table[((ids >> np.uint64(4)) % np.uint64(size)).astype(np.int64)]
-    bad = np.flatnonzero(at < 0)
-    if bad.size:  # collided slots (rare) and non-node objects: sorted search
-        order = np.argsort(node_ids)
-        sorted_ids = node_ids[order]
-        pos = np.searchsorted(sorted_ids, ids[bad])
-        pos[pos == sorted_ids.size] = 0
-        at[bad] = order[pos]
-    if not np.array_equal(node_ids[at], ids):
-        return None
-    return at
 
 
 def _is_int(x):

@@ -52,9 +52,9 @@ __all__ = [
 _LAZY = {
     "SparseMLP": "model",
     "Checkpoint": "network",  # torch-free: analysis takes it
-    "save_checkpoint": "checkpoint",
-    "load_checkpoint": "checkpoint",
-    "as_checkpoint": "checkpoint",
+    "save_checkpoint": "io",
+    "load_checkpoint": "io",
+    "as_checkpoint": "io",
     "to_graph": "convert",
     "from_graph": "convert",
     "graph_to_checkpoint": "convert",
@@ -73,6 +73,7 @@ _SUBMODULES = {
     "export",
     "fileio",
     "growth",
+    "io",
     "model",
     "network",
     "pruning",

@@ -40,6 +40,8 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
+
 from .errors import NetgraphError, RunLockedError
 
 try:
@@ -182,20 +184,8 @@ def _pid_alive(pid):
     """Whether process ``pid`` of this host runs (True when that cannot be told)."""
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return True
-    if os.name == "nt":
-        import ctypes
-
-        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists
-        try:
-            code = ctypes.c_ulong()
-            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
-                return True
-            return code.value == 259  # STILL_ACTIVE
-        finally:
-            kernel32.CloseHandle(handle)
+    if os.name == "nt":  # os.kill would end the process there: ask the system through psutil
+        return psutil.pid_exists(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

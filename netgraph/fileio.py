@@ -66,6 +66,7 @@ __all__ = [
     "file_kind",
     "jsonable",
     "stat_input",
+    "looks_like_text",
     "TMP_SUFFIX",
 ]
 
@@ -832,3 +833,13 @@ def jsonable(value):
     if callable(getattr(value, "tolist", None)):  # numpy arrays, torch tensors
         return jsonable(value.tolist())
     return value
+
+
+def looks_like_text(head):
+    """Whether the first bytes of a file read as text (UTF-8, no control characters but tabs and line ends)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the end of the sample
+            return False
+    return all(c >= 32 or c in (9, 10, 13) for c in head)

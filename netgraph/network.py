@@ -26,17 +26,24 @@ Examples
 [[3.0, 0.0, -1.0]]
 """
 
+import json
 import weakref
+from collections.abc import Mapping
 
 import numpy as np
 import scipy.sparse as sp
 
 from .errors import CheckpointError, ParameterError
+from .fileio import load_json
 
-__all__ = ["Checkpoint", "INT32_MAX"]
+__all__ = ["Checkpoint", "INT32_MAX", "ADJACENCY_KEY", "check_meta"]
 
 #: Largest index an int32 holds; blocks use int32 indices where they fit, int64 beyond.
 INT32_MAX = int(np.iinfo(np.int32).max)
+#: Key of ``G.__networkx_cache__`` under which :func:`netgraph.to_graph` leaves the structure of the
+#: graph it builds: ``(layer_sizes, indptr, indices)`` of :meth:`Checkpoint.adjacency`. networkx
+#: empties that cache on every structural edit, so an entry there always describes the graph.
+ADJACENCY_KEY = "netgraph.network.adjacency"
 _FIELDS = (
     "layer_sizes",
     "blocks",
@@ -230,6 +237,40 @@ class Checkpoint:
         """
         return (transpose(b) for b in self.blocks)
 
+    def adjacency(self):
+        """The out-adjacency of all units as CSR arrays over the nodes ``(l, i)`` in layer order.
+
+        Unit ``i`` of layer ``l`` is node ``offset_l + i`` (``offset_l`` the units of the layers
+        before); its targets are ``indices[indptr[k]:indptr[k + 1]]``, increasing, the edges of
+        the graph :func:`netgraph.to_graph` builds in the order it adds them.
+
+        Returns
+        -------
+        indptr : numpy.ndarray of int64, shape (N + 1,)
+        indices : numpy.ndarray of int32 (int64 beyond 2^31 - 1 units), shape (n_connections,)
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.sparse as sp
+        >>> W = sp.csr_array((np.ones(3, np.float32), [0, 1, 1], [0, 2, 3]), shape=(2, 2))
+        >>> indptr, indices = Checkpoint((2, 2), blocks=(W,), biases=(np.zeros(2, np.float32),)).adjacency()
+        >>> indptr.tolist(), indices.tolist()
+        ([0, 1, 3, 3, 3], [2, 2, 3])
+        """
+        sizes = [int(s) for s in self.layer_sizes]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        n = int(offsets[-1])
+        m = self.n_connections()
+        indices = np.empty(m, dtype=np.int32 if n < INT32_MAX else np.int64)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        at = 0
+        for l, t in enumerate(self.transposed_blocks()):  # n_l x n_{l+1}, targets ascending per source
+            indices[at : at + t.nnz] = t.indices + offsets[l + 1]
+            indptr[offsets[l] + 1 : offsets[l + 1] + 1] = t.indptr[1:] + at
+            at += t.nnz
+        indptr[offsets[-2] + 1 :] = at  # the output layer: no edges out
+        return indptr, indices
+
     # ------------------------------------------------------------------ torch
 
     def to_model(self, *, backend="masked"):
@@ -292,8 +333,6 @@ class Checkpoint:
                 biases.append(np.zeros(layer.out_features, dtype=np.float32))
             else:
                 biases.append(layer.bias.detach().cpu().to(torch.float32).numpy().copy())
-        from .checkpoint import _check_meta
-
         return cls(
             layer_sizes=model.layer_sizes,
             weights=tuple(weights),
@@ -301,12 +340,28 @@ class Checkpoint:
             masks=tuple(masks),
             activation=model.activation,
             has_bias=model.has_bias,
-            meta=_check_meta(meta),
+            meta=check_meta(meta),
             train_state=train_state,
         )
 
 
 # --------------------------------------------------------------------------- blocks
+
+
+def check_meta(meta):
+    """``meta`` as a dict that JSON stores and reads back (None: empty); ParameterError otherwise."""
+    if meta is None:
+        return {}
+    if not isinstance(meta, Mapping):
+        raise ParameterError(f"meta is a {type(meta).__name__}, expected a dict")
+    try:
+        text = json.dumps(dict(meta))
+    except RecursionError:
+        raise ParameterError("meta nests too deeply to be stored as JSON") from None
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"meta must be JSON-serialisable: {exc}") from None
+    # what load_checkpoint would refuse (nesting deeper than MAX_JSON_DEPTH) is refused here already
+    return load_json(text, "meta", error=ParameterError)
 
 
 def index_dtype(n_entries, n_columns):

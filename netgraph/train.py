@@ -71,12 +71,13 @@ from torch.nn import functional as F
 
 from ._lock import run_lock
 from ._version import __version__
-from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .config import KEEP_CHOICES, TrainConfig, default_batch_size, method_label
 from .errors import CheckpointError, NetgraphError, ParameterError
 from .evolution import reset_optimizer_state
 from .fileio import atomic_write, error_reason, jsonable, load_json
+from .io import load_checkpoint, save_checkpoint
 from .model import WEIGHT_INITS, SparseMLP
+from .network import Checkpoint
 from .validation import check_choice
 
 __all__ = [

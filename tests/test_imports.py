@@ -92,3 +92,51 @@ def test_the_network_type_imports_neither_torch_nor_networkx():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+def _module_names():
+    """``{dotted name: path}`` of every module of the two packages (a package by its ``__init__.py``)."""
+    found = {}
+    for folder in ("netgraph", "analysis"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def _import_graph():
+    """Which module imports which, lazy imports (inside functions) included.
+
+    ``from package import name`` is an import of the submodule ``package.name`` when there is
+    one (the package itself is then already being imported, as every submodule's parent is),
+    else of ``package``.
+    """
+    import networkx as nx
+
+    modules = _module_names()
+    G = nx.DiGraph()
+    for name, path in modules.items():
+        G.add_node(name)
+        for module, alias in _imports(path):
+            sub = f"{module}.{alias}" if alias else None
+            target = sub if sub in modules else module
+            while target and target not in modules:
+                target = target.rpartition(".")[0]  # an attribute of a module: the module
+            if target and target != name:
+                G.add_edge(name, target)
+    return G
+
+
+def test_the_import_graph_sees_lazy_and_relative_imports():
+    G = _import_graph()
+    assert G.has_edge("netgraph.cli._export", "netgraph.io")  # inside _run
+    assert G.has_edge("netgraph.io.registry", "netgraph.io.topology")  # from . import topology
+    assert G.has_edge("netgraph.convert", "netgraph._contract")
+
+
+def test_no_module_imports_another_in_a_circle():
+    """Issue 17: the import graph of both packages, lazy imports included, has no cycle."""
+    import networkx as nx
+
+    cycles = [sorted(c) for c in nx.strongly_connected_components(_import_graph()) if len(c) > 1]
+    assert cycles == []

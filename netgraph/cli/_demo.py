@@ -106,7 +106,7 @@ def _run(args):
 
     from analysis import build_report, write_report
 
-    from ..checkpoint import load_checkpoint
+    from ..io import load_checkpoint
 
     with open_cluster_from(args, "netgraph demo", quiet=args.quiet) as cluster:
         with bar:

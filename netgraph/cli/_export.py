@@ -34,39 +34,20 @@ def register(subparsers):
 
 
 def _run(args):
-    import numpy as np
-
-    from ..checkpoint import TOPOLOGY_FORMAT, load_checkpoint, save_topology_folder
-    from ..export import _TORCH_MODULES, FORMATS, export, export_format, torch_load_code
-    from ..fileio import check_not_input
+    from ..io import FORMATS, export, export_format, export_notes, input_files, load_checkpoint
+    from ..io.registry import get
     from ..validation import check_choice
-    from ._paths import input_files
 
     if args.format is not None:
-        check_choice(args.format, FORMATS + (TOPOLOGY_FORMAT,), name="format")
-    if args.format == TOPOLOGY_FORMAT:
-        source = load_checkpoint(args.checkpoint, bias_row=args.bias_row)
-        path = save_topology_folder(source, args.output)
-        print(f"wrote {path}")
-        lost = sum(int(np.count_nonzero(block.data == 0)) for block in source.blocks)
-        if lost:
-            print(
-                f"note: {lost} connections of weight exactly 0 are not stored (the format marks a connection by "
-                "a non-zero value): they read back as absent"
-            )
-        return 0
+        check_choice(args.format, FORMATS, name="format")
     fmt = export_format(args.output, args.format)
-    check_not_input(args.output, input_files([args.checkpoint]), name="output")
+    if not get(fmt).folder:  # a topology folder refuses the folder it was read from itself
+        from ..fileio import check_not_input
+
+        check_not_input(args.output, input_files([args.checkpoint]), name="output")
     source = load_checkpoint(args.checkpoint, bias_row=args.bias_row)
     path = export(source, args.output, format=fmt)
     print(f"wrote {path}")
-    if fmt == "torch":
-        print(f"load with: {torch_load_code(source, path)}")
-        act = source.activation
-        if act not in _TORCH_MODULES:
-            act += " (torch.nn has no module for it: put one that computes it where the line says ACTIVATION)"
-        print(
-            f"activation: {act} between layers (the last layer gives raw scores); weights are dense, "
-            "0 where no connection is (netgraph reads a connection of weight exactly 0 back as absent)"
-        )
+    for line in export_notes(source, path, format=fmt):
+        print(line)
     return 0

@@ -54,7 +54,7 @@ def summarize(ckpt):
 
 
 def _run(args):
-    from ..checkpoint import load_checkpoint
+    from ..io import load_checkpoint
     from ._paths import resolve_checkpoints
 
     files = resolve_checkpoints(args.paths, unique=False)

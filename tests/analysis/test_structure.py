@@ -94,10 +94,51 @@ def test_equal_but_distinct_node_objects():
     assert s.indices.tolist() == [1] and s.layered.sizes == (1, 1)
 
 
-@pytest.mark.parametrize("table_size", [1, 7, (1 << 18) + 3])
-def test_identity_lookup_with_colliding_slots(make_layered, rng, monkeypatch, table_size):
-    monkeypatch.setattr("analysis._structure._ID_TABLE_SIZE", table_size)
-    G = make_layered([7, 9, 4], 0.5, rng)
+def _arrays(s):
+    return s.nodes, s.indptr.tolist(), s.indices.tolist(), s.layered.sizes
+
+
+def _net_2_3_1():
+    """A 2-3-1 network with 5 connections: 0->0, 0->2, 1->1 into layer 1; units 0 and 2 of layer 1 -> the output."""
+    import scipy.sparse as sp
+
+    from netgraph.network import Checkpoint
+
+    W0 = sp.csr_array((np.array([1.0, 2.0, 3.0], np.float32), [0, 1, 0], [0, 1, 2, 3]), shape=(3, 2))
+    W1 = sp.csr_array((np.array([4.0, 5.0], np.float32), [0, 2], [0, 2]), shape=(1, 3))
+    return Checkpoint((2, 3, 1), blocks=(W0, W1), biases=(np.zeros(3, np.float32), np.zeros(1, np.float32)))
+
+
+def test_a_graph_from_to_graph_carries_its_arrays():
+    from netgraph import to_graph
+    from netgraph.network import ADJACENCY_KEY
+
+    G = to_graph(_net_2_3_1())
+    assert ADJACENCY_KEY in G.__networkx_cache__
     s = structure(G)
-    got = {(s.nodes[r], s.nodes[c]) for r, c in zip(s.sources.tolist(), s.indices.tolist())}
-    assert got == set(G.edges) and s.n_edges == G.number_of_edges()
+    # nodes (0,0) (0,1) | (1,0) (1,1) (1,2) | (2,0): ids 0..5
+    assert s.indptr.tolist() == [0, 2, 3, 4, 4, 5, 5]
+    assert s.indices.tolist() == [2, 4, 3, 5, 5]
+    assert s.nodes[0] is next(iter(G))  # the graph's own node objects
+    G.__networkx_cache__.clear()  # the same structure from the graph's dicts
+    assert _arrays(structure(G)) == _arrays(s)
+
+
+def test_a_structural_edit_drops_the_arrays():
+    from netgraph import to_graph
+    from netgraph.network import ADJACENCY_KEY
+
+    G = to_graph(_net_2_3_1())
+    G.remove_edge((0, 0), (1, 2))
+    assert ADJACENCY_KEY not in G.__networkx_cache__
+    s = structure(G)
+    assert s.n_edges == 4 and s.indptr.tolist() == [0, 1, 2, 3, 3, 4, 4] and s.indices.tolist() == [2, 3, 5, 5]
+
+
+def test_arrays_that_do_not_fit_the_graph_are_not_used():
+    from netgraph.network import ADJACENCY_KEY
+
+    G = nx.DiGraph([((0, 0), (1, 0))])
+    G.__networkx_cache__[ADJACENCY_KEY] = ((2, 1), np.array([0, 1, 1, 1]), np.array([2]))  # 3 nodes, not 2
+    s = structure(G)
+    assert s.indices.tolist() == [1] and s.layered.sizes == (1, 1)

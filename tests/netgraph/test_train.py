@@ -250,7 +250,6 @@ def test_seeds_differ_and_repeat(tmp_path, data):
 
 
 def test_keyboard_interrupt_leaves_only_complete_checkpoints(tmp_path, data, monkeypatch):
-    import netgraph.checkpoint
 
     real_save, calls = torch.save, []
 
@@ -261,10 +260,10 @@ def test_keyboard_interrupt_leaves_only_complete_checkpoints(tmp_path, data, mon
             raise KeyboardInterrupt
         return real_save(obj, f, *args, **kwargs)
 
-    monkeypatch.setattr(netgraph.checkpoint.torch, "save", save_then_interrupt)
+    monkeypatch.setattr(torch, "save", save_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         train_run(_config(), tmp_path, seed=0, progress=False, data=data)
-    monkeypatch.setattr(netgraph.checkpoint.torch, "save", real_save)
+    monkeypatch.setattr(torch, "save", real_save)
     run = tmp_path / "seed-0"
     assert sorted(p.name for p in run.iterdir()) == ["epoch-001.pt", "metrics.json", "params.json"]
     assert load_checkpoint(run / "epoch-001.pt").meta["epoch"] == 1
@@ -479,7 +478,6 @@ def test_keep_last_keeps_the_newest_epoch_checkpoint_and_final(tmp_path, data):
 
 
 def test_keep_last_deletes_the_previous_checkpoint_only_after_the_new_one_is_written(tmp_path, data, monkeypatch):
-    import netgraph.checkpoint
 
     real_save, calls = torch.save, []
 
@@ -490,10 +488,10 @@ def test_keep_last_deletes_the_previous_checkpoint_only_after_the_new_one_is_wri
             raise KeyboardInterrupt
         return real_save(obj, f, *args, **kwargs)
 
-    monkeypatch.setattr(netgraph.checkpoint.torch, "save", save_then_interrupt)
+    monkeypatch.setattr(torch, "save", save_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         train_run(_config(), tmp_path, seed=0, progress=False, data=data, keep="last")
-    monkeypatch.setattr(netgraph.checkpoint.torch, "save", real_save)
+    monkeypatch.setattr(torch, "save", real_save)
     run = tmp_path / "seed-0"
     assert sorted(p.name for p in run.iterdir()) == ["epoch-002.pt", "metrics.json", "params.json"]
     # keep is not part of the configuration: resuming with another keep is fine

@@ -1,0 +1,97 @@
+"""Reading and writing networks: every file format netgraph knows, one module each.
+
+========================  ==========================  ===============================================
+format                    module                      reads / writes
+========================  ==========================  ===============================================
+netgraph checkpoint       :mod:`~netgraph.io.native`  :func:`save_checkpoint` (``.pt`` or
+                                                      ``.safetensors``), format versions 1 and 2
+torch                     ``pytorch``, ``sequential``  any ``torch.save`` file (netgraph's own, a
+                                                      state_dict: plain, wrapped, torch-prune);
+                                                      writes a plain ``nn.Sequential`` state_dict
+safetensors               ``safetensors``              netgraph's own or a state_dict
+state_dicts, modules      ``state_dict``               chains of Linear layers, in memory or in files
+scikit-learn              ``sklearn``                  fitted ``MLPClassifier`` / ``MLPRegressor``
+set-npz                   ``topology``                 SET / NNSTD topology folders, both ways
+graphml, gexf, edgelist   ``graphfiles``               graph files with ids ``L{layer}:{index}``
+npz                       ``npz``                      the arrays of a network
+========================  ==========================  ===============================================
+
+:mod:`netgraph.io.registry` is the table of them (:data:`~netgraph.io.registry.FORMATS`: what
+tells each apart, its reader, its writer); :func:`load_checkpoint` recognises a file by its
+content and calls its reader, :func:`export` writes through it. :mod:`netgraph.io.paths` says
+what a path argument stands for (a checkpoint, a topology folder, a seed, run or study folder,
+NNSTD's ``topo/``). Every reader returns a :class:`netgraph.network.Checkpoint`, made from the
+file's sparse arrays where the file stores them so (format 2, safetensors, topology folders).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from netgraph import SparseMLP
+>>> from netgraph.io import checkpoint_files, load_checkpoint, save_checkpoint
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> ckpt = load_checkpoint(save_checkpoint(SparseMLP([3, 2]), d / "seed-0" / "final.pt"))
+>>> ckpt.source_format, [p.relative_to(d).as_posix() for p in checkpoint_files(d)]
+('netgraph', ['seed-0/final.pt'])
+"""
+
+import importlib
+
+__all__ = [
+    "load_checkpoint",
+    "save_checkpoint",
+    "as_checkpoint",
+    "save_topology_folder",
+    "export",
+    "export_format",
+    "export_notes",
+    "read_export",
+    "sequential_state_dict",
+    "sequential_code",
+    "torch_load_code",
+    "checkpoint_files",
+    "resolve_checkpoints",
+    "input_files",
+    "PATH_HELP",
+    "FORMATS",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "TOPOLOGY_FORMAT",
+    "TOPOLOGY_SIDECAR",
+]
+
+# public name -> submodule that defines it, imported on first use: ``import netgraph.io.paths`` (the
+# command line's argument handling) stays free of torch, which most formats need
+_LAZY = {
+    "load_checkpoint": "load",
+    "as_checkpoint": "load",
+    "save_checkpoint": "native",
+    "FORMAT": "native",
+    "FORMAT_VERSION": "native",
+    "save_topology_folder": "topology",
+    "TOPOLOGY_FORMAT": "topology",
+    "export": "exports",
+    "export_format": "exports",
+    "export_notes": "exports",
+    "sequential_state_dict": "exports",
+    "sequential_code": "exports",
+    "torch_load_code": "exports",
+    "FORMATS": "exports",
+    "read_export": "registry",
+    "checkpoint_files": "paths",
+    "resolve_checkpoints": "paths",
+    "input_files": "paths",
+    "PATH_HELP": "paths",
+    "TOPOLOGY_SIDECAR": "paths",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'netgraph.io' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
