@@ -7,7 +7,7 @@ connection of weight 0 is a stored 0 -- with the biases, the activation and a JS
 ``meta`` dict. It costs its connections, not the dense matrices: dense weights and masks are
 made only when asked for (:attr:`Checkpoint.weights`, :attr:`Checkpoint.masks`).
 
-Every reader of :mod:`netgraph.checkpoint` and :mod:`netgraph.export` returns one, and every
+Every reader of :mod:`netgraph.io` returns one, and every
 function of :mod:`analysis` takes one as well as a ``networkx.DiGraph`` (the graph of
 :func:`netgraph.to_graph` is the same network). This module imports neither torch nor
 networkx; :meth:`Checkpoint.to_model` and :meth:`Checkpoint.from_model` import torch when

@@ -36,7 +36,7 @@ def load_checkpoint(path, *, activation=None, bias_row=None):
         wrote before), a ``state_dict`` saved with ``torch.save`` (plain, wrapped in
         ``{"state_dict": ...}``, or pruned with ``torch.nn.utils.prune``), a
         ``.safetensors`` file with the same keys, a file written by
-        :func:`netgraph.export.export` (GraphML, GEXF, edge list or npz), recognised by its
+        :func:`netgraph.io.export` (GraphML, GEXF, edge list or npz), recognised by its
         content, or a topology folder (see Notes).
     activation : str, optional
         Activation to use where the file does not record one (foreign state_dicts, topology

@@ -187,7 +187,7 @@ def read_head(path):
 
 
 def read_export(path, format=None):
-    """Read a file written by :func:`netgraph.export.export` back into a :class:`~netgraph.Checkpoint`.
+    """Read a file written by :func:`netgraph.io.export` back into a :class:`~netgraph.Checkpoint`.
 
     :func:`netgraph.load_checkpoint` calls this for such files (it recognises them by their
     content), so every command reads them too.
@@ -214,7 +214,7 @@ def read_export(path, format=None):
     --------
     >>> import tempfile, pathlib
     >>> from netgraph import SparseMLP
-    >>> from netgraph.export import export
+    >>> from netgraph.io import export
     >>> net = SparseMLP([3, 2])
     >>> p = export(net, pathlib.Path(tempfile.mkdtemp()) / "net.npz")
     >>> back = read_export(p)

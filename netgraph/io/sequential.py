@@ -24,7 +24,7 @@ TORCH_MODULES = {name: f"nn.{cls.__name__}()" for cls, name in ACTIVATION_MODULE
 
 
 def state_dict_of(ckpt):
-    """The plain ``nn.Sequential`` state_dict of a network (see :func:`netgraph.export.sequential_state_dict`)."""
+    """The plain ``nn.Sequential`` state_dict of a network (see :func:`netgraph.io.sequential_state_dict`)."""
     state = {}
     for l, (w, b) in enumerate(zip(ckpt.weights, ckpt.biases)):
         state[f"{2 * l}.weight"] = torch.from_numpy(np.array(w, dtype=np.float32))
@@ -34,7 +34,7 @@ def state_dict_of(ckpt):
 
 
 def code_of(ckpt):
-    """Python code of the ``nn.Sequential`` of a network (see :func:`netgraph.export.sequential_code`)."""
+    """Python code of the ``nn.Sequential`` of a network (see :func:`netgraph.io.sequential_code`)."""
     act = TORCH_MODULES.get(ckpt.activation, "ACTIVATION")
     bias = "" if ckpt.has_bias else ", bias=False"
     sizes = ckpt.layer_sizes
@@ -44,7 +44,7 @@ def code_of(ckpt):
 
 def load_code(ckpt, path):
     """One line of Python that builds the network and loads the export at ``path`` (see
-    :func:`netgraph.export.torch_load_code`)."""
+    :func:`netgraph.io.torch_load_code`)."""
     return (
         f"import torch; from torch import nn; model = {code_of(ckpt)}; "
         f"model.load_state_dict(torch.load({str(path)!r}, weights_only=True))"
