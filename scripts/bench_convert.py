@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _benchlib import machine_line, median_time, write_section  # noqa: E402
 
 from netgraph import SparseMLP, load_checkpoint, save_checkpoint, to_graph  # noqa: E402
-from netgraph.checkpoint import Checkpoint  # noqa: E402
+from netgraph.network import Checkpoint  # noqa: E402
 
 SIZES = [784, 1000, 1000, 1000, 10]
 

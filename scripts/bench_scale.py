@@ -36,7 +36,7 @@ SIZES = [(5, 1000, 0.0333), (6, 3000, 0.037), (7, 10000, 0.0333), (8, 10000, 0.3
 #: The largest size the DiGraph reference is run at (about 256 B per connection: 2.6 GB at 10^7).
 GRAPH_LIMIT = 7
 #: Layer widths the aligned Jaccard of one pair is timed at (hidden layers of that width, 5% density).
-ALIGN_WIDTHS = [1000, 3000]
+ALIGN_WIDTHS = [1000, 3000, 10000]
 
 
 def make_network(width, density, seed):
@@ -88,7 +88,7 @@ _GRAPH_ANALYZE = (  # what netgraph analyze computes, on the DiGraph of to_graph
     "print(built, time.perf_counter() - t)"
 )
 _LOAD = (
-    "import sys, time; from netgraph import load_checkpoint; import netgraph.checkpoint; t = time.perf_counter(); "
+    "import sys, time; from netgraph import load_checkpoint; import netgraph.io.load; t = time.perf_counter(); "
     "load_checkpoint(sys.argv[1]); print(time.perf_counter() - t)"
 )  # the load alone: imports before the clock starts
 _ALIGN = (
@@ -102,7 +102,7 @@ _ALIGN = (
 def bench_size(exp, width, density, folder, *, graph):
     """The measurements at one size: a dict of (seconds, peak bytes) per step."""
     from netgraph import save_checkpoint
-    from netgraph.checkpoint import save_topology_folder
+    from netgraph.io import save_topology_folder
 
     t0 = time.perf_counter()
     nets = [make_network(width, density, seed) for seed in range(3)]

@@ -47,8 +47,9 @@ _SPARSE_FORMATS = ("csr", "csc", "coo", "bsr", "dia")
 def save_topology_folder(model, folder, *, prefix="weight", meta=None):
     """Write a network as a topology folder: one ``scipy.sparse`` matrix per layer (SET / NNSTD).
 
-    Layer ``l`` goes to ``folder/<prefix>_l<l>.npz`` (``scipy.sparse.save_npz`` of a CSR
-    matrix), of shape ``n_in x n_out`` (``M_l[i, j] = W_l[j, i]``, the transpose of
+    Layer ``l`` goes to ``folder/<prefix>_l<l>.npz`` (``scipy.sparse.save_npz`` of a matrix in
+    compressed sparse columns, whose arrays are those of the layer's out x in CSR block, so
+    neither writing nor reading transposes anything; uncompressed, so it reads at disk speed), of shape ``n_in x n_out`` (``M_l[i, j] = W_l[j, i]``, the transpose of
     ``nn.Linear.weight``), with the biases as an extra last row when the network has biases;
     ``folder/netgraph.json`` records the activation, the metadata and whether there is a bias
     row, so that :func:`load_checkpoint` reads the folder back exactly. The matrices are what
@@ -142,14 +143,9 @@ def save_topology_folder(model, folder, *, prefix="weight", meta=None):
         )
     layer_bytes = {}
     for name, block, b in zip(names, ckpt.blocks, ckpt.biases):
-        m = transpose(block).astype(np.float32)  # out x in -> n_in x n_out, as SET stores it
-        if ckpt.has_bias:
-            m = sp.vstack([m, sp.csr_array(np.asarray(b, dtype=np.float32)[None, :])], format="csr")
-        m = sp.csr_matrix(m)
-        m.eliminate_zeros()  # zeros are not stored: the format marks a connection by its value
-        m.sort_indices()
+        m = _layer_matrix(block, b if ckpt.has_bias else None)
         buf = io.BytesIO()
-        sp.save_npz(buf, m)
+        sp.save_npz(buf, m, compressed=False)
         layer_bytes[name] = buf.getvalue()
     sidecar = {
         "format": _SIDECAR_TAG,
@@ -189,6 +185,52 @@ def notes(ckpt, folder):
         f"note: {lost} connections of weight exactly 0 are not stored (the format marks a connection by "
         "a non-zero value): they read back as absent"
     ]
+
+
+def _layer_matrix(block, bias):
+    """The ``n_in x n_out`` matrix of a layer (``bias``: its last row, or None) in compressed sparse columns.
+
+    Column ``j`` of the matrix is row ``j`` of the out x in block, so the block's CSR arrays are
+    the matrix's CSC arrays as they are (the bias, when there is one, at the end of each column):
+    nothing is transposed, on writing or on reading. Zeros are not stored.
+    """
+    data, indices, indptr = block.data.astype(np.float32), block.indices, block.indptr
+    n_out, n_rows = block.shape
+    if bias is not None:  # row n_in, after every input: appended to each column with a bias
+        bias = np.asarray(bias, dtype=np.float32)
+        has = bias != 0
+        at = indptr[1:][has]
+        data, indices = np.insert(data, at, bias[has]), np.insert(indices, at, n_rows)
+        indptr = indptr + np.concatenate([[0], np.cumsum(has)])
+        n_rows += 1
+    m = sp.csc_matrix((data, indices, indptr), shape=(n_rows, n_out), copy=True)  # never the block's own arrays
+    m.eliminate_zeros()  # zeros are not stored: the format marks a connection by its value
+    m.sort_indices()
+    return m
+
+
+def _out_by_in(m, bias_row):
+    """The out x in CSR block and the biases (or zeros) of a layer matrix ``m`` (``n_in x n_out``)."""
+    n_rows, n_out = m.shape
+    biases = np.zeros(n_out, dtype=np.float32)
+    if m.format == "csc":  # its CSC arrays are the block's CSR arrays: no transpose
+        data, indices, indptr = m.data, m.indices, m.indptr
+        if bias_row:  # row n_rows - 1 is the last entry of a column (indices sorted), where present
+            ends = indptr[1:] - 1
+            has = (np.diff(indptr) > 0) & (indices[np.maximum(ends, 0)] == n_rows - 1)
+            biases[has] = data[ends[has]]
+            if has.any():
+                keep = np.ones(data.size, dtype=bool)
+                keep[ends[has]] = False
+                data, indices = data[keep], indices[keep]
+                indptr = indptr - np.concatenate([[0], np.cumsum(has)])
+            n_rows -= 1
+        return sp.csr_array((data, indices, indptr), shape=(n_out, n_rows)), biases
+    if bias_row:  # the last row holds the biases: split it off the CSR arrays
+        cut = int(m.indptr[-2])
+        biases[m.indices[cut:]] = m.data[cut:]
+        m = sp.csr_array((m.data[:cut], m.indices[:cut], m.indptr[:-1]), shape=(n_rows - 1, n_out))
+    return transpose(m), biases  # n_in x n_out, as SET stores it -> out x in, as nn.Linear
 
 
 def _file_digest(data):
@@ -284,16 +326,9 @@ def read(folder, *, activation=None, bias_row=None, nbytes=None):
     bias_row = _chain_bias_row(folder, names, [m.shape for m in matrices], bias_row)
     blocks, biases = [], []
     for m in matrices:
-        n_rows, n_out = m.shape
-        if bias_row:  # the last row holds the biases: split it off the CSR arrays
-            cut = int(m.indptr[-2])
-            last = np.zeros(n_out, dtype=np.float32)
-            last[m.indices[cut:]] = m.data[cut:]
-            biases.append(last)
-            m = sp.csr_array((m.data[:cut], m.indices[:cut], m.indptr[:-1]), shape=(n_rows - 1, n_out))
-        else:
-            biases.append(np.zeros(n_out, dtype=np.float32))
-        blocks.append(transpose(m))  # n_in x n_out, as SET stores it -> out x in, as nn.Linear
+        block, bias = _out_by_in(m, bias_row)
+        blocks.append(block)
+        biases.append(bias)
     sizes = (blocks[0].shape[1],) + tuple(b.shape[0] for b in blocks)
     if sidecar is not None:
         activation, meta = sidecar["activation"], sidecar["meta"]
@@ -447,7 +482,7 @@ def _layer_header(path):
 
 
 def _read_layer_matrix(path):
-    """The dense float32 values of one layer file, a 2-D ``scipy.sparse`` matrix, checked first.
+    """The float32 matrix of one layer file (CSC if stored so, else CSR), a 2-D ``scipy.sparse`` matrix, checked first.
 
     :func:`_layer_header` has checked the file and its size; here the matrix is loaded, its
     index structure checked, and entries listed twice refused (scipy would add them up).
@@ -477,7 +512,8 @@ def _read_layer_matrix(path):
             _refuse_duplicates(path, m)
     else:
         _refuse_duplicates(path, m)
-    m = sp.csr_array(m)  # no entry twice (refused above), so nothing is summed
+    kind = sp.csc_array if m.format == "csc" else sp.csr_array  # CSC as it is: the block's rows, no transpose
+    m = kind(m)  # no entry twice (refused above), so nothing is summed
     bad = m.data.size - np.count_nonzero(np.isfinite(m.data))
     if bad:
         raise CheckpointError(f"{path}: holds {bad} non-finite values (nan or inf)")
@@ -485,7 +521,7 @@ def _read_layer_matrix(path):
         values = m.data.astype(np.float32, copy=False)
     if not np.isfinite(values).all():
         raise CheckpointError(f"{path}: holds values beyond the float32 range (largest {np.abs(m.data).max():.3g})")
-    out = sp.csr_array((values, m.indices, m.indptr), shape=m.shape)
+    out = kind((values, m.indices, m.indptr), shape=m.shape)
     out.eliminate_zeros()  # a connection is a non-zero value (also after rounding to float32)
     out.sort_indices()
     return out

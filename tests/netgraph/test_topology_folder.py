@@ -417,3 +417,27 @@ def test_a_folder_mixing_two_networks_is_refused(tmp_path, net_231, make_net):
         load_checkpoint(a)
     (a / "netgraph.json").unlink()  # without the description, the files are read as they are
     assert load_checkpoint(a).layer_sizes == (2, 3, 1)
+
+
+def test_csc_bias_row_with_zero_biases_and_empty_columns(tmp_path):
+    # 2 inputs + a bias row, 4 units: unit 0 has a weight and a bias, unit 1 a weight only,
+    # unit 2 a bias only, unit 3 nothing at all
+    M = [[1.0, 2.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.5, 0.0, -0.25, 0.0]]
+    ckpt = load_checkpoint(_write(tmp_path / "t", [M], fmt="csc"), bias_row=True)
+    assert ckpt.layer_sizes == (2, 4)
+    assert ckpt.weights[0].tolist() == [[1.0, 0.0], [2.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
+    assert ckpt.biases[0].tolist() == [0.5, 0.0, -0.25, 0.0]
+    assert ckpt.n_connections() == 2
+
+
+def test_written_layers_are_the_blocks_arrays_in_columns(tmp_path):
+    ckpt = load_checkpoint(_231(tmp_path / "src"))
+    folder = save_topology_folder(ckpt, tmp_path / "out")
+    m = sp.load_npz(folder / "weight_l0.npz")
+    assert m.format == "csc" and m.shape == (3, 3)  # 2 inputs + the bias row, 3 units
+    np.testing.assert_array_equal(m.toarray(), np.array(M0 + [B0], dtype=np.float32))
+    # column j: unit j's inputs (as in row j of the block), then its bias
+    assert m.indptr.tolist() == [0, 2, 4, 6] and m.indices.tolist() == [0, 2, 1, 2, 0, 2]
+    back = load_checkpoint(folder)
+    for a, b in zip(back.blocks, ckpt.blocks):
+        assert (a != b).nnz == 0 and a.indices.tolist() == b.indices.tolist()
