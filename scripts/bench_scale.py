@@ -227,7 +227,7 @@ def main(argv=None):
 
 Machine: {machine_line()}. Networks of four layers (width x 4), random rows; three of each size,
 saved as format-2 checkpoints (one also as a topology folder). Each number is one process's own
-wall time (interpreter start and imports included: about 1.5 s) and peak RSS (`os.wait4`). "Through a
+wall time (interpreter start and imports included: most of the smallest row) and peak RSS (`os.wait4`). "Through a
 DiGraph" is the path `netgraph analyze` took before (issue 17): `to_graph`, then the same analysis on
 the graph, run here up to 10^{GRAPH_LIMIT} connections.
 

@@ -101,9 +101,10 @@ def export(source, path, *, format=None):
         parent folders are created.
     format : {"graphml", "gexf", "edgelist", "npz", "torch", "set-npz"}, optional
         Default: from the suffix of ``path`` (see :func:`export_format`; ``torch`` and
-        ``set-npz``, a topology folder at ``path``, are never implied). ``torch`` writes the ``state_dict`` of a plain ``nn.Sequential`` (see
-        :func:`sequential_state_dict`): dense weights, zero where no connection is, without
-        masks, so netgraph reads a present connection of weight exactly 0 back as absent.
+        ``set-npz``, a topology folder at ``path``, are never implied). ``torch`` writes the
+        ``state_dict`` of a plain ``nn.Sequential`` (see :func:`sequential_state_dict`): dense
+        weights, zero where no connection is, without masks, so netgraph reads a present
+        connection of weight exactly 0 back as absent.
 
     Returns
     -------
