@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import CheckpointError, GraphContractError
-from .network import ADJACENCY_KEY, Checkpoint, csr_block
+from .network import ADJACENCY_KEY, Checkpoint, adjacency_of, csr_block
 
 __all__ = ["layer_nodes", "network_graph", "graph_to_checkpoint", "graph_layer_sizes"]
 
@@ -50,7 +50,8 @@ def network_graph(ckpt):
         G.add_nodes_from(
             (node, {"layer": l, "index": node[1], "role": role, "bias": b}) for node, b in zip(layer, bias)
         )
-    for l, block in enumerate(ckpt.transposed_blocks()):
+    transposed = list(ckpt.transposed_blocks())  # the edges and the structure arrays both come from them
+    for l, block in enumerate(transposed):
         # source-major: edges come grouped by source unit, targets ascending
         src = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
         dst, wt = block.indices, block.data.astype(np.float64)
@@ -59,7 +60,7 @@ def network_graph(ckpt):
         )
     cache = getattr(G, "__networkx_cache__", None)  # networkx >= 3.3
     if cache is not None:
-        cache[ADJACENCY_KEY] = (tuple(sizes), *ckpt.adjacency())
+        cache[ADJACENCY_KEY] = (tuple(sizes), *adjacency_of(sizes, transposed, ckpt.n_connections()))
     return G
 
 

@@ -36,7 +36,7 @@ import scipy.sparse as sp
 from .errors import CheckpointError, ParameterError
 from .fileio import load_json
 
-__all__ = ["Checkpoint", "INT32_MAX", "ADJACENCY_KEY", "check_meta"]
+__all__ = ["Checkpoint", "INT32_MAX", "ADJACENCY_KEY", "adjacency_of", "check_meta"]
 
 #: Largest index an int32 holds; blocks use int32 indices where they fit, int64 beyond.
 INT32_MAX = int(np.iinfo(np.int32).max)
@@ -257,19 +257,7 @@ class Checkpoint:
         >>> indptr.tolist(), indices.tolist()
         ([0, 1, 3, 3, 3], [2, 2, 3])
         """
-        sizes = [int(s) for s in self.layer_sizes]
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        n = int(offsets[-1])
-        m = self.n_connections()
-        indices = np.empty(m, dtype=np.int32 if n < INT32_MAX else np.int64)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        at = 0
-        for l, t in enumerate(self.transposed_blocks()):  # n_l x n_{l+1}, targets ascending per source
-            indices[at : at + t.nnz] = t.indices + offsets[l + 1]
-            indptr[offsets[l] + 1 : offsets[l + 1] + 1] = t.indptr[1:] + at
-            at += t.nnz
-        indptr[offsets[-2] + 1 :] = at  # the output layer: no edges out
-        return indptr, indices
+        return adjacency_of(self.layer_sizes, self.transposed_blocks(), self.n_connections())
 
     # ------------------------------------------------------------------ torch
 
@@ -346,6 +334,27 @@ class Checkpoint:
 
 
 # --------------------------------------------------------------------------- blocks
+
+
+def adjacency_of(layer_sizes, transposed, n_connections):
+    """The arrays of :meth:`Checkpoint.adjacency`, from the blocks already transposed.
+
+    ``transposed``: per layer the ``(n_l, n_{l+1})`` CSR transpose of its block (an iterator is
+    used once); for callers that hold them already, as :func:`netgraph.to_graph` does for its
+    edges, so nothing is transposed twice.
+    """
+    sizes = [int(s) for s in layer_sizes]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    n = int(offsets[-1])
+    indices = np.empty(n_connections, dtype=np.int32 if n < INT32_MAX else np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    at = 0
+    for l, t in enumerate(transposed):  # n_l x n_{l+1}, targets ascending per source
+        indices[at : at + t.nnz] = t.indices + offsets[l + 1]
+        indptr[offsets[l] + 1 : offsets[l + 1] + 1] = t.indptr[1:] + at
+        at += t.nnz
+    indptr[offsets[-2] + 1 :] = at  # the output layer: no edges out
+    return indptr, indices
 
 
 def check_meta(meta):

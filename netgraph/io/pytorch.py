@@ -29,15 +29,12 @@ _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
 
 
 def detect(path, head, size):
-    """Whether a file is a ``torch.save`` file: a zip archive that is not an npz, or a pickle."""
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = z.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return True  # let torch report the damage
-        return not (names and all(n.endswith(".npy") for n in names))
-    return head[:1] == b"\x80"
+    """Whether a file is a ``torch.save`` file: a zip archive or a pickle.
+
+    The registry tries the npz format first (a zip of ``.npy`` arrays), so a zip that reaches this
+    test is torch's archive, or damaged (torch's reader reports the damage).
+    """
+    return head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"
 
 
 def read(path, *, activation=None, bias_row=None, nbytes):
