@@ -16,8 +16,8 @@ Examples
 (9, 18)
 """
 
-import importlib
-
+from . import _moved
+from ._lazy import lazy_package
 from ._version import __version__
 from .errors import (
     ArchitectureMismatchError,
@@ -50,7 +50,7 @@ __all__ = [
 
 # public name -> submodule that defines it (imported lazily: torch is slow to import)
 _LAZY = {
-    "SparseMLP": "model",
+    "SparseMLP": "nn.model",
     "Checkpoint": "network",  # torch-free: analysis takes it
     "save_checkpoint": "io",
     "load_checkpoint": "io",
@@ -60,39 +60,21 @@ _LAZY = {
     "graph_to_checkpoint": "convert",
 }
 
-# submodules reachable as attributes (``netgraph.edits``) without an explicit import
+# submodules reachable as attributes (``netgraph.training``) without an explicit import
 _SUBMODULES = {
     "checkpoint",
     "cli",
-    "config",
     "convert",
-    "data",
-    "edits",
     "errors",
-    "evolution",
     "export",
     "fileio",
-    "growth",
     "io",
-    "model",
     "network",
-    "pruning",
-    "study",
+    "nn",
     "topology",
-    "train",
+    "training",
     "validation",
-}
+} | {name.rpartition(".")[2] for name in _moved.MOVED}  # and the old names of moved modules
 
-
-def __getattr__(name):
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'netgraph' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+_moved.install()
+__getattr__, __dir__ = lazy_package(__name__, _LAZY, _SUBMODULES)

@@ -76,7 +76,7 @@ def from_graph(G, *, backend="masked"):
     G : networkx.DiGraph
         A graph following the contract of :func:`to_graph`, possibly edited.
     backend : {"masked", "sparse"}, optional
-        The layer kind of the network built (see :mod:`netgraph.model`).
+        The layer kind of the network built (see :mod:`netgraph.nn.model`).
 
     Returns
     -------

@@ -52,7 +52,7 @@ class OutputError(NetgraphError, OSError):
 
 
 class RunLockedError(NetgraphError):
-    """A run folder is locked by another process (see :func:`netgraph.train.train_run`).
+    """A run folder is locked by another process (see :func:`netgraph.training.run.train_run`).
 
     Attributes
     ----------

@@ -11,7 +11,7 @@ Every reader of :mod:`netgraph.io` returns one, and every
 function of :mod:`analysis` takes one as well as a ``networkx.DiGraph`` (the graph of
 :func:`netgraph.to_graph` is the same network). This module imports neither torch nor
 networkx; :meth:`Checkpoint.to_model` and :meth:`Checkpoint.from_model` import torch when
-called, and the activation is checked against :data:`netgraph.model.ACTIVATIONS` when a
+called, and the activation is checked against :data:`netgraph.nn.model.ACTIVATIONS` when a
 checkpoint is made (the registry is read then).
 
 Examples
@@ -75,7 +75,7 @@ class Checkpoint:
     biases : sequence of numpy.ndarray
         ``biases[l]`` of shape ``(layer_sizes[l+1],)``.
     activation : str, optional
-        Activation between layers, a name in :data:`netgraph.model.ACTIVATIONS`. Foreign
+        Activation between layers, a name in :data:`netgraph.nn.model.ACTIVATIONS`. Foreign
         state_dicts do not record it: ``"relu"`` is then assumed and
         ``meta["activation_assumed"]`` is True.
     has_bias : bool, optional
@@ -267,7 +267,7 @@ class Checkpoint:
         Parameters
         ----------
         backend : {"masked", "sparse"}, optional
-            The layer kind (see :mod:`netgraph.model`); both compute the same network.
+            The layer kind (see :mod:`netgraph.nn.model`); both compute the same network.
 
         Returns
         -------
@@ -275,7 +275,7 @@ class Checkpoint:
         """
         import torch
 
-        from .model import SparseMLP
+        from .nn.model import SparseMLP
 
         model = SparseMLP(
             self.layer_sizes,
@@ -309,7 +309,7 @@ class Checkpoint:
         """
         import torch
 
-        from .model import SparseMLP
+        from .nn.model import SparseMLP
 
         if not isinstance(model, SparseMLP):
             raise ParameterError(f"model is a {type(model).__name__}, expected a SparseMLP")
@@ -477,9 +477,9 @@ def _check_sizes(sizes, label):
 
 
 def _known_activations():
-    from .config import RegistryNames
+    from .validation import RegistryNames
 
-    return RegistryNames("netgraph.model", "ACTIVATIONS")
+    return RegistryNames("netgraph.nn.model", "ACTIVATIONS")
 
 
 def _check_common(values, label):

@@ -9,8 +9,8 @@ The constraint classes (:class:`Interval`, :class:`Options`, :class:`NoneOr`, :c
 :class:`Pattern`) are checks of that signature built from data, so that a table of them,
 ``{parameter name: check}``, declares how a set of parameters is validated (as scikit-learn's
 ``_parameter_constraints``); :func:`check_params` checks values against such a table, and the
-messages come from the table. :data:`netgraph.config.PARAMETER_CONSTRAINTS` is the table of
-:class:`~netgraph.config.TrainConfig`.
+messages come from the table. :data:`netgraph.training.config.PARAMETER_CONSTRAINTS` is the table of
+:class:`~netgraph.training.config.TrainConfig`.
 
 Random state
 ------------
@@ -36,6 +36,7 @@ Traceback (most recent call last):
 netgraph.errors.ParameterError: zeta=1.5, must be a number >= 0 and < 1
 """
 
+import importlib
 import math
 import numbers
 import re
@@ -56,6 +57,7 @@ __all__ = [
     "Options",
     "Pattern",
     "String",
+    "RegistryNames",
 ]
 
 _CLOSED = ("both", "left", "right", "neither")
@@ -164,7 +166,7 @@ class Options:
     ----------
     choices : container
         Any container that can be iterated and asked ``in`` -- a tuple, the keys of a registry,
-        or :class:`netgraph.config.RegistryNames`, which reads a registry only when asked (so
+        or :class:`RegistryNames`, which reads a registry only when asked (so
         that a name registered later is accepted).
 
     Examples
@@ -326,7 +328,7 @@ def check_choice(value, choices, *, name):
     """Return ``value`` if it is one of ``choices``; else raise ``ParameterError`` (a ``ValueError``) listing them.
 
     ``choices`` is any container: a tuple, a registry (a dict: its keys), or a
-    :class:`netgraph.config.RegistryNames`.
+    :class:`RegistryNames`.
 
     Examples
     --------
@@ -455,3 +457,49 @@ def check_rng(rng, *, name="rng"):
     raise ParameterError(
         f"{name}={_brief(rng)}, expected None, a non-negative int, a numpy.random.SeedSequence or a numpy.random.Generator"
     )
+
+
+class RegistryNames:
+    """The names of a registry that lives in a torch module, read only when they are asked for.
+
+    A container -- ``name in names``, ``iter(names)``, ``len(names)`` -- over the keys of the
+    dict ``module.attribute``. The module is imported at the first question, and the dict is
+    read again at each one, so a name registered at any time is seen. As the ``choices`` of an
+    argparse option it lets ``netgraph train`` list and check the registered names without
+    importing torch to build its parser.
+
+    Parameters
+    ----------
+    module : str
+        Absolute module name, e.g. ``"netgraph.topology.growth"``.
+    attribute : str
+        The registry, a dict name -> function.
+
+    Examples
+    --------
+    >>> names = RegistryNames("netgraph.topology.pruning", "PRUNING_CRITERIA")
+    >>> list(names), "set" in names, "colour" in names
+    (['set', 'magnitude'], True, False)
+    """
+
+    def __init__(self, module, attribute):
+        self.module, self.attribute = module, attribute
+
+    def registry(self):
+        """The registry itself (imports its module)."""
+        return getattr(importlib.import_module(self.module), self.attribute)
+
+    def __contains__(self, name):
+        try:
+            return name in self.registry()
+        except TypeError:  # unhashable
+            return False
+
+    def __iter__(self):
+        return iter(list(self.registry()))
+
+    def __len__(self):
+        return len(self.registry())
+
+    def __repr__(self):
+        return f"RegistryNames({self.module!r}, {self.attribute!r})"

@@ -2,7 +2,7 @@
 
 Trains the network of SET (Mocanu et al. 2018), 784-1000-1000-1000-10 at ε = 20 with random
 regrowth (ζ = 0.3, SGD lr 0.05, momentum 0.9), on the real MNIST for two epochs per setting with
-``netgraph.train.train_run`` -- the whole trainer: minibatches, evaluation on the test set,
+``netgraph.training.run.train_run`` -- the whole trainer: minibatches, evaluation on the test set,
 topology evolution after the first epoch, checkpoints -- once per backend and thread count,
 each in its own process (so the thread count and the peak memory are that run's own). Per
 setting it reports the seconds of the first epoch, the part of it spent on the topology
@@ -43,7 +43,7 @@ SETTINGS = [  # (backend, threads, batch)
 
 _CHILD = r"""
 import json, resource, sys, torch
-from netgraph.train import TrainConfig, train_run
+from netgraph.training.run import TrainConfig, train_run
 backend, threads, batch, data_dir, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 torch.set_num_threads(threads)
 config = TrainConfig(dataset="mnist", data_dir=data_dir, layers=(784, 1000, 1000, 1000, 10), epsilon=20.0,
@@ -86,7 +86,7 @@ def main(argv=None):
     parser.add_argument("--data-dir", required=True, help="folder of the four MNIST IDX files")
     parser.add_argument("--no-write", action="store_true", help="print only; do not touch docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
-    from netgraph.data import find_idx_files
+    from netgraph.training.data import find_idx_files
 
     if not all(find_idx_files(args.data_dir).values()):
         print(f"no MNIST IDX files in {args.data_dir}", file=sys.stderr)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _benchlib import machine_line, median_time, write_section  # noqa: E402
 
 import analysis  # noqa: E402
-from netgraph.topology import init_masks  # noqa: E402
+from netgraph.topology.initial import init_masks  # noqa: E402
 
 SIZES = [784, 784, 784, 784, 10]
 

@@ -1,9 +1,9 @@
 """Scaling on Dask: the same study on 1 and 2 workers, the cost of scheduling a run, similarity in parallel.
 
-Measures, on local Dask clusters of this machine (``netgraph.cluster.open_cluster``):
+Measures, on local Dask clusters of this machine (``netgraph.training.cluster.open_cluster``):
 
 - training: 4 seeds of the demo's configuration (digits, 64-256-256-10 at 10% density, random
-  growth, 50 epochs) with ``netgraph.study.run_jobs`` on 1 worker and on 2 workers (wall time of
+  growth, 50 epochs) with ``netgraph.training.study.run_jobs`` on 1 worker and on 2 workers (wall time of
   the runs, the cluster started beforehand; target: 2 workers ≥ 1.7× faster);
 - scheduling overhead per run: 20 one-epoch runs of a tiny network (synthetic data, 20-16-4) on
   one warm worker; overhead = (wall time - the runs' own seconds) / 20 (target < 1 s);
@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from _benchlib import machine_line, replace_marked  # noqa: E402
 
-from netgraph.cluster import open_cluster  # noqa: E402
-from netgraph.study import run_jobs  # noqa: E402
-from netgraph.train import TrainConfig  # noqa: E402
+from netgraph.training.cluster import open_cluster  # noqa: E402
+from netgraph.training.run import TrainConfig  # noqa: E402
+from netgraph.training.study import run_jobs  # noqa: E402
 
 SCALING_MD = ROOT / "docs" / "SCALING.md"
 DEMO = dict(dataset="digits", layers=(64, 256, 256, 10), density=0.1, growth="random", epochs=50)
@@ -69,7 +69,7 @@ def time_similarity(workers, folder, out):
 
 def make_networks(folder, n=30):
     from netgraph import SparseMLP, save_checkpoint
-    from netgraph.topology import init_masks
+    from netgraph.topology.initial import init_masks
 
     sizes = [784, 1000, 1000, 1000, 10]
     for seed in range(n):

@@ -2,8 +2,8 @@
 
 For each density from 1% to 50%, a 1000 x 1000 layer (random mask, batch 128 unless
 ``--batch``) takes one full step -- forward, gradient with respect to the input and to the
-weights -- as a :class:`netgraph.model.MaskedLinear` (dense ``x (W * M)^T``) and as a
-:class:`netgraph.sparse.SparseLinear` (CSR kernels), with 1 and with 2 torch threads. The
+weights -- as a :class:`netgraph.nn.model.MaskedLinear` (dense ``x (W * M)^T``) and as a
+:class:`netgraph.nn.sparse.SparseLinear` (CSR kernels), with 1 and with 2 torch threads. The
 ratio masked / sparse says where the sparse backend wins; the crossover is the density where
 it falls to 1, interpolated between the measured densities. Writes the "Sparse backend: density
 sweep" section of docs/BENCHMARKS.md and docs/figures/sparse-sweep.png.
@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from _benchlib import machine_line, median_time, write_section  # noqa: E402
 
-from netgraph.model import MaskedLinear  # noqa: E402
-from netgraph.sparse import SparseLinear  # noqa: E402
+from netgraph.nn.model import MaskedLinear  # noqa: E402
+from netgraph.nn.sparse import SparseLinear  # noqa: E402
 
 DENSITIES = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 FIGURE = ROOT / "docs" / "figures" / "sparse-sweep.png"
@@ -112,7 +112,7 @@ def main(argv=None):
         "",
         f"The sparse step is faster below a density of about **{fmt[1]}** with one thread and **{fmt[2]}** "
         'with two (interpolated where masked / sparse crosses 1). `TrainConfig(backend="auto")` picks the '
-        "sparse backend on the CPU below `netgraph.config.SPARSE_MAX_DENSITY`, set from this sweep.",
+        "sparse backend on the CPU below `netgraph.training.config.SPARSE_MAX_DENSITY`, set from this sweep.",
         "",
         f"![density sweep]({FIGURE.relative_to(ROOT / 'docs').as_posix()})  ",
         f"*`{FIGURE.relative_to(ROOT).as_posix()}`: time per step against density, both backends, 1 and 2 threads "

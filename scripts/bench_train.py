@@ -5,7 +5,7 @@ Targets (issue 3 item 8), on 784-1000-1000-1000-10 with batch 128 and SGD + mome
 - one training step of the masked :class:`~netgraph.SparseMLP` at ε = 20 (forward through
   ``W * M``, backward, optimizer step) within 1.3x of a step of the same net built from plain
   dense ``nn.Linear`` layers, measured in the same run;
-- one topology evolution (:func:`netgraph.evolution.evolve_`, ζ = 0.3, SET criterion, random
+- one topology evolution (:func:`netgraph.topology.evolution.evolve_`, ζ = 0.3, SET criterion, random
   growth, plus the trainer's optimizer-state reset) at ε = 20 within 10% of an epoch, the
   epoch being 469 steps (60000 MNIST images / 128) at the measured masked step time.
 
@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _benchlib import machine_line, median_time, write_section  # noqa: E402
 
 from netgraph import SparseMLP  # noqa: E402
-from netgraph.evolution import (
+from netgraph.topology.evolution import (
     evolve_,  # noqa: E402
     reset_optimizer_state,  # noqa: E402
 )
-from netgraph.growth import dense_gradients  # noqa: E402
-from netgraph.topology import init_masks  # noqa: E402
+from netgraph.topology.growth import dense_gradients  # noqa: E402
+from netgraph.topology.initial import init_masks  # noqa: E402
 
 SIZES = [784, 1000, 1000, 1000, 10]
 BATCH = 128

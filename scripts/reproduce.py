@@ -9,7 +9,7 @@ std over seeds), connections, compression against dense, mean pairwise edge Jacc
 final networks (raw, chance level, after NNSTD alignment, aligned random baseline) per block and
 overall, common subnetwork at min_share 1.0 and 0.8, driver nodes against the width bound and
 degree statistics: each method's ``analysis.GroupSummary``, as the similarity report
-(``analysis.build_report``, ``rng=0``) states it, and ``netgraph.study.summarize_runs``.
+(``analysis.build_report``, ``rng=0``) states it, and ``netgraph.training.study.summarize_runs``.
 What stays here is what is specific to the paper: the configurations, its claims and the
 rendering of docs/RESULTS.md.
 
@@ -70,9 +70,9 @@ MNIST = {
 
 def build_configs(spec, *, epochs, data_dir=None):
     """Dense baseline plus growth x pruning; pruning is GMP to half the initial density."""
-    from netgraph.study import pruning_window
-    from netgraph.topology import expected_density
-    from netgraph.train import TrainConfig
+    from netgraph.topology.initial import expected_density
+    from netgraph.training.run import TrainConfig
+    from netgraph.training.study import pruning_window
 
     common = {
         "dataset": spec["dataset"],
@@ -102,8 +102,8 @@ def run_part(spec, *, out, seeds, epochs, cluster, resume, data_dir, log):
     from analysis import build_report, write_report
     from netgraph import __version__, to_graph
     from netgraph.fileio import atomic_write
-    from netgraph.study import run_grid, summarize_runs
-    from netgraph.topology import expected_density
+    from netgraph.topology.initial import expected_density
+    from netgraph.training.study import run_grid, summarize_runs
 
     part_dir = out / spec["dataset"]
     configs = build_configs(spec, epochs=epochs, data_dir=data_dir)
@@ -319,7 +319,7 @@ def _dense_layer_note(study, prune_config):
     topo = study["topology"]
     if "epsilon" not in topo or not prune_config:
         return ""
-    from netgraph.topology import epsilon_probability
+    from netgraph.topology.initial import epsilon_probability
 
     layers = study["layers"]
     dense = [
@@ -669,8 +669,8 @@ def parse_args(argv):
 
 def run_parts(args, out, cluster, log):
     """The digits part and, when --data-dir holds MNIST, the MNIST part, on ``cluster``."""
-    from netgraph.data import find_idx_files
-    from netgraph.train import parse_seeds
+    from netgraph.training.data import find_idx_files
+    from netgraph.training.run import parse_seeds
 
     if not args.skip_digits:
         seeds = parse_seeds(args.seeds or ("0-1" if args.quick else DIGITS["seeds"]))
@@ -707,7 +707,7 @@ def main(argv=None):
         args.no_docs = True
     t0 = time.perf_counter()
     if not args.docs_only:
-        from netgraph.cluster import open_cluster
+        from netgraph.training.cluster import open_cluster
 
         with open_cluster(args.scheduler, workers=args.workers, warn=lambda m: log(f"warning: {m}")) as cluster:
             run_parts(args, out, cluster, log)

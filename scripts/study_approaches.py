@@ -4,7 +4,7 @@ Finlinson & Moschoyiannis (2020) write that "the residual sub-networks that are 
 synthesis approaches ... form common sub-networks with similarities up to ~90%". The seed study
 (``scripts/reproduce.py``) reads that as *one method across seeds* and finds chance. This script
 reads it the second way: *different approaches grown from the same starting network* (runs with
-one seed share their initial topology, see :func:`netgraph.train.initial_network`).
+one seed share their initial topology, see :func:`netgraph.training.run.initial_network`).
 
 For every regime (a point of the sweep) it trains growth in {random, strategic, gradient} x seeds,
 keeping every epoch's checkpoint, and measures after every epoch:
@@ -18,7 +18,7 @@ keeping every epoch's checkpoint, and measures after every epoch:
 - **NNSTD** (Liu et al. 2020) for both kinds of pair at the last epoch, when
   ``analysis.nnstd`` is available;
 - **residual sub-networks** (pruning regimes): after unused-path removal
-  (:func:`netgraph.edits.remove_dead`), the node Jaccard of the hidden neurons that keep a path,
+  (:func:`netgraph.topology.edits.remove_dead`), the node Jaccard of the hidden neurons that keep a path,
   across seeds and across methods, against chance.
 
 Regimes on digits (64-256-256-10, density 0.1, the library defaults otherwise): ζ in {0.3 (100
@@ -99,8 +99,8 @@ def log(msg):
 
 def build_jobs(spec, out, seeds, regimes, data_dir=None):
     """(config, run folder, seed) for every regime x growth x seed."""
-    from netgraph.study import pruning_window
-    from netgraph.train import TrainConfig
+    from netgraph.training.run import TrainConfig
+    from netgraph.training.study import pruning_window
 
     jobs = []
     for name in regimes:
@@ -117,7 +117,7 @@ def build_jobs(spec, out, seeds, regimes, data_dir=None):
 
 
 def train(spec, out, seeds, regimes, cluster, data_dir=None):
-    from netgraph.study import run_jobs
+    from netgraph.training.study import run_jobs
 
     jobs = build_jobs(spec, out, seeds, regimes, data_dir)
     log(f"{spec['dataset']}: {len(jobs)} runs on a {cluster.describe()} -> {out}")
@@ -227,8 +227,8 @@ def _nnstd_pairs(graph_pairs, rng):
 def analyze_regime(spec, regime_dir, seeds, regime):
     """Every measure of one regime (see the module docstring), per epoch and at the last epoch."""
     from netgraph import to_graph
-    from netgraph.edits import remove_dead
-    from netgraph.train import TrainConfig, initial_network
+    from netgraph.topology.edits import remove_dead
+    from netgraph.training.run import TrainConfig, initial_network
 
     zeta, target, epochs = spec["regimes"][regime]
     config = TrainConfig(**spec["common"], zeta=zeta, growth="random")  # the layers are given: no data needed
@@ -473,7 +473,7 @@ def render_part(study, figs, md_dir):
         lines += [
             "",
             "Residual sub-networks: hidden neurons that keep a path from the inputs to the outputs after unused-path "
-            "removal (`netgraph.edits.remove_dead`), node Jaccard of those sets (chance: random sets of the same size per layer):",
+            "removal (`netgraph.topology.edits.remove_dead`), node Jaccard of those sets (chance: random sets of the same size per layer):",
             "",
             "| regime | hidden neurons alive (random / strategic / gradient) | across methods, same seed | within a method, across seeds |",
             "|---|---|---|---|",
@@ -535,7 +535,7 @@ def render_docs(out, *, results=RESULTS_MD, figures=FIGURES):
 
 
 def _prune_text(r):
-    from netgraph.study import pruning_window
+    from netgraph.training.study import pruning_window
 
     if r["target_density"] is None:
         return ""
@@ -587,7 +587,7 @@ def answer(studies):
 
         pruning = ""
         if peak_r["target_density"] is not None:
-            from netgraph.study import pruning_window
+            from netgraph.training.study import pruning_window
 
             first = pruning_window(peak_r["epochs"])[0]
             before = peak_r["per_epoch"][first - 1]
@@ -637,8 +637,8 @@ def main(argv=None):
     p.add_argument("--figures", default=str(FIGURES), help="folder of the figures (default docs/figures)")
     args = p.parse_args(argv)
 
-    from netgraph.cluster import open_cluster
-    from netgraph.train import parse_seeds
+    from netgraph.training.cluster import open_cluster
+    from netgraph.training.run import parse_seeds
 
     out = Path(args.out)
     parts = []

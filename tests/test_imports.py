@@ -83,7 +83,7 @@ def test_analysis_uses_only_the_shared_torch_free_modules_of_netgraph():
 
 
 def test_the_network_type_imports_neither_torch_nor_networkx():
-    """Importing it (as analysis does) loads neither; making one reads the activation registry of netgraph.model."""
+    """Importing it (as analysis does) loads neither; making one reads the activation registry of netgraph.nn.model."""
     code = (
         "import sys, numpy as np, scipy.sparse as sp; from netgraph.network import Checkpoint; "
         "print('torch' in sys.modules, 'networkx' in sys.modules); "

@@ -46,15 +46,15 @@ def cluster_options_given(args):
 
     The address is checked here, before anything else runs (a ParameterError: exit code 2).
     """
-    from ..cluster import scheduler_address
+    from ..training.cluster import scheduler_address
 
     return args.workers is not None or scheduler_address(args.scheduler) is not None
 
 
 @contextlib.contextmanager
 def open_cluster_from(args, prefix, *, quiet=False):
-    """:func:`netgraph.cluster.open_cluster` with the command's options; says where the work runs."""
-    from ..cluster import _stderr_warning, open_cluster
+    """:func:`netgraph.training.cluster.open_cluster` with the command's options; says where the work runs."""
+    from ..training.cluster import _stderr_warning, open_cluster
 
     with open_cluster(args.scheduler, workers=args.workers, warn=_stderr_warning(prefix)) as cluster:
         if not quiet:
@@ -63,7 +63,7 @@ def open_cluster_from(args, prefix, *, quiet=False):
 
 
 class EpochBar(Progress):
-    """The epochs of all runs (``epochs_progress`` of :func:`netgraph.study.run_jobs`), on stderr.
+    """The epochs of all runs (``epochs_progress`` of :func:`netgraph.training.study.run_jobs`), on stderr.
 
     A bar on a terminal, plain lines elsewhere; :meth:`write` prints a result as a line of its own.
     """

@@ -47,8 +47,8 @@ def register(subparsers):
 
 
 def _configs(epochs):
-    from ..study import pruning_window
-    from ..train import TrainConfig
+    from ..training.run import TrainConfig
+    from ..training.study import pruning_window
 
     start, end = pruning_window(epochs)
     return [
@@ -69,10 +69,10 @@ def _configs(epochs):
 
 
 def _run(args):
-    from ..cluster import scheduler_address
     from ..errors import ParameterError
-    from ..study import run_grid, summarize_runs
-    from ..train import parse_seeds
+    from ..training.cluster import scheduler_address
+    from ..training.run import parse_seeds
+    from ..training.study import run_grid, summarize_runs
     from ._cluster import EpochBar, open_cluster_from, with_pair_progress
 
     scheduler_address(args.scheduler)  # a malformed --scheduler is bad input before any work

@@ -52,7 +52,7 @@ def _run(args):
     from netgraph import load_checkpoint
 
     from .._progress import Progress
-    from ..cluster import scheduler_address
+    from ..training.cluster import scheduler_address
     from ._cluster import open_cluster_from, with_pair_progress
     from ._paths import check_report_folder, resolve_checkpoints
 

@@ -1,20 +1,20 @@
 """``netgraph train``: dynamic sparse training of an MLP, one run directory per seed.
 
-The options are :class:`~netgraph.config.TrainConfig`'s fields, built from
-:func:`dataclasses.fields` and :data:`~netgraph.config.PARAMETER_CONSTRAINTS` (which stay
+The options are :class:`~netgraph.training.config.TrainConfig`'s fields, built from
+:func:`dataclasses.fields` and :data:`~netgraph.training.config.PARAMETER_CONSTRAINTS` (which stay
 torch-free): a field with a help group in its metadata becomes ``--field-name``, an int or a
 number option by its :class:`~netgraph.validation.Interval`, a flag for a bool, and a choice of
 the names of its registry for :class:`~netgraph.validation.Options`. A registry's names are a
-:class:`~netgraph.config.RegistryNames`, read (and torch imported) only when argparse checks a
+:class:`~netgraph.validation.RegistryNames`, read (and torch imported) only when argparse checks a
 value or formats the help, so a strategy registered in
-:data:`~netgraph.growth.GROWTH_STRATEGIES` is a valid ``--growth`` with no edit here.
+:data:`~netgraph.topology.growth.GROWTH_STRATEGIES` is a valid ``--growth`` with no edit here.
 """
 
 import dataclasses
 import statistics
 import sys
 
-from ..config import EXCLUSIVE, KEEP_CHOICES, PARAMETER_CONSTRAINTS, RegistryNames, TrainConfig
+from ..training.config import EXCLUSIVE, KEEP_CHOICES, PARAMETER_CONSTRAINTS, RegistryNames, TrainConfig
 from ..validation import Interval, NoneOr, Options, check_bool
 from ._cluster import add_cluster_options
 
@@ -101,7 +101,7 @@ def _option(f):
 
 def _run(args):
     from ..errors import ParameterError
-    from ..train import parse_seeds, train_run
+    from ..training.run import parse_seeds, train_run
     from ._cluster import cluster_options_given
 
     kwargs = {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
@@ -141,7 +141,7 @@ def _run(args):
 
 def _train_on_cluster(args, config, seeds):
     """``(results, None)``, or ``(None, exit code)`` when interrupted (Ctrl-C: 130, SIGTERM: 143)."""
-    from ..study import run_jobs
+    from ..training.study import run_jobs
     from . import Terminated
     from ._cluster import EpochBar, open_cluster_from
 

@@ -190,7 +190,7 @@ def sequential_code(source):
     """Python code for the ``nn.Sequential`` whose state_dict :func:`sequential_state_dict` gives.
 
     It names the modules as ``nn.Linear``, ``nn.ReLU``, ... (``from torch import nn``). An
-    activation registered in :data:`netgraph.model.ACTIVATIONS` that has no ``torch.nn``
+    activation registered in :data:`netgraph.nn.model.ACTIVATIONS` that has no ``torch.nn``
     module is written as ``ACTIVATION``, a placeholder to replace with a module computing it.
 
     Parameters

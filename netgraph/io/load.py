@@ -14,8 +14,8 @@ from torch import nn
 
 from ..errors import CheckpointError, ParameterError
 from ..fileio import looks_like_text, note_input, stat_input
-from ..model import ACTIVATIONS, SparseMLP
 from ..network import Checkpoint
+from ..nn.model import ACTIVATIONS, SparseMLP
 from . import topology
 from .paths import layer_file_name
 from .pytorch import from_object

@@ -16,8 +16,8 @@ import torch
 from .._version import __version__
 from ..errors import CheckpointError, ParameterError
 from ..fileio import atomic_write, check_implied_size, load_json
-from ..model import SparseMLP
 from ..network import Checkpoint, _check_sizes, check_csr, check_meta, csr_block, index_dtype
+from ..nn.model import SparseMLP
 from .state_dict import state_tensor
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "save_checkpoint", "from_native", "is_native"]

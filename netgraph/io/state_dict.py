@@ -15,8 +15,8 @@ from torch import nn
 
 from ..errors import CheckpointError
 from ..fileio import check_implied_size, error_reason
-from ..model import ACTIVATIONS
 from ..network import Checkpoint
+from ..nn.model import ACTIVATIONS
 
 __all__ = [
     "ACTIVATION_MODULES",

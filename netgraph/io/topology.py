@@ -22,8 +22,8 @@ import scipy.sparse as sp
 from .._version import __version__
 from ..errors import CheckpointError, OutputError, ParameterError
 from ..fileio import atomic_files, check_implied_size, error_reason, file_kind, load_json, note_input, stat_input
-from ..model import ACTIVATIONS, SparseMLP
 from ..network import Checkpoint, check_meta, transpose
+from ..nn.model import ACTIVATIONS, SparseMLP
 from .paths import TOPOLOGY_SIDECAR, epoch_folders, layer_file_name, layer_files
 
 __all__ = [

@@ -68,10 +68,10 @@ def dask_setup(worker):
     if not os.environ.get(HOLD) or not at:
         return
     if at == "train":
-        import netgraph.train
+        import netgraph.training.run
 
         epoch = int(os.environ.get("NETGRAPH_TEST_HOLD_EPOCH", "3"))
-        netgraph.train._write_metrics = _hold_after_epoch(netgraph.train._write_metrics, epoch)
+        netgraph.training.run._write_metrics = _hold_after_epoch(netgraph.training.run._write_metrics, epoch)
     elif at == "pairs":
         nnstd = importlib.import_module("analysis.nnstd")  # not `analysis.nnstd`: the package's function of that name
         summary = importlib.import_module("analysis.summary")

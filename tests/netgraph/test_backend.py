@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from netgraph import CheckpointError, load_checkpoint
-from netgraph.data import load
-from netgraph.train import (
+from netgraph.training.data import load
+from netgraph.training.run import (
     TrainConfig,
     _load_optimizer_state_values,
     _make_optimizer,
@@ -172,12 +172,12 @@ def test_resume_with_the_other_backend(tmp_path, data, first, then):
 @pytest.mark.parametrize("backend", ["auto", "sparse"])
 def test_a_run_recorded_before_backends_resumes(tmp_path, data, monkeypatch, backend):
     """Checkpoints whose params have no backend and whose optimizer state is a plain state_dict."""
-    import netgraph.train
+    import netgraph.training.run
 
     kwargs = dict(growth="random", optimizer="adam", lr=0.01, epochs=3)
     full = train_run(_config(**kwargs), tmp_path / "full", seed=1, progress=False, data=data)
     # the trainer as it was: a deep copy of optimizer.state_dict(), and no backend in the configuration
-    real_meta, real_params = netgraph.train._meta, netgraph.train._params
+    real_meta, real_params = netgraph.training.run._meta, netgraph.training.run._params
 
     def old_meta(*args):
         meta = real_meta(*args)
@@ -189,9 +189,11 @@ def test_a_run_recorded_before_backends_resumes(tmp_path, data, monkeypatch, bac
         del params["config"]["backend"]
         return params
 
-    monkeypatch.setattr(netgraph.train, "_optimizer_state_values", lambda opt, model: copy.deepcopy(opt.state_dict()))
-    monkeypatch.setattr(netgraph.train, "_meta", old_meta)
-    monkeypatch.setattr(netgraph.train, "_params", old_params)
+    monkeypatch.setattr(
+        netgraph.training.run, "_optimizer_state_values", lambda opt, model: copy.deepcopy(opt.state_dict())
+    )
+    monkeypatch.setattr(netgraph.training.run, "_meta", old_meta)
+    monkeypatch.setattr(netgraph.training.run, "_params", old_params)
     train_run(_config(**kwargs), tmp_path / "old", seed=1, progress=False, data=data)
     monkeypatch.undo()
     run = tmp_path / "old" / "seed-1"

@@ -527,7 +527,7 @@ def test_mnist_sized_checkpoints_meet_the_size_targets(tmp_path):
     """784-1000-1000-1000-10 at SET's epsilon = 20: final.pt <= 3 MB (14 MB dense), and <= 6 MB
     with one float32 of optimizer state per connection (issue 10)."""
     from netgraph import SparseMLP
-    from netgraph.topology import init_masks
+    from netgraph.topology.initial import init_masks
 
     sizes = [784, 1000, 1000, 1000, 10]
     net = SparseMLP(sizes, masks=init_masks(sizes, epsilon=20, rng=0))

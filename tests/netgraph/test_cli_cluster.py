@@ -34,9 +34,9 @@ def commands(tmp_path, make_net):
 @pytest.mark.parametrize("command", ["train", "demo", "similarity"])
 @pytest.mark.parametrize("address", ADDRESSES)
 def test_a_malformed_scheduler_is_one_line_and_exit_2(commands, command, address, tmp_path, capsys, monkeypatch):
-    import netgraph.cluster
+    import netgraph.training.cluster
 
-    monkeypatch.setattr(netgraph.cluster, "_connect", lambda *a: pytest.fail("connected"))
+    monkeypatch.setattr(netgraph.training.cluster, "_connect", lambda *a: pytest.fail("connected"))
     assert main(commands[command] + ["--scheduler", address]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"netgraph {command}: error: scheduler={address!r}: ")

@@ -84,7 +84,7 @@ def test_demo_rejects_bad_options(tmp_path, capsys, extra, message):
 
 @pytest.mark.parametrize(("extra", "keep"), [([], "last"), (["--keep", "all"], "all"), (["--keep", "last"], "last")])
 def test_demo_passes_keep_to_the_grid(tmp_path, monkeypatch, extra, keep):
-    import netgraph.study
+    import netgraph.training.study
     from netgraph.errors import NetgraphError
 
     seen = {}
@@ -93,7 +93,7 @@ def test_demo_passes_keep_to_the_grid(tmp_path, monkeypatch, extra, keep):
         seen.update(kwargs)
         raise NetgraphError("stop here")
 
-    monkeypatch.setattr(netgraph.study, "run_grid", fake_run_grid)
+    monkeypatch.setattr(netgraph.training.study, "run_grid", fake_run_grid)
     assert main(["demo", "--out", str(tmp_path), "--quiet", *extra]) == 2
     assert seen["keep"] == keep and seen["resume"] is True
 

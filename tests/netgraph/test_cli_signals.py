@@ -213,15 +213,15 @@ def test_terminated_is_not_an_exception():
 
 @pytest.mark.parametrize("seeds", ["0", "0-1"])
 def test_sigterm_during_training_says_how_to_resume(seeds, tmp_path, capsys, monkeypatch):
-    import netgraph.study
-    import netgraph.train
+    import netgraph.training.run
+    import netgraph.training.study
 
     def terminated(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(SAFETY)
 
-    monkeypatch.setattr(netgraph.train, "train_run", terminated)  # one seed: in this process
-    monkeypatch.setattr(netgraph.study, "run_jobs", terminated)  # several: on a cluster
+    monkeypatch.setattr(netgraph.training.run, "train_run", terminated)  # one seed: in this process
+    monkeypatch.setattr(netgraph.training.study, "run_jobs", terminated)  # several: on a cluster
     monkeypatch.setattr("netgraph.cli._cluster.open_cluster_from", lambda *a, **k: contextlib.nullcontext())
     argv = ["train", "--dataset", "synthetic", "--layers", "20,16,4", "--epochs", "2", "--seeds", seeds, "--quiet"]
     assert main(argv + ["--out", str(tmp_path)]) == 143

@@ -139,12 +139,12 @@ def test_epsilon_and_density_exclude_each_other(tmp_path, capsys):
 
 
 def test_ctrl_c_says_how_to_resume(tmp_path, capsys, monkeypatch):
-    import netgraph.train
+    import netgraph.training.run
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(netgraph.train, "train_run", interrupted)
+    monkeypatch.setattr(netgraph.training.run, "train_run", interrupted)
     assert main(BASE + ["--out", str(tmp_path)]) == 130
     assert "interrupted during seed 0" in capsys.readouterr().err
 
@@ -247,7 +247,7 @@ def test_resume_cleans_up_after_a_killed_run(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- configuration from the fields
 
-# what a run of this command recorded before TrainConfig moved to netgraph.config (resume compatibility)
+# what a run of this command recorded before TrainConfig moved to netgraph.training.config (resume compatibility)
 _RECORDED = (
     '{"dataset": "synthetic", "data_dir": null, "label_column": "label", "test_size": null, "data_seed": 0, '
     '"layers": [20, 16, 4], "activation": "relu", "epsilon": 4.0, "density": null, "growth": "strategic", '
@@ -293,7 +293,7 @@ def test_the_recorded_configuration_of_a_command_is_unchanged(tmp_path):
 def test_every_option_field_of_train_config_is_an_option(capsys):
     import dataclasses
 
-    from netgraph.config import TrainConfig
+    from netgraph.training.config import TrainConfig
 
     assert main(["train", "--help"]) == 0
     text = capsys.readouterr().out
@@ -326,18 +326,18 @@ def _register(monkeypatch, module, registry, name, like):
 @pytest.mark.parametrize(
     ("module", "registry", "option", "like"),
     [
-        ("netgraph.growth", "GROWTH_STRATEGIES", "--growth", "random"),
-        ("netgraph.pruning", "PRUNING_CRITERIA", "--criterion", "set"),
-        ("netgraph.pruning", "PRUNING_CRITERIA", "--prune-criterion", "magnitude"),
-        ("netgraph.growth", "GROW_INITS", "--grow-init", "normal"),
-        ("netgraph.model", "WEIGHT_INITS", "--weight-init", "he"),
-        ("netgraph.model", "ACTIVATIONS", "--activation", "relu"),
+        ("netgraph.topology.growth", "GROWTH_STRATEGIES", "--growth", "random"),
+        ("netgraph.topology.pruning", "PRUNING_CRITERIA", "--criterion", "set"),
+        ("netgraph.topology.pruning", "PRUNING_CRITERIA", "--prune-criterion", "magnitude"),
+        ("netgraph.topology.growth", "GROW_INITS", "--grow-init", "normal"),
+        ("netgraph.nn.model", "WEIGHT_INITS", "--weight-init", "he"),
+        ("netgraph.nn.model", "ACTIVATIONS", "--activation", "relu"),
     ],
 )
 def test_a_registered_function_is_an_option_with_no_other_edit(
     tmp_path, capsys, monkeypatch, module, registry, option, like
 ):
-    from netgraph.config import TrainConfig
+    from netgraph.training.config import TrainConfig
 
     calls = _register(monkeypatch, module, registry, "toy", like)
     field = option[2:].replace("-", "_")

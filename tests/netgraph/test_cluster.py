@@ -26,7 +26,8 @@ import pytest
 
 from netgraph import load_checkpoint
 from netgraph.cli import main
-from netgraph.cluster import (
+from netgraph.errors import NetgraphError, ParameterError
+from netgraph.training.cluster import (
     ClusterError,
     _pack,
     _unpack,
@@ -35,9 +36,8 @@ from netgraph.cluster import (
     scheduler_address,
     scheduler_timeout,
 )
-from netgraph.errors import NetgraphError, ParameterError
-from netgraph.study import run_jobs
-from netgraph.train import TrainConfig, train_run
+from netgraph.training.run import TrainConfig, train_run
+from netgraph.training.study import run_jobs
 
 CONFIG = dict(dataset="digits", layers=(64, 48, 10), density=0.3, batch_size=64, lr=0.05)
 #: Seconds after which a test gives up waiting for an event: only ever hit when something hangs.
@@ -212,13 +212,13 @@ def test_plain_text_schedulers_off_this_machine_are_warned_about(address, warned
 
 
 def test_the_warning_comes_before_connecting(monkeypatch, capsys):
-    import netgraph.cluster
+    import netgraph.training.cluster
 
     def refuse(address, timeout):
         assert capsys.readouterr().out.startswith("warning: tcp://10.1.2.3:8786 is not encrypted")
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: connection refused")
 
-    monkeypatch.setattr(netgraph.cluster, "_connect", refuse)
+    monkeypatch.setattr(netgraph.training.cluster, "_connect", refuse)
     with pytest.raises(ClusterError, match="cannot reach the Dask scheduler at tcp://10.1.2.3:8786"):
         with open_cluster("tcp://10.1.2.3:8786", warn=lambda m: print(f"warning: {m}")):
             pass
@@ -251,9 +251,9 @@ def test_the_warning_comes_before_connecting(monkeypatch, capsys):
     ],
 )
 def test_malformed_scheduler_addresses_are_refused_before_connecting(address, message, monkeypatch):
-    import netgraph.cluster
+    import netgraph.training.cluster
 
-    monkeypatch.setattr(netgraph.cluster, "_connect", lambda *a: pytest.fail("connected"))
+    monkeypatch.setattr(netgraph.training.cluster, "_connect", lambda *a: pytest.fail("connected"))
     expected = "expected tcp://HOST:PORT or tls://HOST:PORT"
     with pytest.raises(ParameterError, match=f"scheduler={re.escape(repr(address))}: {message}.*{expected}"):
         scheduler_address(address)
@@ -687,9 +687,9 @@ def test_a_pair_that_keeps_losing_its_worker_is_one_clear_error(tmp_path, seed_f
 
 
 def test_a_scheduler_without_workers_is_an_error_after_a_while(tmp_path, monkeypatch):
-    import netgraph.cluster
+    import netgraph.training.cluster
 
-    monkeypatch.setattr(netgraph.cluster, "WORKER_TIMEOUT", 1)
+    monkeypatch.setattr(netgraph.training.cluster, "WORKER_TIMEOUT", 1)
     with _dask_processes(tmp_path, workers=0) as (address, _):
         with open_cluster(address, timeout=SAFETY) as cluster:
             with pytest.raises(ClusterError, match=f"the Dask scheduler at {address} has no workers .*dask worker"):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from netgraph import NetgraphError, ParameterError
-from netgraph.data import find_idx_files, load, read_idx
+from netgraph.training.data import find_idx_files, load, read_idx
 
 MNIST_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from netgraph import SparseMLP, from_graph, to_graph
-from netgraph.edits import (
+from netgraph.errors import GraphContractError, ParameterError
+from netgraph.topology.edits import (
     add_edges,
     choose_edges_to_grow,
     choose_edges_to_prune,
@@ -12,10 +13,9 @@ from netgraph.edits import (
     remove_dead,
     remove_edges,
 )
-from netgraph.errors import GraphContractError, ParameterError
-from netgraph.evolution import evolve_
-from netgraph.growth import choose_to_grow, dense_gradients
-from netgraph.pruning import choose_to_prune, remove_dead_
+from netgraph.topology.evolution import evolve_
+from netgraph.topology.growth import choose_to_grow, dense_gradients
+from netgraph.topology.pruning import choose_to_prune, remove_dead_
 
 SIZES = [10, 14, 12, 4]
 
@@ -164,7 +164,7 @@ def test_remove_dead_on_graph_in_place():
 
 
 def test_grow_reads_the_graph_once(monkeypatch):
-    import netgraph.edits as ed
+    import netgraph.topology.edits as ed
 
     calls = []
     real = ed.graph_to_checkpoint

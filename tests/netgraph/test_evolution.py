@@ -4,8 +4,8 @@ import torch
 
 from netgraph import SparseMLP
 from netgraph.errors import ParameterError
-from netgraph.evolution import evolve_, reset_optimizer_state
-from netgraph.growth import dense_gradients
+from netgraph.topology.evolution import evolve_, reset_optimizer_state
+from netgraph.topology.growth import dense_gradients
 
 SIZES = [12, 20, 16, 5]
 
@@ -133,7 +133,7 @@ def test_regrown_weights_are_drawn_when_every_connection_of_a_layer_is_removed()
 @pytest.mark.parametrize("growth", ["random", "strategic", "gradient"])
 def test_a_dense_layer_is_left_as_it_is(make_net, growth):
     """SET's output layer at epsilon 20 is dense (p = 2.02): nothing to grow into, so nothing is rewired."""
-    from netgraph.growth import dense_gradients
+    from netgraph.topology.growth import dense_gradients
 
     net = make_net([6, 5, 3], 0.5, seed=1)
     net.layers[1].set_mask(torch.ones(3, 5, dtype=torch.bool))
@@ -149,8 +149,8 @@ def test_a_dense_layer_is_left_as_it_is(make_net, growth):
 
 def test_fallback_uses_the_std_before_removal_and_leaves_other_layers_alone(make_net):
     # an int count equal to the smallest layer's size removes all of it; the others keep survivors
-    from netgraph.growth import choose_to_grow, new_weight_values
-    from netgraph.pruning import choose_to_prune
+    from netgraph.topology.growth import choose_to_grow, new_weight_values
+    from netgraph.topology.pruning import choose_to_prune
 
     net, ref = make_net(SIZES, 0.3, seed=4), make_net(SIZES, 0.3, seed=4)
     counts = [net.n_connections(layer=l) for l in range(3)]
@@ -199,8 +199,8 @@ def test_reset_optimizer_state_refuses_a_sparse_network(make_net):
 
 
 def test_a_registered_strategy_and_criterion_evolve_with_no_other_edit(make_net, monkeypatch):
-    from netgraph.growth import GROWTH_STRATEGIES, grow_random
-    from netgraph.pruning import PRUNING_CRITERIA, prune_magnitude
+    from netgraph.topology.growth import GROWTH_STRATEGIES, grow_random
+    from netgraph.topology.pruning import PRUNING_CRITERIA, prune_magnitude
 
     monkeypatch.setitem(GROWTH_STRATEGIES, "toy", grow_random)
     monkeypatch.setitem(PRUNING_CRITERIA, "toy", prune_magnitude)

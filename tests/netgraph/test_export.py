@@ -218,7 +218,7 @@ def test_torch_export_is_atomic_and_spares_its_source(ckpt_path, tmp_path, monke
 def test_sequential_code_of_an_activation_without_a_torch_module(monkeypatch):
     from netgraph import SparseMLP
     from netgraph.export import sequential_code
-    from netgraph.model import ACTIVATIONS
+    from netgraph.nn.model import ACTIVATIONS
 
     monkeypatch.setitem(ACTIVATIONS, "square", lambda x: x * x)
     code = sequential_code(SparseMLP([3, 2, 1], activation="square"))

@@ -5,7 +5,7 @@ from scipy.special import ndtr
 
 from netgraph import SparseMLP
 from netgraph.errors import ParameterError
-from netgraph.growth import (
+from netgraph.topology.growth import (
     GROWTH_STRATEGIES,
     choose_to_grow,
     dense_gradients,
@@ -314,7 +314,7 @@ def test_new_weights_bad_fallback_sigma(bad):
 
 
 def test_a_registered_strategy_defaults_to_normal_weights_and_unknown_names_still_fail(monkeypatch):
-    from netgraph.growth import DEFAULT_INIT, GROWTH_STRATEGIES, grow_random
+    from netgraph.topology.growth import DEFAULT_INIT, GROWTH_STRATEGIES, grow_random
 
     monkeypatch.setitem(GROWTH_STRATEGIES, "toy", grow_random)
     assert DEFAULT_INIT["toy"] == "normal"
@@ -331,7 +331,7 @@ def test_a_registered_strategy_defaults_to_normal_weights_and_unknown_names_stil
 
 
 def test_a_registered_grow_init_is_used_by_new_weight_values(monkeypatch):
-    from netgraph.growth import GROW_INITS
+    from netgraph.topology.growth import GROW_INITS
 
     seen = {}
 
@@ -347,7 +347,7 @@ def test_a_registered_grow_init_is_used_by_new_weight_values(monkeypatch):
 
 
 def test_the_built_in_grow_inits_draw_as_new_weight_values_does():
-    from netgraph.growth import new_weights_normal, new_weights_zero
+    from netgraph.topology.growth import new_weights_normal, new_weights_zero
 
     weight, mask, _ = random_layer(0)
     drawn = new_weights_normal(weight, mask, 50, init_scale=0.3, rng=np.random.default_rng(4))
@@ -362,8 +362,8 @@ def test_dense_gradients_match_a_written_out_forward(make_net, activation):
     """The model's own forward (functional_call) gives the gradient of W * M at every position."""
     from torch.nn import functional as F
 
-    from netgraph.growth import dense_gradients
-    from netgraph.model import ACTIVATIONS
+    from netgraph.nn.model import ACTIVATIONS
+    from netgraph.topology.growth import dense_gradients
 
     g = np.random.default_rng(3)
     net = make_net([5, 6, 3], 0.4, seed=g, activation=activation)

@@ -60,7 +60,7 @@ def test_bad_layer_index(net_231):
 def test_weight_inits_fill_a_layer_from_the_generator():
     import math
 
-    from netgraph.model import WEIGHT_INITS, MaskedLinear
+    from netgraph.nn.model import WEIGHT_INITS, MaskedLinear
 
     mask = torch.zeros(4, 10, dtype=torch.bool)
     mask[:, :5] = True  # mean fan-in 5
@@ -80,7 +80,7 @@ def test_weight_inits_fill_a_layer_from_the_generator():
 
 
 def test_a_registered_activation_builds_a_network(monkeypatch):
-    from netgraph.model import ACTIVATIONS
+    from netgraph.nn.model import ACTIVATIONS
 
     monkeypatch.setitem(ACTIVATIONS, "double", lambda x: 2 * x)
     net = SparseMLP([2, 2, 1], activation="double")

@@ -4,7 +4,7 @@ import torch
 
 from netgraph import SparseMLP
 from netgraph.errors import ParameterError
-from netgraph.pruning import (
+from netgraph.topology.pruning import (
     PRUNING_CRITERIA,
     choose_to_prune,
     gmp_density,

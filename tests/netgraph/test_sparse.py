@@ -1,4 +1,4 @@
-"""The sparse backend computes what the masked one computes (netgraph.sparse, SparseMLP backends)."""
+"""The sparse backend computes what the masked one computes (netgraph.nn.sparse, SparseMLP backends)."""
 
 import networkx as nx
 import pytest
@@ -6,12 +6,12 @@ import torch
 
 from netgraph import ParameterError, SparseMLP, from_graph, to_graph
 from netgraph.checkpoint import Checkpoint
-from netgraph.edits import grow, prune
-from netgraph.evolution import evolve_
-from netgraph.growth import dense_gradients
-from netgraph.model import MaskedLinear
-from netgraph.pruning import prune_to_density_, remove_dead_
-from netgraph.sparse import SparseLinear, csr_structure
+from netgraph.nn.model import MaskedLinear
+from netgraph.nn.sparse import SparseLinear, csr_structure
+from netgraph.topology.edits import grow, prune
+from netgraph.topology.evolution import evolve_
+from netgraph.topology.growth import dense_gradients
+from netgraph.topology.pruning import prune_to_density_, remove_dead_
 
 
 def _layers(seed, n_out, n_in, density, bias):

@@ -1,4 +1,4 @@
-"""netgraph.study: seed spawning, the run grid (in and across processes), the pruning window and run aggregates."""
+"""netgraph.training.study: seed spawning, the run grid (in and across processes), the pruning window and run aggregates."""
 
 import json
 import math
@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from netgraph.errors import ParameterError
-from netgraph.study import RunsSummary, pruning_window, run_grid, spawn_seeds, summarize_runs
-from netgraph.train import TrainConfig
+from netgraph.training.run import TrainConfig
+from netgraph.training.study import RunsSummary, pruning_window, run_grid, spawn_seeds, summarize_runs
 
 
 def test_spawn_seeds_is_reproducible_and_distinct():
@@ -184,11 +184,11 @@ def test_run_grid_rejects(tmp_path, configs, seeds, workers, message):
 
 @pytest.mark.e2e
 def test_epochs_progress_ends_at_the_total_even_where_the_metrics_files_lag(tmp_path, monkeypatch):
-    import netgraph.study
+    import netgraph.training.study
 
     # this process never sees the runs' metrics.json (a shared filesystem that shows them late):
     # finished runs still count all their epochs, so the last call is the total
-    monkeypatch.setattr(netgraph.study, "_epochs_done", lambda run_dir: 0)
+    monkeypatch.setattr(netgraph.training.study, "_epochs_done", lambda run_dir: 0)
     seen = []
     run_grid(
         _configs()[:1], [0, 1], tmp_path, workers=1, epochs_progress=lambda done, total: seen.append((done, total))

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from netgraph.errors import ParameterError
-from netgraph.topology import epsilon_probability, erdos_renyi_mask, expected_density, init_masks
+from netgraph.topology.initial import epsilon_probability, erdos_renyi_mask, expected_density, init_masks
 
 
 @pytest.mark.parametrize(

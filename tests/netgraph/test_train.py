@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from netgraph import NetgraphError, ParameterError, __version__, load_checkpoint, save_checkpoint
-from netgraph.data import load
-from netgraph.train import TrainConfig, default_batch_size, initial_network, method_label, parse_seeds, train_run
+from netgraph.training.data import load
+from netgraph.training.run import TrainConfig, default_batch_size, initial_network, method_label, parse_seeds, train_run
 
 LAYERS = (8, 24, 16, 3)
 
@@ -215,9 +215,9 @@ def test_checkpoints_store_the_optimizer_state_per_connection(tmp_path, data, ba
 @pytest.mark.parametrize("backend", ["masked", "sparse"])
 def test_per_weight_optimizer_state_is_zero_at_absent_connections(tmp_path, data, monkeypatch, kwargs, backend):
     """What makes storing it as values at the present connections lossless, with either backend."""
-    import netgraph.train
+    import netgraph.training.run
 
-    real, checked = netgraph.train._optimizer_state_values, []
+    real, checked = netgraph.training.run._optimizer_state_values, []
 
     def checking(optimizer, model):
         for layer in model.layers:
@@ -231,7 +231,7 @@ def test_per_weight_optimizer_state_is_zero_at_absent_connections(tmp_path, data
                     checked.append((model.backend, name))
         return real(optimizer, model)
 
-    monkeypatch.setattr(netgraph.train, "_optimizer_state_values", checking)
+    monkeypatch.setattr(netgraph.training.run, "_optimizer_state_values", checking)
     train_run(_config(backend=backend, **kwargs), tmp_path, seed=1, progress=False, data=data)
     assert (backend, "exp_avg" if "optimizer" in kwargs else "momentum_buffer") in checked  # every checkpoint
     if backend == "sparse":  # and the masked copy of each topology change
@@ -590,7 +590,7 @@ def test_resolved_with_data_fills_in_layers_and_batch_size(data):
 def test_the_constraint_table_covers_every_field_and_nothing_else():
     import dataclasses
 
-    from netgraph.config import PARAMETER_CONSTRAINTS
+    from netgraph.training.config import PARAMETER_CONSTRAINTS
 
     assert list(PARAMETER_CONSTRAINTS) == [f.name for f in dataclasses.fields(TrainConfig)]
 
@@ -599,12 +599,12 @@ def test_train_config_lives_in_a_module_without_torch():
     import subprocess
     import sys
 
-    import netgraph.config
-    import netgraph.train
+    import netgraph.training.config
+    import netgraph.training.run
 
-    assert netgraph.train.TrainConfig is netgraph.config.TrainConfig
-    assert netgraph.train.method_label is netgraph.config.method_label
-    code = "import sys, netgraph.config; print('torch' in sys.modules, 'numpy' in sys.modules)"
+    assert netgraph.training.run.TrainConfig is netgraph.training.config.TrainConfig
+    assert netgraph.training.run.method_label is netgraph.training.config.method_label
+    code = "import sys, netgraph.training.config; print('torch' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
@@ -663,7 +663,7 @@ def test_bad_config_messages_come_from_the_table(kwargs, message):
     ],
 )
 def test_backend_auto_resolves_by_device_and_expected_initial_density(kwargs, backend):
-    from netgraph.config import SPARSE_MAX_DENSITY
+    from netgraph.training.config import SPARSE_MAX_DENSITY
 
     assert SPARSE_MAX_DENSITY == 0.2
     cfg = TrainConfig(**kwargs)
@@ -672,15 +672,15 @@ def test_backend_auto_resolves_by_device_and_expected_initial_density(kwargs, ba
 
 
 def test_backend_auto_is_decided_with_the_data_and_recorded(tmp_path, data, monkeypatch):
-    import netgraph.train
+    import netgraph.training.run
 
-    real, seen = netgraph.train._train_epoch, []
+    real, seen = netgraph.training.run._train_epoch, []
 
     def spy(model, *args, **kwargs):
         seen.append(model.backend)
         return real(model, *args, **kwargs)
 
-    monkeypatch.setattr(netgraph.train, "_train_epoch", spy)
+    monkeypatch.setattr(netgraph.training.run, "_train_epoch", spy)
     # epsilon 1 on 8-24-16-3: p = 1/6, 1/9.6, 19/48 -> expected density 91/624 = 0.146
     result = train_run(_config(density=None, epsilon=1), tmp_path, seed=0, progress=False, data=data)
     assert result.params["backend"] == "sparse" and seen == ["sparse"] * 3
@@ -696,8 +696,8 @@ def test_bad_backend():
 
 
 def test_backend_choices_are_auto_and_the_layer_kinds():
-    from netgraph.config import BACKEND_CHOICES
-    from netgraph.model import BACKENDS
+    from netgraph.nn.model import BACKENDS
+    from netgraph.training.config import BACKEND_CHOICES
 
     assert BACKEND_CHOICES[0] == "auto" and set(BACKEND_CHOICES[1:]) == set(BACKENDS)
 

@@ -1,6 +1,6 @@
 """Where multi-run work executes: a Dask cluster, started on this machine unless one is named.
 
-Studies (:func:`netgraph.study.run_grid`: ``netgraph train --seeds``, ``netgraph demo``,
+Studies (:func:`netgraph.training.study.run_grid`: ``netgraph train --seeds``, ``netgraph demo``,
 ``scripts/reproduce.py``) and the pairwise part of similarity reports run as tasks of a Dask
 cluster (``dask.distributed``). :func:`open_cluster` gives one:
 
@@ -49,8 +49,8 @@ import warnings
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import NetgraphError, ParameterError
-from .validation import check_positive_int
+from ..errors import NetgraphError, ParameterError
+from ..validation import check_positive_int
 
 __all__ = [
     "Cluster",

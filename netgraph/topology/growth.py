@@ -25,7 +25,7 @@ the grown connections by one of :data:`GROW_INITS`; :func:`dense_gradients` comp
 
 To add a strategy, write a function with the signature above and put it in
 :data:`GROWTH_STRATEGIES` under a new name: :func:`choose_to_grow`,
-:func:`netgraph.evolution.evolve_`, ``TrainConfig(growth=...)`` and ``netgraph train --growth``
+:func:`netgraph.topology.evolution.evolve_`, ``TrainConfig(growth=...)`` and ``netgraph train --growth``
 all take it from there (its new weights are ``"normal"`` unless :data:`DEFAULT_INIT` says
 otherwise). The same holds for a way to draw new weights added to :data:`GROW_INITS`
 (``TrainConfig(grow_init=...)``, ``--grow-init``).
@@ -56,10 +56,10 @@ import torch
 from scipy.special import log_ndtr
 from torch.nn import functional as F
 
+from ..errors import ParameterError
+from ..validation import Interval, check_amount, check_choice, check_rng
 from ._layers import as_index, check_layer, np_mask, np_weight
-from .config import DEFAULT_INIT_SCALE
-from .errors import ParameterError
-from .validation import Interval, check_amount, check_choice, check_rng
+from .defaults import DEFAULT_INIT_SCALE
 
 __all__ = [
     "GROWTH_STRATEGIES",
@@ -379,7 +379,7 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
     fallback_sigma : float, optional
         ``sigma_W`` to use when the present weights have no spread: typically the standard
         deviation of the layer's weights *before* the connections were removed, as
-        :func:`netgraph.evolution.evolve_` passes it, so a layer that lost every connection
+        :func:`netgraph.topology.evolution.evolve_` passes it, so a layer that lost every connection
         (or all but identical ones) is not regrown with zeros. It never replaces a positive
         standard deviation of the present weights, and the same amount of ``rng`` is used
         either way.

@@ -12,7 +12,7 @@ sparse row (CSR) matrix as buffers. Its forward pass and both gradients run on
 - gradient with respect to the values: ``(dL/dy)^T x`` sampled at the present connections only
   (:func:`torch.sparse.sampled_addmm`), never the dense gradient.
 
-It computes what :class:`netgraph.model.MaskedLinear` computes (``x (W * M)^T + b``) up to
+It computes what :class:`netgraph.nn.model.MaskedLinear` computes (``x (W * M)^T + b``) up to
 float rounding. The structure is fixed for the life of a layer: topology changes rebuild it
 (:meth:`SparseLinear.from_dense`), which the trainer does once per epoch.
 
@@ -38,7 +38,7 @@ import warnings
 import torch
 from torch import nn
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 __all__ = ["SparseLinear", "csr_structure"]
 

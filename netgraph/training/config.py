@@ -1,6 +1,6 @@
 """The configuration of a training run: :class:`TrainConfig`, its checks and its defaults.
 
-:class:`TrainConfig` holds every knob of :func:`netgraph.train.train_run` but the seed. The
+:class:`TrainConfig` holds every knob of :func:`netgraph.training.run.train_run` but the seed. The
 constructor checks the values and changes nothing, so what you construct is what you get:
 
 - :data:`PARAMETER_CONSTRAINTS` is the one table of the checks, field -> check (types,
@@ -18,9 +18,9 @@ constructor checks the values and changes nothing, so what you construct is what
   ``meta["params"]``).
 
 Choices that name functions -- growth strategies, pruning criteria, weight initialisations,
-activations -- are the keys of their registries (:data:`netgraph.growth.GROWTH_STRATEGIES`,
-:data:`netgraph.pruning.PRUNING_CRITERIA`, :data:`netgraph.growth.GROW_INITS`,
-:data:`netgraph.model.WEIGHT_INITS`, :data:`netgraph.model.ACTIVATIONS`), read through
+activations -- are the keys of their registries (:data:`netgraph.topology.growth.GROWTH_STRATEGIES`,
+:data:`netgraph.topology.pruning.PRUNING_CRITERIA`, :data:`netgraph.topology.growth.GROW_INITS`,
+:data:`netgraph.nn.model.WEIGHT_INITS`, :data:`netgraph.nn.model.ACTIVATIONS`), read through
 :class:`RegistryNames` each time a value is checked: a function registered there is accepted
 here, and by ``netgraph train``, with no other edit. This module imports neither torch nor
 numpy (the registries are imported when first asked), so the command line builds its options
@@ -41,17 +41,18 @@ netgraph.errors.ParameterError: zeta=1.5, must be a number >= 0 and < 1
 """
 
 import dataclasses
-import importlib
 import math
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
-from .errors import ParameterError
-from .validation import (
+from ..errors import ParameterError
+from ..topology.defaults import DEFAULT_INIT_SCALE
+from ..validation import (
     Interval,
     NoneOr,
     Options,
     Pattern,
+    RegistryNames,
     String,
     check_bool,
     check_json_dict,
@@ -75,61 +76,11 @@ __all__ = [
 ]
 
 
-class RegistryNames:
-    """The names of a registry that lives in a torch module, read only when they are asked for.
-
-    A container -- ``name in names``, ``iter(names)``, ``len(names)`` -- over the keys of the
-    dict ``module.attribute``. The module is imported at the first question, and the dict is
-    read again at each one, so a name registered at any time is seen. As the ``choices`` of an
-    argparse option it lets ``netgraph train`` list and check the registered names without
-    importing torch to build its parser.
-
-    Parameters
-    ----------
-    module : str
-        Absolute module name, e.g. ``"netgraph.growth"``.
-    attribute : str
-        The registry, a dict name -> function.
-
-    Examples
-    --------
-    >>> names = RegistryNames("netgraph.pruning", "PRUNING_CRITERIA")
-    >>> list(names), "set" in names, "colour" in names
-    (['set', 'magnitude'], True, False)
-    """
-
-    def __init__(self, module, attribute):
-        self.module, self.attribute = module, attribute
-
-    def registry(self):
-        """The registry itself (imports its module)."""
-        return getattr(importlib.import_module(self.module), self.attribute)
-
-    def __contains__(self, name):
-        try:
-            return name in self.registry()
-        except TypeError:  # unhashable
-            return False
-
-    def __iter__(self):
-        return iter(list(self.registry()))
-
-    def __len__(self):
-        return len(self.registry())
-
-    def __repr__(self):
-        return f"RegistryNames({self.module!r}, {self.attribute!r})"
-
-
-#: Default ``init_scale`` of regrown weights. With 1.0 (the full spread of the surviving weights,
-#: which SET removal has already stripped of its smallest ones) weights grew every epoch and
-#: training on digits at 10% density diverged within 40 epochs; 0.3 trains stably.
-DEFAULT_INIT_SCALE = 0.3
-#: The optimizers :func:`netgraph.train.train_run` builds, with their default learning rates.
+#: The optimizers :func:`netgraph.training.run.train_run` builds, with their default learning rates.
 DEFAULT_LR = {"sgd": 0.05, "adam": 0.001}
-#: What :func:`netgraph.train.train_run` keeps of its epoch checkpoints: ``"all"`` of them, or only the ``"last"``.
+#: What :func:`netgraph.training.run.train_run` keeps of its epoch checkpoints: ``"all"`` of them, or only the ``"last"``.
 KEEP_CHOICES = ("all", "last")
-#: ``TrainConfig.backend`` values: ``"auto"`` or a layer kind of :data:`netgraph.model.BACKENDS`.
+#: ``TrainConfig.backend`` values: ``"auto"`` or a layer kind of :data:`netgraph.nn.model.BACKENDS`.
 BACKEND_CHOICES = ("auto", "sparse", "masked")
 #: ``backend="auto"`` trains with the sparse backend on CPU when the network's expected initial
 #: overall density (:func:`netgraph.topology.expected_density`, the same for every seed) is below
@@ -150,8 +101,8 @@ _STEPS_PER_EPOCH = 60
 _MIN_DEFAULT_BATCH = 16
 _MAX_DEFAULT_BATCH = 128
 
-_GROWTH = RegistryNames("netgraph.growth", "GROWTH_STRATEGIES")
-_PRUNING = RegistryNames("netgraph.pruning", "PRUNING_CRITERIA")
+_GROWTH = RegistryNames("netgraph.topology.growth", "GROWTH_STRATEGIES")
+_PRUNING = RegistryNames("netgraph.topology.pruning", "PRUNING_CRITERIA")
 
 
 def _option(default=dataclasses.MISSING, *, group, help):
@@ -168,7 +119,7 @@ class TrainConfig:
     Attributes
     ----------
     dataset : str
-        A :func:`netgraph.data.load` name: ``"digits"``, ``"mnist"``, ``"fashion-mnist"``,
+        A :func:`netgraph.training.data.load` name: ``"digits"``, ``"mnist"``, ``"fashion-mnist"``,
         ``"synthetic"`` or ``"csv:PATH"``.
     data_dir : str or None
         Directory of the MNIST-style IDX files.
@@ -182,20 +133,20 @@ class TrainConfig:
         Layer widths, inputs to outputs; the first must equal the dataset's feature count and
         the last its class count. None resolves to ``(n_features, 256, 256, n_classes)``.
     activation : str
-        Hidden-layer activation, a name in :data:`netgraph.model.ACTIVATIONS`.
+        Hidden-layer activation, a name in :data:`netgraph.nn.model.ACTIVATIONS`.
     epsilon, density : float or None
         Initial topology: SET's ε, or one connection probability for every layer. Neither
         (or ``density=1``) means dense layers. Every layer must draw at least one connection
-        (checked by :func:`~netgraph.train.train_run`).
+        (checked by :func:`~netgraph.training.run.train_run`).
     growth : str or None
-        A name in :data:`netgraph.growth.GROWTH_STRATEGIES`: ``"random"`` (SET),
+        A name in :data:`netgraph.topology.growth.GROWTH_STRATEGIES`: ``"random"`` (SET),
         ``"strategic"``, ``"gradient"`` (RigL-like) or ``"none"`` (fixed topology). None
         resolves to ``"random"`` for a sparse start and ``"none"`` for a dense one.
         A dense start refuses any growth but ``"none"``: with every connection present there
         is nothing to grow, and the evolution could only re-initialise the weights it removes.
         Where ``epsilon`` leaves some layers dense (e.g. a small output layer), growth is fine
         and evolves the sparse layers only: a dense layer is left as it is
-        (:func:`netgraph.evolution.evolve_`); where it leaves every layer dense (p clipped to
+        (:func:`netgraph.topology.evolution.evolve_`); where it leaves every layer dense (p clipped to
         1), it is refused as for a dense start.
     zeta : float
         Fraction of each layer's connections removed and regrown after each epoch but the
@@ -203,13 +154,13 @@ class TrainConfig:
         would survive.
     criterion : str
         Which connections the evolution removes: a name in
-        :data:`netgraph.pruning.PRUNING_CRITERIA` (``"set"`` or ``"magnitude"``).
+        :data:`netgraph.topology.pruning.PRUNING_CRITERIA` (``"set"`` or ``"magnitude"``).
     grow_init : str or None
-        Weights of regrown connections, a name in :data:`netgraph.growth.GROW_INITS`:
+        Weights of regrown connections, a name in :data:`netgraph.topology.growth.GROW_INITS`:
         ``"normal"`` (N(0, (init_scale * sigma_W)^2), sigma_W the std of the layer's surviving
         weights, or of its weights before the removal where none survives or they do not
-        differ; see :func:`netgraph.evolution.evolve_`) or ``"zero"``. None: the strategy's
-        default (:data:`netgraph.growth.DEFAULT_INIT`: ``"zero"`` for gradient growth,
+        differ; see :func:`netgraph.topology.evolution.evolve_`) or ``"zero"``. None: the strategy's
+        default (:data:`netgraph.topology.growth.DEFAULT_INIT`: ``"zero"`` for gradient growth,
         ``"normal"`` otherwise).
     init_scale : float
         See ``grow_init``. The default 0.3 keeps the weight distribution from inflating:
@@ -224,7 +175,7 @@ class TrainConfig:
         ``"gmp"``.
     target_density : float or None
         Overall density the schedule prunes down to, in ``(0, 1]``; it must leave every layer
-        at least one connection (checked by :func:`~netgraph.train.train_run`).
+        at least one connection (checked by :func:`~netgraph.training.run.train_run`).
     prune_start, prune_end : int or None
         Epochs (1-based) after which the schedule prunes, cubic in between (Zhu & Gupta 2017).
         Default: from epoch 1 to ``epochs - 1`` (``prune_end`` None resolves to it when
@@ -235,7 +186,7 @@ class TrainConfig:
         ε leaves small layers dense) is thinned as much as the sparse ones, not cut to their
         density. ``"uniform"``: every layer is brought to the scheduled density itself.
     prune_criterion : str
-        A name in :data:`netgraph.pruning.PRUNING_CRITERIA` (``"magnitude"`` or ``"set"``).
+        A name in :data:`netgraph.topology.pruning.PRUNING_CRITERIA` (``"magnitude"`` or ``"set"``).
     remove_dead : bool
         Drop neurons that cannot influence the output after the last epoch.
     optimizer : str
@@ -254,21 +205,21 @@ class TrainConfig:
         digits, 128 on MNIST).
     epochs : int
     weight_init : str
-        A name in :data:`netgraph.model.WEIGHT_INITS`. ``"he"``: U(±sqrt(6/f)) on hidden
+        A name in :data:`netgraph.nn.model.WEIGHT_INITS`. ``"he"``: U(±sqrt(6/f)) on hidden
         layers and U(±sqrt(3/f)) on the output layer, f the layer's mean number of incoming
         connections, zero biases; ``"torch"``: ``nn.Linear``'s default U(±1/sqrt(n_in)) for
         weights and biases.
     device : str
         ``"cpu"`` or ``"cuda"`` (or ``"cuda:N"``).
     backend : str
-        How the layers compute (:data:`netgraph.model.BACKENDS`; both compute the same network,
+        How the layers compute (:data:`netgraph.nn.model.BACKENDS`; both compute the same network,
         up to float rounding): ``"sparse"`` keeps only the present weights and runs torch's
         sparse kernels, at a cost that follows the number of connections; ``"masked"`` keeps
         the dense weight matrix and its mask. ``"auto"`` (default) resolves to ``"sparse"`` on
         CPU when the expected initial density (:func:`netgraph.topology.expected_density`, the
         same for every seed) is below :data:`SPARSE_MAX_DENSITY` (0.2), else to ``"masked"``,
         and to ``"masked"`` on CUDA. A run may be resumed with the other backend (see
-        :func:`netgraph.train.train_run`).
+        :func:`netgraph.training.run.train_run`).
     label : str or None
         Method label written to the checkpoints; default from :func:`method_label`.
 
@@ -368,7 +319,7 @@ class TrainConfig:
 
         Parameters
         ----------
-        data : netgraph.data.Dataset, optional
+        data : netgraph.training.data.Dataset, optional
             The run's data. With it, ``layers`` (default ``(n_features, 256, 256, n_classes)``)
             is checked against the data and ``batch_size`` (default
             :func:`default_batch_size` of the training-set size) is filled in; without it they
@@ -408,11 +359,11 @@ class TrainConfig:
         return dataclasses.replace(self, **values)  # checked again: the rules that need the layers
 
     def load_data(self):
-        """Load this configuration's dataset and split (:func:`netgraph.data.load`).
+        """Load this configuration's dataset and split (:func:`netgraph.training.data.load`).
 
         Returns
         -------
-        netgraph.data.Dataset
+        netgraph.training.data.Dataset
         """
         from .data import load
 
@@ -452,7 +403,7 @@ PARAMETER_CONSTRAINTS = {
     "test_size": NoneOr(Interval(Real, 0, 1, closed="right")),
     "data_seed": Interval(Integral, 0),
     "layers": NoneOr(check_layer_sizes),
-    "activation": Options(RegistryNames("netgraph.model", "ACTIVATIONS")),
+    "activation": Options(RegistryNames("netgraph.nn.model", "ACTIVATIONS")),
     "epsilon": NoneOr(Interval(Real, 0, closed="neither")),
     "density": NoneOr(Interval(Real, 0, 1, closed="right")),
     "growth": NoneOr(Options(_GROWTH)),
@@ -460,7 +411,7 @@ PARAMETER_CONSTRAINTS = {
         Real, 0, 1, closed="left", at_bound="removes every connection each epoch, so nothing learned survives"
     ),
     "criterion": Options(_PRUNING),
-    "grow_init": NoneOr(Options(RegistryNames("netgraph.growth", "GROW_INITS"))),
+    "grow_init": NoneOr(Options(RegistryNames("netgraph.topology.growth", "GROW_INITS"))),
     "init_scale": Interval(Real, 0),
     "growth_options": check_json_dict,
     "pruning": NoneOr(Options(_PRUNING_SCHEDULES)),
@@ -477,7 +428,7 @@ PARAMETER_CONSTRAINTS = {
     "weight_decay": Interval(Real, 0),
     "batch_size": NoneOr(Interval(Integral, 1)),
     "epochs": Interval(Integral, 1),
-    "weight_init": Options(RegistryNames("netgraph.model", "WEIGHT_INITS")),
+    "weight_init": Options(RegistryNames("netgraph.nn.model", "WEIGHT_INITS")),
     "device": Pattern(r"cpu|cuda(:\d+)?", "'cpu' or 'cuda' (or 'cuda:N')"),
     "backend": Options(BACKEND_CHOICES),
     "label": NoneOr(String()),
@@ -507,7 +458,7 @@ def _growth_needs_a_sparse_layer(v):
     """An epsilon that leaves every layer dense (p clipped to 1) is a dense start too, once the layers are known."""
     if v["growth"] == "none" or v["epsilon"] is None or v["layers"] is None:
         return
-    from .topology import epsilon_probability
+    from ..topology.initial import epsilon_probability
 
     sizes = v["layers"]
     if all(epsilon_probability(a, b, v["epsilon"]) >= 1.0 for a, b in zip(sizes[:-1], sizes[1:])):
@@ -584,7 +535,7 @@ def _resolved_backend(v):
     if v["epsilon"] is not None:
         if v["layers"] is None:  # an epsilon start before the layers are known: decided with the data
             return "auto"
-        from .topology import expected_density
+        from ..topology.initial import expected_density
 
         density = expected_density(v["layers"], epsilon=v["epsilon"])
     else:

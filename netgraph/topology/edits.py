@@ -6,7 +6,7 @@ with attribute ``weight``). Choosing is separate from applying:
 
 - :func:`choose_edges_to_prune` / :func:`choose_edges_to_grow` return, per layer of weights, the
   list of ``(u, v)`` edges to remove or add -- computed by the very functions the training
-  loop uses (:mod:`netgraph.pruning`, :mod:`netgraph.growth`) on the layer's weight matrix,
+  loop uses (:mod:`netgraph.topology.pruning`, :mod:`netgraph.topology.growth`) on the layer's weight matrix,
   so for the same weights and the same ``rng`` they choose the same connections;
 - :func:`remove_edges` / :func:`add_edges` apply a choice;
 - :func:`prune`, :func:`grow` and :func:`remove_dead` do both.
@@ -14,7 +14,7 @@ with attribute ``weight``). Choosing is separate from applying:
 Every function that edits takes ``copy``: with ``copy=True`` (the default) ``G`` is left
 alone and an edited copy is returned; with ``copy=False`` ``G`` is modified in place and
 returned. :func:`prune` followed by :func:`grow` with the per-layer removed counts and the
-same ``rng`` reproduces :func:`netgraph.evolution.evolve_` exactly.
+same ``rng`` reproduces :func:`netgraph.topology.evolution.evolve_` exactly.
 
 Examples
 --------
@@ -36,12 +36,12 @@ import numbers
 import numpy as np
 import torch
 
+from ..convert import graph_to_checkpoint
+from ..errors import GraphContractError, ParameterError
+from ..validation import check_choice, check_rng
 from ._layers import check_grads
-from .convert import graph_to_checkpoint
-from .errors import GraphContractError, ParameterError
 from .growth import DEFAULT_INIT, DEFAULT_INIT_SCALE, GROWTH_STRATEGIES, choose_to_grow, new_weight_values
 from .pruning import choose_to_prune, remove_dead_tensors_
-from .validation import check_choice, check_rng
 
 __all__ = [
     "choose_edges_to_prune",
@@ -63,9 +63,9 @@ def choose_edges_to_prune(G, amount, *, criterion="set"):
         A graph following the contract of :func:`~netgraph.to_graph`.
     amount : int, float or sequence
         Per layer: an int count or a float fraction (see
-        :func:`~netgraph.pruning.choose_to_prune`); a sequence gives one amount per layer.
+        :func:`~netgraph.topology.pruning.choose_to_prune`); a sequence gives one amount per layer.
     criterion : str, optional
-        A name in :data:`~netgraph.pruning.PRUNING_CRITERIA` (``"set"`` or ``"magnitude"``).
+        A name in :data:`~netgraph.topology.pruning.PRUNING_CRITERIA` (``"set"`` or ``"magnitude"``).
 
     Returns
     -------
@@ -93,9 +93,9 @@ def choose_edges_to_grow(G, amount, *, strategy="random", rng=None, grads=None, 
     G : networkx.DiGraph
     amount : int, float or sequence
         Per layer: an int count or a float fraction of the layer's present edges (see
-        :func:`~netgraph.growth.choose_to_grow`); a sequence gives one amount per layer.
+        :func:`~netgraph.topology.growth.choose_to_grow`); a sequence gives one amount per layer.
     strategy : str, optional
-        A name in :data:`~netgraph.growth.GROWTH_STRATEGIES`.
+        A name in :data:`~netgraph.topology.growth.GROWTH_STRATEGIES`.
     rng : None, int, SeedSequence or numpy.random.Generator, optional
         One stream, used by the layers first to last.
     grads : sequence of torch.Tensor, optional
@@ -256,7 +256,7 @@ def grow(
     """Add edges chosen by a growth strategy, with new weights.
 
     The edges of every layer are chosen first (:func:`choose_edges_to_grow`), then the new
-    weights are drawn layer by layer with :func:`~netgraph.growth.new_weight_values` from the
+    weights are drawn layer by layer with :func:`~netgraph.topology.growth.new_weight_values` from the
     same ``rng``.
 
     Parameters
@@ -265,7 +265,7 @@ def grow(
     amount : int, float or sequence
         Per layer: an int count or a float fraction of the present edges; or one per layer.
     strategy : str, optional
-        A name in :data:`~netgraph.growth.GROWTH_STRATEGIES`.
+        A name in :data:`~netgraph.topology.growth.GROWTH_STRATEGIES`.
     rng : None, int, SeedSequence or numpy.random.Generator, optional
     copy : bool, optional
         Edit a copy (default) or ``G`` itself.
@@ -274,7 +274,7 @@ def grow(
     init : {"normal", "zero"}, optional
         Weights of the new edges; default ``"zero"`` for ``"gradient"``, else ``"normal"``.
     init_scale : float, optional
-        See :func:`~netgraph.growth.new_weight_values`.
+        See :func:`~netgraph.topology.growth.new_weight_values`.
     **options
         Strategy options, e.g. ``start_fraction``.
 
@@ -307,7 +307,7 @@ def remove_dead(G, *, copy=True):
     Hidden nodes with no outgoing edges lose their incoming edges; hidden nodes with no
     incoming edges have their constant output ``act(bias) * weight`` folded into the
     ``bias`` of the nodes they feed, then lose their outgoing edges; dropped nodes get bias
-    0 and stay in the graph, isolated. See :func:`netgraph.pruning.remove_dead_`.
+    0 and stay in the graph, isolated. See :func:`netgraph.topology.pruning.remove_dead_`.
 
     Parameters
     ----------

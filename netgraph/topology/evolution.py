@@ -3,15 +3,15 @@
 After each training epoch but the last, SET (Mocanu et al. 2018) removes a fraction ζ of
 every layer's connections and regrows as many, so the number of connections -- and the
 density -- never drifts. :func:`evolve_` does this in place on a
-:class:`~netgraph.SparseMLP` with any pruning criterion of :mod:`netgraph.pruning` and any
-growth strategy of :mod:`netgraph.growth`:
+:class:`~netgraph.SparseMLP` with any pruning criterion of :mod:`netgraph.topology.pruning` and any
+growth strategy of :mod:`netgraph.topology.growth`:
 
-1. every layer: choose the connections to remove (:func:`~netgraph.pruning.choose_to_prune`)
+1. every layer: choose the connections to remove (:func:`~netgraph.topology.pruning.choose_to_prune`)
    and remove them (mask False, weight 0);
 2. every layer, first to last: choose as many absent positions to grow
-   (:func:`~netgraph.growth.choose_to_grow`; positions just removed may be chosen again);
+   (:func:`~netgraph.topology.growth.choose_to_grow`; positions just removed may be chosen again);
 3. every layer, first to last: draw the new weights
-   (:func:`~netgraph.growth.new_weight_values`, with the spread of the surviving weights, or
+   (:func:`~netgraph.topology.growth.new_weight_values`, with the spread of the surviving weights, or
    of the layer's weights before step 1 where no survivor is left or the survivors do not
    differ) and add the connections.
 
@@ -22,14 +22,14 @@ layer as it is (removed and added 0), in every step where it is dense; once prun
 it sparse, it evolves like the others.
 
 Steps 2 and 3 draw from one random stream in that order, which is also the order of
-:func:`netgraph.edits.prune` followed by :func:`netgraph.edits.grow`, so the graph edits
+:func:`netgraph.topology.edits.prune` followed by :func:`netgraph.topology.edits.grow`, so the graph edits
 reproduce an evolution step exactly (as long as every layer keeps survivors with some spread:
 the graph edits have no pre-removal spread to fall back on).
 
 Examples
 --------
 >>> from netgraph import SparseMLP
->>> from netgraph.topology import init_masks
+>>> from netgraph.topology.initial import init_masks
 >>> net = SparseMLP([8, 16, 4], masks=init_masks([8, 16, 4], density=0.5, rng=0))
 >>> before = [net.n_connections(layer=l) for l in range(2)]
 >>> stats = evolve_(net, zeta=0.3, criterion="magnitude", growth="strategic", rng=0)
@@ -45,11 +45,11 @@ import numbers
 import numpy as np
 import torch
 
+from ..errors import ParameterError
+from ..validation import check_choice, check_rng
 from ._layers import check_grads
-from .errors import ParameterError
 from .growth import DEFAULT_INIT, GROWTH_STRATEGIES, choose_to_grow, new_weight_values
 from .pruning import PRUNING_CRITERIA, choose_to_prune
-from .validation import check_choice, check_rng
 
 __all__ = ["evolve_", "reset_optimizer_state"]
 
@@ -65,32 +65,32 @@ def evolve_(model, *, zeta, criterion="set", growth="random", rng=None, grads=No
     model : SparseMLP
         Changed in place: masks, and weights at the removed and the added positions.
     zeta : float or int
-        Amount to remove per layer, as for :func:`~netgraph.pruning.choose_to_prune` (a float
+        Amount to remove per layer, as for :func:`~netgraph.topology.pruning.choose_to_prune` (a float
         is a fraction in ``[0, 1)``; for ``criterion="set"`` a fraction of each sign). The
         fraction 1.0 is refused: it would remove every connection, so nothing learned would
         survive the step.
     criterion : str, optional
-        A name in :data:`~netgraph.pruning.PRUNING_CRITERIA`.
+        A name in :data:`~netgraph.topology.pruning.PRUNING_CRITERIA`.
     growth : str, optional
-        A name in :data:`~netgraph.growth.GROWTH_STRATEGIES`. ``"none"`` means a static
+        A name in :data:`~netgraph.topology.growth.GROWTH_STRATEGIES`. ``"none"`` means a static
         topology: nothing is removed or added.
     rng : optional
         Source of randomness (growth choices, then new weights): None, a seed or a Generator,
         see :func:`netgraph.validation.check_rng`.
     grads : sequence of torch.Tensor, optional
-        One dense gradient per layer (see :func:`~netgraph.growth.dense_gradients`);
+        One dense gradient per layer (see :func:`~netgraph.topology.growth.dense_gradients`);
         required by ``growth="gradient"``.
     **growth_options
-        ``init`` (a name in :data:`~netgraph.growth.GROW_INITS`, ``"normal"`` or ``"zero"``;
-        default by strategy, :data:`~netgraph.growth.DEFAULT_INIT`: ``"zero"`` for gradient,
+        ``init`` (a name in :data:`~netgraph.topology.growth.GROW_INITS`, ``"normal"`` or ``"zero"``;
+        default by strategy, :data:`~netgraph.topology.growth.DEFAULT_INIT`: ``"zero"`` for gradient,
         ``"normal"`` otherwise), ``init_scale`` (default
-        :data:`~netgraph.growth.DEFAULT_INIT_SCALE`, 0.3), and the strategy's own options
+        :data:`~netgraph.topology.growth.DEFAULT_INIT_SCALE`, 0.3), and the strategy's own options
         (e.g. ``start_fraction`` for ``"strategic"``; options of other strategies are ignored).
         With ``init="normal"`` the new weights of a layer are drawn with the standard
         deviation of its surviving weights; where a layer keeps no survivor (an int count,
         or rounding on a tiny layer, removed all of it) or their standard deviation is 0,
         the standard deviation of the layer's weights before the removal is used instead
-        (``fallback_sigma`` of :func:`~netgraph.growth.new_weight_values`), so the layer is
+        (``fallback_sigma`` of :func:`~netgraph.topology.growth.new_weight_values`), so the layer is
         not regrown with zeros. The random stream is used the same way in both cases.
 
     Notes
@@ -208,7 +208,7 @@ def reset_optimizer_state(optimizer, model, added_index):
         raise ParameterError(
             f"reset_optimizer_state: model is a {model.backend!r} network; the flat out x in indices of "
             "added_index and the dense optimizer state it resets belong to a masked one: reset the state of an "
-            "optimizer over model.to_backend('masked') (netgraph.train does so, and converts back)"
+            "optimizer over model.to_backend('masked') (netgraph.training.run does so, and converts back)"
         )
     for layer, index in zip(model.layers, added_index):
         state = optimizer.state.get(layer.weight, {})

@@ -20,7 +20,7 @@ Ties between equal values go to the lower flat index, so every criterion is dete
 
 To add a criterion, write a function with the signature above and put it in
 :data:`PRUNING_CRITERIA` under a new name: :func:`choose_to_prune`, :func:`prune_to_density_`,
-:func:`netgraph.evolution.evolve_`, ``TrainConfig(criterion=..., prune_criterion=...)`` and
+:func:`netgraph.topology.evolution.evolve_`, ``TrainConfig(criterion=..., prune_criterion=...)`` and
 ``netgraph train --criterion/--prune-criterion`` all take it from there.
 
 :func:`gmp_density` is Zhu & Gupta's (2017) cubic gradual-pruning schedule (in epochs),
@@ -50,9 +50,9 @@ import numbers
 import numpy as np
 import torch
 
+from ..errors import ParameterError
+from ..validation import Interval, check_amount, check_choice
 from ._layers import as_index, check_layer, np_mask, np_weight
-from .errors import ParameterError
-from .validation import Interval, check_amount, check_choice
 
 __all__ = [
     "PRUNING_CRITERIA",
@@ -298,7 +298,7 @@ def remove_dead_(model):
 def remove_dead_tensors_(masks, weights, biases, *, activation="relu"):
     """:func:`remove_dead_` on plain per-layer tensors, changed in place.
 
-    The kernel behind :func:`remove_dead_` (a model) and :func:`netgraph.edits.remove_dead`
+    The kernel behind :func:`remove_dead_` (a model) and :func:`netgraph.topology.edits.remove_dead`
     (a graph).
 
     Parameters
@@ -308,7 +308,7 @@ def remove_dead_tensors_(masks, weights, biases, *, activation="relu"):
     biases : list of torch.Tensor or None
         Bias vectors, or None for a network without biases.
     activation : str, optional
-        A name in :data:`netgraph.model.ACTIVATIONS`.
+        A name in :data:`netgraph.nn.model.ACTIVATIONS`.
 
     Returns
     -------
@@ -323,7 +323,7 @@ def remove_dead_tensors_(masks, weights, biases, *, activation="relu"):
     >>> remove_dead_tensors_(masks, weights, None)["removed"], masks[0].tolist()
     ([1, 0], [[True], [False]])
     """
-    from .model import ACTIVATIONS
+    from ..nn.model import ACTIVATIONS
 
     check_choice(activation, ACTIVATIONS, name="activation")
     act = ACTIVATIONS[activation]

@@ -60,9 +60,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import NetgraphError, ParameterError
-from .fileio import file_kind, note_input, stat_input
-from .validation import check_choice, check_rng
+from ..errors import NetgraphError, ParameterError
+from ..fileio import file_kind, note_input, stat_input
+from ..validation import check_choice, check_rng
 
 __all__ = ["Dataset", "load", "read_idx", "find_idx_files", "DATASETS"]
 

@@ -1,8 +1,8 @@
 """Seed studies: a grid of training configurations × seeds, run as tasks of a Dask cluster.
 
-:func:`run_grid` trains every configuration with every seed (:func:`netgraph.train.train_run`)
+:func:`run_grid` trains every configuration with every seed (:func:`netgraph.training.run.train_run`)
 into ``OUT/<method label>/seed-S/``, one task per run on a Dask cluster
-(:func:`netgraph.cluster.open_cluster`: worker processes on this machine by default, or a
+(:func:`netgraph.training.cluster.open_cluster`: worker processes on this machine by default, or a
 running cluster of several machines). Each run uses one torch thread, so a run gives the same
 result whichever worker trains it, and a run whose worker is lost continues elsewhere from its
 last complete checkpoint. Seeds are given
@@ -36,10 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ParameterError
+from ..fileio import guard_inputs, jsonable, note_input
+from ..validation import check_choice, check_positive_int
 from .cluster import default_workers
-from .errors import ParameterError
-from .fileio import guard_inputs, jsonable, note_input
-from .validation import check_choice, check_positive_int
 
 __all__ = ["spawn_seeds", "default_workers", "run_grid", "pruning_window", "RunsSummary", "summarize_runs"]
 
@@ -103,7 +103,7 @@ def _train_job(config_dict, out_dir, seed, keep):
     import torch
 
     from .cluster import where
-    from .train import TrainConfig, train_run
+    from .run import TrainConfig, train_run
 
     torch.set_num_threads(1)  # one core per task; and the same arithmetic on every worker
     config = TrainConfig.from_dict(config_dict)
@@ -129,7 +129,7 @@ def _probe_writable(out_dir):
 
 
 def _check_grid(configs, seeds, keep):
-    from .train import KEEP_CHOICES, TrainConfig
+    from .run import KEEP_CHOICES, TrainConfig
 
     if isinstance(configs, TrainConfig) or not isinstance(configs, list | tuple) or not configs:
         raise ParameterError(f"configs={configs!r}: expected a non-empty list of TrainConfig")
@@ -179,7 +179,7 @@ def run_grid(
 ):
     """Train every configuration with every seed on a Dask cluster; ``OUT/<method>/seed-S/`` per run.
 
-    Every run is one task (:func:`netgraph.train.train_run` with one torch thread), so a run's
+    Every run is one task (:func:`netgraph.training.run.train_run` with one torch thread), so a run's
     result does not depend on which worker trains it, how many workers there are or in which
     order runs finish. A run whose worker is lost is given to another worker and continues
     from its last complete checkpoint, to the same result as an uninterrupted run; Dask gives up
@@ -189,7 +189,7 @@ def run_grid(
 
     Parameters
     ----------
-    configs : list of netgraph.train.TrainConfig
+    configs : list of netgraph.training.run.TrainConfig
         Configurations with distinct method labels (``config.method``), which name their folders.
     seeds : list of int
         Distinct non-negative run seeds, the same for every configuration (see
@@ -197,11 +197,11 @@ def run_grid(
     out_dir : str or Path
         The study folder. Every worker must be able to write it (checked first): on a
         cluster of several machines, a shared filesystem mounted at the same path.
-    cluster : netgraph.cluster.Cluster, optional
-        A cluster to use (from :func:`netgraph.cluster.open_cluster`); default: one opened for
+    cluster : netgraph.training.cluster.Cluster, optional
+        A cluster to use (from :func:`netgraph.training.cluster.open_cluster`); default: one opened for
         this call with ``workers`` and ``scheduler``.
     workers, scheduler
-        See :func:`netgraph.cluster.open_cluster` (without ``cluster``).
+        See :func:`netgraph.training.cluster.open_cluster` (without ``cluster``).
     resume : bool, optional
         Keep finished runs and continue interrupted ones from their last checkpoint. Without
         it, a run folder that already holds a run is an error before anything is submitted.
@@ -213,11 +213,11 @@ def run_grid(
         train and after each finished run; the last call, when every run has finished, is
         ``(total, total)``.
     keep : {"all", "last"}, optional
-        Passed to :func:`~netgraph.train.train_run`.
+        Passed to :func:`~netgraph.training.run.train_run`.
 
     Returns
     -------
-    list of netgraph.train.RunResult
+    list of netgraph.training.run.RunResult
         In grid order: configuration by configuration, seeds in the given order. Each run's
         ``params.json`` records where it ran (``"where"``: worker, address, host, pid).
 
@@ -266,11 +266,11 @@ def run_jobs(
 
     Returns
     -------
-    list of netgraph.train.RunResult
+    list of netgraph.training.run.RunResult
         In the order of ``jobs``.
     """
     from .cluster import ClusterError, open_cluster
-    from .train import KEEP_CHOICES, TrainConfig, _check_no_run
+    from .run import KEEP_CHOICES, TrainConfig, _check_no_run
 
     check_choice(keep, KEEP_CHOICES, name="keep")
     jobs = [(c, Path(d).absolute(), int(s)) for c, d, s in jobs]  # workers may have another working directory
@@ -348,7 +348,7 @@ def run_jobs(
 
 def _failure(failures, total, cluster_error):
     """One error for the runs that failed: a single run's own error, or one that lists them all."""
-    from .errors import NetgraphError
+    from ..errors import NetgraphError
 
     def lost(exc):
         return type(exc).__name__ == "KilledWorker"
@@ -449,7 +449,7 @@ def summarize_runs(results):
 
     Parameters
     ----------
-    results : sequence of netgraph.train.RunResult
+    results : sequence of netgraph.training.run.RunResult
         Runs of one method label and one architecture (anything with ``method``, ``seed``,
         ``layer_sizes``, ``final_test_accuracy``, ``final_connections`` and ``seconds``).
 

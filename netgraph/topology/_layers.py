@@ -3,14 +3,14 @@
 Growth strategies and pruning criteria work on one layer at a time: a 2-D weight tensor and a
 boolean mask of the same shape, out x in (``nn.Linear``'s layout), and answer with flat
 row-major indices ``j * n_in + i``. These helpers check that input and build that answer, so
-:mod:`netgraph.growth`, :mod:`netgraph.pruning`, :mod:`netgraph.evolution` and
-:mod:`netgraph.edits` share one copy.
+:mod:`netgraph.topology.growth`, :mod:`netgraph.topology.pruning`, :mod:`netgraph.topology.evolution` and
+:mod:`netgraph.topology.edits` share one copy.
 """
 
 import numpy as np
 import torch
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 __all__ = ["check_layer", "check_grads", "as_index", "np_mask", "np_weight"]
 
@@ -34,7 +34,7 @@ def check_grads(grads, n_layers, strategy, *, name="growth"):
         if strategy == "gradient":
             raise ParameterError(
                 f"grads=None: {name}='gradient' needs one dense gradient per layer "
-                "(see netgraph.growth.dense_gradients)"
+                "(see netgraph.topology.growth.dense_gradients)"
             )
         return [None] * n_layers
     grads = list(grads)

@@ -1,23 +1,23 @@
 """Training sparse MLPs whose topology evolves while they learn.
 
 :func:`train_run` trains one :class:`~netgraph.SparseMLP` with one seed, as configured by a
-:class:`TrainConfig` (defined in :mod:`netgraph.config`, re-exported here), resolved with the
+:class:`TrainConfig` (defined in :mod:`netgraph.training.config`, re-exported here), resolved with the
 data (:meth:`TrainConfig.resolved`): the resolved configuration is what the run trains with
 and what it records.
 
-1. the data is loaded (:func:`netgraph.data.load`, split seeded by ``data_seed`` so every
+1. the data is loaded (:func:`netgraph.training.data.load`, split seeded by ``data_seed`` so every
    seed of an experiment sees the same split);
 2. the masks start Erdős–Rényi (SET's ``epsilon`` or an explicit ``density``) or dense, and
-   the weights are drawn by ``weight_init`` (:data:`netgraph.model.WEIGHT_INITS`; by default
+   the weights are drawn by ``weight_init`` (:data:`netgraph.nn.model.WEIGHT_INITS`; by default
    uniformly with He's variance on each layer's mean fan-in);
 3. each epoch is a pass of minibatch SGD with momentum (or Adam) over the shuffled
    training set, followed by an evaluation on the test set and a checkpoint;
 4. after every epoch but the last, the topology evolves: each layer loses the fraction
    ``zeta`` of its connections (``criterion``) and regrows as many (``growth``), see
-   :func:`netgraph.evolution.evolve_`; optimizer state (momentum) is zeroed at absent and at
+   :func:`netgraph.topology.evolution.evolve_`; optimizer state (momentum) is zeroed at absent and at
    regrown positions, so a new edge starts from rest. A pruning schedule (gradual magnitude
    pruning, Zhu & Gupta 2017) may remove edges on top, without regrowth;
-5. optionally, dead neurons are removed at the end (:func:`netgraph.pruning.remove_dead_`).
+5. optionally, dead neurons are removed at the end (:func:`netgraph.topology.pruning.remove_dead_`).
 
 Backends: the network is built and initialised as a masked network (the same random draws
 whatever the backend) and converted when ``config.backend`` resolves to ``"sparse"``
@@ -69,16 +69,16 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ._lock import run_lock
-from ._version import __version__
+from .._lock import run_lock
+from .._version import __version__
+from ..errors import CheckpointError, NetgraphError, ParameterError
+from ..fileio import atomic_write, error_reason, jsonable, load_json
+from ..io import load_checkpoint, save_checkpoint
+from ..network import Checkpoint
+from ..nn.model import WEIGHT_INITS, SparseMLP
+from ..topology.evolution import reset_optimizer_state
+from ..validation import check_choice
 from .config import KEEP_CHOICES, TrainConfig, default_batch_size, method_label
-from .errors import CheckpointError, NetgraphError, ParameterError
-from .evolution import reset_optimizer_state
-from .fileio import atomic_write, error_reason, jsonable, load_json
-from .io import load_checkpoint, save_checkpoint
-from .model import WEIGHT_INITS, SparseMLP
-from .network import Checkpoint
-from .validation import check_choice
 
 __all__ = [
     "TrainConfig",
@@ -184,7 +184,7 @@ def initial_network(config, seed, *, data=None):
     config : TrainConfig
     seed : int
         The run's seed.
-    data : netgraph.data.Dataset, optional
+    data : netgraph.training.data.Dataset, optional
         The run's data (to resolve the default ``layers``); default: loaded from ``config``.
 
     Returns
@@ -233,7 +233,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
     progress : bool, optional
         Show the run's progress on stderr: a bar on a terminal, elsewhere (a log) a plain line
         every few seconds and one at the end.
-    data : netgraph.data.Dataset, optional
+    data : netgraph.training.data.Dataset, optional
         An already loaded dataset (to share between seeds); default: loaded from ``config``.
     keep : {"all", "last"}, optional
         Which epoch checkpoints stay on disk: ``"all"`` (default; the per-epoch topologies)
@@ -243,7 +243,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
         in ``params.json``.
     where : dict, optional
         Where the run executes, recorded in ``params.json`` as ``"where"``: the Dask worker's
-        name and address, the host and the process (:func:`netgraph.cluster.where`, which is
+        name and address, the host and the process (:func:`netgraph.training.cluster.where`, which is
         the default).
 
     Returns
@@ -404,7 +404,7 @@ def _train_locked(
 
     final_meta = _meta(config, seed, rows[-1], initial_topology)
     if config.remove_dead:
-        from .pruning import remove_dead_
+        from ..topology.pruning import remove_dead_
 
         masked = model if model.backend == "masked" else model.to_backend("masked")
         counts = remove_dead_(masked)
@@ -575,14 +575,14 @@ def _generators(seed):
 
 
 def _init_model(config, torch_gen, np_gen):
-    from .topology import init_masks
+    from ..topology.initial import init_masks
 
     masks = init_masks(config.layers, epsilon=config.epsilon, density=config.density, rng=np_gen)
     for l, mask in enumerate(masks):
         if not bool(mask.any()):
             n_out, n_in = mask.shape
             if config.epsilon is not None:
-                from .topology import epsilon_probability
+                from ..topology.initial import epsilon_probability
 
                 drawn = f"epsilon {config.epsilon:g} (p = {epsilon_probability(n_in, n_out, config.epsilon):.3g})"
             else:
@@ -683,7 +683,7 @@ def _evolve(model, optimizer, config, epoch, np_gen, torch_gen, x, y, initial_de
     its index structure in place: the change runs on a masked copy, with a masked optimizer
     holding the same state, and the result is converted back, with a new optimizer over its new
     parameters that holds the state of the surviving connections (zeros for new ones, as
-    :func:`~netgraph.evolution.reset_optimizer_state` leaves them).
+    :func:`~netgraph.topology.evolution.reset_optimizer_state` leaves them).
 
     Returns
     -------
@@ -711,11 +711,11 @@ def _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, i
     n_layers = len(model.layers)
     removed, added, added_index = [0] * n_layers, [0] * n_layers, [None] * n_layers
     if config.growth != "none" and config.zeta > 0:
-        from .evolution import evolve_
+        from ..topology.evolution import evolve_
 
         grads = None
         if config.growth == "gradient":
-            from .growth import dense_gradients
+            from ..topology.growth import dense_gradients
 
             idx = torch.randperm(len(y), generator=torch_gen)[: config.batch_size].to(x.device)
             grads = dense_gradients(model, x[idx], y[idx])
@@ -734,7 +734,7 @@ def _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, i
         added = [int(s["added"]) for s in stats]
         added_index = [s.get("added_index") for s in stats]
     if config.pruning == "gmp" and config.prune_start <= epoch <= config.prune_end:
-        from .pruning import gmp_density, prune_to_density_
+        from ..topology.pruning import gmp_density, prune_to_density_
 
         density = gmp_density(
             epoch,
@@ -998,6 +998,6 @@ def _progress_bar(progress, seed, epochs, n_batches, start):
     """The batches of a run on stderr: a bar on a terminal, a plain line every few seconds elsewhere (a log)."""
     if not progress:
         return None
-    from ._progress import Progress
+    from .._progress import Progress
 
     return Progress(f"seed {seed} batches", unit="batch", total=epochs * n_batches, initial=start * n_batches)

@@ -34,8 +34,8 @@ import numbers
 
 import torch
 
-from .errors import ParameterError
-from .validation import check_layer_sizes, check_positive_int, check_rng
+from ..errors import ParameterError
+from ..validation import check_layer_sizes, check_positive_int, check_rng
 
 __all__ = ["epsilon_probability", "expected_density", "erdos_renyi_mask", "init_masks"]
 

@@ -11,14 +11,14 @@ Hidden layers apply the activation; the output layer returns raw scores (logits)
 
 Two backends compute the same network: ``"masked"`` layers (:class:`MaskedLinear`) keep the
 dense weight and mask and multiply them in every step; ``"sparse"`` layers
-(:class:`netgraph.sparse.SparseLinear`) keep only the present weights and run sparse kernels,
+(:class:`netgraph.nn.sparse.SparseLinear`) keep only the present weights and run sparse kernels,
 so their cost follows the number of connections. Both answer one small protocol --
 ``n_connections()``, ``mask``, ``dense_weight()``, ``weight_param`` and the per-weight layout
 conversions ``to_values``/``from_values`` (dense or CSR order) -- through which checkpoints,
 graphs and the trainer see either. :meth:`SparseMLP.to_backend` converts a network.
 
 Two registries name what a network is built with: :data:`ACTIVATIONS` (the function between
-layers) and :data:`WEIGHT_INITS` (how :func:`netgraph.train.train_run` draws a layer's initial
+layers) and :data:`WEIGHT_INITS` (how :func:`netgraph.training.run.train_run` draws a layer's initial
 weights). Adding a function to either under a new name makes it usable everywhere a name is
 taken -- ``SparseMLP(activation=...)``, ``TrainConfig(activation=..., weight_init=...)``,
 ``netgraph train --activation/--weight-init`` -- with no other edit.
@@ -30,8 +30,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .errors import ParameterError
-from .validation import check_choice, check_layer_sizes
+from ..errors import ParameterError
+from ..validation import check_choice, check_layer_sizes
 
 __all__ = ["SparseMLP", "MaskedLinear", "ACTIVATIONS", "BACKENDS", "WEIGHT_INITS", "init_he_", "init_torch_"]
 
