@@ -133,7 +133,7 @@ def run_part(spec, *, out, seeds, epochs, cluster, resume, data_dir, log):
 
     # one analysis: the report compares every method's seeds (its group summaries are the study's numbers)
     t1 = time.perf_counter()
-    sources = [str(Path(r.out_dir) / "final.pt") for r in results]
+    sources = [str(r.folder.final) for r in results]
     graphs = [to_graph(path) for path in sources]
     log(f"  similarity report over {len(graphs)} networks")
     report = build_report(
@@ -288,6 +288,7 @@ def plot_common(study, path):
 
 def write_figures(study, out, figures_dir):
     from netgraph import to_graph
+    from netgraph.io.runs import RunFolder
 
     figures_dir.mkdir(parents=True, exist_ok=True)
     name = study["dataset"]
@@ -296,7 +297,7 @@ def write_figures(study, out, figures_dir):
         if r["method"] == "dense":  # every input connected: nothing to see
             continue
         graphs_by_method[r["method"]] = [
-            to_graph(out / name / r["method"] / f"seed-{s}" / "final.pt") for s in r["seeds"]
+            to_graph(RunFolder.in_study(out / name, r["method"], s).final) for s in r["seeds"]
         ]
     files = {
         "jaccard": figures_dir / f"study-{name}-jaccard.png",
@@ -669,8 +670,8 @@ def parse_args(argv):
 
 def run_parts(args, out, cluster, log):
     """The digits part and, when --data-dir holds MNIST, the MNIST part, on ``cluster``."""
+    from netgraph.cli.args import parse_seeds
     from netgraph.training.data import find_idx_files
-    from netgraph.training.run import parse_seeds
 
     if not args.skip_digits:
         seeds = parse_seeds(args.seeds or ("0-1" if args.quick else DIGITS["seeds"]))

@@ -637,8 +637,8 @@ def main(argv=None):
     p.add_argument("--figures", default=str(FIGURES), help="folder of the figures (default docs/figures)")
     args = p.parse_args(argv)
 
+    from netgraph.cli.args import parse_seeds
     from netgraph.training.cluster import open_cluster
-    from netgraph.training.run import parse_seeds
 
     out = Path(args.out)
     parts = []

@@ -27,8 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _benchlib import machine_line, replace_marked  # noqa: E402
 
+from netgraph.cli.args import parse_seeds  # noqa: E402
 from netgraph.training.data import load  # noqa: E402
-from netgraph.training.run import TrainConfig, parse_seeds, train_run  # noqa: E402
+from netgraph.training.run import TrainConfig, train_run  # noqa: E402
 
 RESULTS_MD = Path(__file__).resolve().parent.parent / "docs" / "RESULTS.md"
 _HEADER = """# Results

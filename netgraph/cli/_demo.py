@@ -71,9 +71,9 @@ def _configs(epochs):
 def _run(args):
     from ..errors import ParameterError
     from ..training.cluster import scheduler_address
-    from ..training.run import parse_seeds
     from ..training.study import run_grid, summarize_runs
     from ._cluster import EpochBar, open_cluster_from, with_pair_progress
+    from .args import parse_seeds
 
     scheduler_address(args.scheduler)  # a malformed --scheduler is bad input before any work
     seeds = parse_seeds(args.seeds)
@@ -120,7 +120,7 @@ def _run(args):
                 epochs_progress=bar,
                 keep=args.keep,
             )
-        files = [Path(r.out_dir) / "final.pt" for r in results]
+        files = [r.folder.final for r in results]
         graphs = [load_checkpoint(p) for p in files]  # networks: analysis needs no graph
         say("similarity report:")
         # one computation: the table below prints each method's summary from the report

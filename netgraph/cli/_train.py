@@ -101,8 +101,9 @@ def _option(f):
 
 def _run(args):
     from ..errors import ParameterError
-    from ..training.run import parse_seeds, train_run
+    from ..training.run import train_run
     from ._cluster import cluster_options_given
+    from .args import parse_seeds
 
     kwargs = {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
     if args.layers is not None:

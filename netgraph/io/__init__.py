@@ -34,7 +34,7 @@ Examples
 ('netgraph', ['seed-0/final.pt'])
 """
 
-import importlib
+from .._lazy import lazy_package
 
 __all__ = [
     "load_checkpoint",
@@ -51,6 +51,7 @@ __all__ = [
     "checkpoint_files",
     "resolve_checkpoints",
     "input_files",
+    "RunFolder",
     "PATH_HELP",
     "FORMATS",
     "FORMAT",
@@ -80,18 +81,10 @@ _LAZY = {
     "checkpoint_files": "paths",
     "resolve_checkpoints": "paths",
     "input_files": "paths",
+    "RunFolder": "runs",
     "PATH_HELP": "paths",
     "TOPOLOGY_SIDECAR": "paths",
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'netgraph.io' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_package(__name__, _LAZY)

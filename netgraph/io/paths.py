@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..errors import CheckpointError, ParameterError
 from ..fileio import file_kind, stat_input
+from .runs import RUN_FINALS, STUDY_FINALS, RunFolder
 
 __all__ = [
     "checkpoint_files",
@@ -149,9 +150,10 @@ def checkpoint_files(path):
         raise CheckpointError(f"{p}: is {file_kind(st.st_mode)}, expected a checkpoint file or a folder")
     if layer_files(p):  # one network, before anything else the folder may hold
         return [p]
-    if (p / "final.pt").is_file():
-        return [p / "final.pt"]
-    for pattern in ("seed-*/final.pt", "*/seed-*/final.pt"):
+    run = RunFolder(p)
+    if run.final.is_file():
+        return [run.final]
+    for pattern in (RUN_FINALS, STUDY_FINALS):
         found = sorted(p.glob(pattern), key=_seed_key)
         if found:
             return found

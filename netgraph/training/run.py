@@ -60,10 +60,8 @@ import hashlib
 import json
 import math
 import numbers
-import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -74,6 +72,7 @@ from .._version import __version__
 from ..errors import CheckpointError, NetgraphError, ParameterError
 from ..fileio import atomic_write, error_reason, jsonable, load_json
 from ..io import load_checkpoint, save_checkpoint
+from ..io.runs import RunFolder
 from ..network import Checkpoint
 from ..nn.model import WEIGHT_INITS, SparseMLP
 from ..topology.evolution import reset_optimizer_state
@@ -84,16 +83,12 @@ __all__ = [
     "TrainConfig",
     "RunResult",
     "train_run",
-    "parse_seeds",
     "initial_network",
     "method_label",
     "default_batch_size",
     "KEEP_CHOICES",
 ]
 
-_EPOCH_FILE = re.compile(r"^epoch-(\d{3,})\.pt$")
-# temporary files of netgraph.fileio.atomic_write (".{name}.{random}.tmp") for the files of a run
-_TEMP_FILE = re.compile(r"^\.(?:params\.json|metrics\.json|final\.pt|epoch-\d{3,}\.pt)\.[A-Za-z0-9_]+\.tmp$")
 _EVAL_CHUNK = 8192
 
 
@@ -138,6 +133,11 @@ class RunResult:
     seconds: float = 0.0
     netgraph_version: str = __version__
 
+    @property
+    def folder(self):
+        """The run's :class:`~netgraph.io.runs.RunFolder` (its files: ``final``, ``metrics``, ...)."""
+        return RunFolder(self.out_dir)
+
     def to_dict(self):
         """JSON-safe dict of every field."""
         out = dataclasses.asdict(self)
@@ -145,31 +145,6 @@ class RunResult:
         out["final_connections"] = list(self.final_connections)
         out["epochs"] = [dict(row) for row in self.epochs]
         return out
-
-
-def parse_seeds(text):
-    """Parse a seed list such as ``"0-4"``, ``"0,2,5"`` or ``"0-2,7"`` (duplicates dropped).
-
-    Raises
-    ------
-    ParameterError
-        If a part is not a non-negative int or a range ``a-b`` with ``a <= b``.
-
-    Examples
-    --------
-    >>> parse_seeds("0-2,7"), parse_seeds("5")
-    ([0, 1, 2, 7], [5])
-    """
-    seeds = []
-    for part in str(text).split(","):
-        part = part.strip()
-        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
-        if not m or (m.group(2) is not None and int(m.group(2)) < int(m.group(1))):
-            raise ParameterError(f"seeds={text!r}: {part!r} is not a seed or a range like 0-4 (low <= high)")
-        low = int(m.group(1))
-        high = int(m.group(2)) if m.group(2) is not None else low
-        seeds.extend(s for s in range(low, high + 1) if s not in seeds)
-    return seeds
 
 
 def initial_network(config, seed, *, data=None):
@@ -272,19 +247,19 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
         data = config.load_data()
     config = config.resolved(data)  # what the run trains with, and records
     device = _check_device(config.device)
-    run_dir = Path(out_dir) / f"seed-{seed}"
+    run_dir = RunFolder.of(out_dir, seed)
     if not resume:
-        _check_no_run(run_dir)
+        run_dir.check_no_run()
     torch_gen, np_gen = _generators(seed)
     # drawn before anything is written, so that a layer without connections fails cleanly
     # (a resumed run replaces it, and the generators' states, from its checkpoint)
     fresh = _init_model(config, torch_gen, np_gen)
     _check_prune_target(config, fresh)
-    created = not run_dir.exists()
-    run_dir.mkdir(parents=True, exist_ok=True)
+    created = not run_dir.path.exists()
+    run_dir.path.mkdir(parents=True, exist_ok=True)
     locked = False
     try:
-        with run_lock(run_dir):
+        with run_lock(run_dir.path):
             locked = True
             return _train_locked(
                 config,
@@ -304,7 +279,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
     except BaseException:
         if created and locked:  # leave no empty folder behind (a non-empty one stays)
             with contextlib.suppress(OSError):
-                run_dir.rmdir()
+                run_dir.path.rmdir()
         raise
 
 
@@ -313,7 +288,7 @@ def _train_locked(
 ):
     """The body of :func:`train_run`, run while holding the lock of ``run_dir``."""
     if not resume:
-        _check_no_run(run_dir)  # again: another run may have finished in it meanwhile
+        run_dir.check_no_run()  # again: another run may have finished in it meanwhile
     _remove_temp_files(run_dir)
     initial_topology = _initial_topology(fresh)  # before training touches fresh's masks
     found = _last_checkpoint(run_dir) if resume else None
@@ -345,7 +320,7 @@ def _train_locked(
             model, optimizer, _, _ = _evolve(
                 model, optimizer, config, start, np_gen, torch_gen, x_train, y_train, initial_density
             )
-    _write_json(run_dir / "params.json", _params(config, seed, data, model, keep, where))
+    _write_json(run_dir.params, _params(config, seed, data, model, keep, where))
 
     n_batches = math.ceil(len(y_train) / config.batch_size)
     bar = _progress_bar(progress, seed, config.epochs, n_batches, start)
@@ -389,7 +364,7 @@ def _train_locked(
             state["rows_json"] = json.dumps(rows)
             save_checkpoint(
                 snapshot,
-                run_dir / f"epoch-{epoch:03d}.pt",
+                run_dir.epoch(epoch),
                 meta=_meta(config, seed, row, initial_topology),
                 train_state=state,
             )
@@ -410,14 +385,14 @@ def _train_locked(
         counts = remove_dead_(masked)
         model = _on_backend(masked, model.backend)
         final_meta["remove_dead"] = jsonable(counts)
-    save_checkpoint(model, run_dir / "final.pt", meta=final_meta)
+    save_checkpoint(model, run_dir.final, meta=final_meta)
     _write_metrics(run_dir, seed, config, rows, extra={"remove_dead": final_meta.get("remove_dead")})
     if keep == "last":  # e.g. a resumed run that had nothing left to train
         _remove_epoch_files(run_dir, but=rows[-1]["epoch"])
     return RunResult(
         seed=seed,
         method=config.method,
-        out_dir=str(run_dir),
+        out_dir=str(run_dir.path),
         layer_sizes=tuple(model.layer_sizes),
         epochs=tuple(rows),
         final_test_accuracy=_accuracy(model, x_test, y_test),
@@ -442,13 +417,6 @@ def _check_keep(keep):
     return check_choice(keep, KEEP_CHOICES, name="keep")
 
 
-def _check_no_run(run_dir):
-    if run_dir.is_dir() and (any(run_dir.glob("epoch-*.pt")) or (run_dir / "final.pt").exists()):
-        raise ParameterError(
-            f"out_dir: {run_dir} already holds a run; resume it (resume=True, --resume) or choose another directory"
-        )
-
-
 def _check_device(name):
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ParameterError(f"device={name!r}, but torch.cuda.is_available() is False; use device='cpu'")
@@ -468,7 +436,9 @@ def _check_resume(ckpt, config, run_dir):
     differ = sorted(k for k in keys if saved.get(k) != now.get(k))
     if differ:
         detail = ", ".join(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}" for k in differ[:6])
-        raise ParameterError(f"cannot resume {run_dir}: the configuration differs from the checkpoint's ({detail})")
+        raise ParameterError(
+            f"cannot resume {run_dir.path}: the configuration differs from the checkpoint's ({detail})"
+        )
 
 
 def _damaged_state(source, what):
@@ -546,10 +516,7 @@ def _restore_train_state(ts, source, epoch, n_layers, np_gen, torch_gen):
 
 def _last_checkpoint(run_dir):
     """The newest epoch checkpoint that loads completely, with its epoch; None if there is none."""
-    if not run_dir.is_dir():
-        return None
-    epochs = sorted((int(m.group(1)), p) for p in run_dir.iterdir() if (m := _EPOCH_FILE.match(p.name)) and p.is_file())
-    for epoch, path in reversed(epochs):
+    for epoch, path in reversed(run_dir.epoch_files()):
         try:
             ckpt = load_checkpoint(path)
         except CheckpointError:
@@ -968,24 +935,22 @@ def _write_metrics(run_dir, seed, config, rows, extra=None):
     doc = {"seed": seed, "method": config.method, "epochs": rows}
     if extra and any(v is not None for v in extra.values()):
         doc.update({k: v for k, v in extra.items() if v is not None})
-    _write_json(run_dir / "metrics.json", doc)
+    _write_json(run_dir.metrics, doc)
 
 
 def _remove_epoch_files(run_dir, *, but):
     """Delete every epoch checkpoint except epoch ``but`` (``keep="last"``)."""
-    for path in run_dir.iterdir():
-        m = _EPOCH_FILE.match(path.name)
-        if m and int(m.group(1)) != but and path.is_file():
+    for epoch, path in run_dir.epoch_files():
+        if epoch != but:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
 
 def _remove_temp_files(run_dir):
     """Delete the temporary files an interrupted atomic write of a run file left behind."""
-    for path in run_dir.iterdir():
-        if _TEMP_FILE.match(path.name) and not path.is_symlink() and path.is_file():
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+    for path in run_dir.temp_files():
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 def _write_json(path, doc):
@@ -1001,3 +966,11 @@ def _progress_bar(progress, seed, epochs, n_batches, start):
     from .._progress import Progress
 
     return Progress(f"seed {seed} batches", unit="batch", total=epochs * n_batches, initial=start * n_batches)
+
+
+def __getattr__(name):
+    if name == "parse_seeds":  # a command-line parser: moved to netgraph.cli.args (issue 18)
+        from ..cli.args import parse_seeds
+
+        return parse_seeds
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..fileio import guard_inputs, jsonable, note_input
+from ..io.runs import RunFolder
 from ..validation import check_choice, check_positive_int
 from .cluster import default_workers
 
@@ -159,7 +160,7 @@ def _epochs_done(run_dir):
     try:
         import json
 
-        return len(json.loads((run_dir / "metrics.json").read_text())["epochs"])
+        return len(json.loads(run_dir.metrics.read_text())["epochs"])
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return 0
 
@@ -270,7 +271,7 @@ def run_jobs(
         In the order of ``jobs``.
     """
     from .cluster import ClusterError, open_cluster
-    from .run import KEEP_CHOICES, TrainConfig, _check_no_run
+    from .run import KEEP_CHOICES, TrainConfig
 
     check_choice(keep, KEEP_CHOICES, name="keep")
     jobs = [(c, Path(d).absolute(), int(s)) for c, d, s in jobs]  # workers may have another working directory
@@ -279,7 +280,7 @@ def run_jobs(
             raise ParameterError(f"jobs: {type(c).__name__} is not a TrainConfig")
     if not resume:
         for _, d, s in jobs:
-            _check_no_run(d / f"seed-{s}")
+            RunFolder.of(d, s).check_no_run()
     say = progress or (lambda done, total, result: None)
     context = contextlib.nullcontext(cluster) if cluster is not None else open_cluster(scheduler, workers=workers)
     with context as cl:
@@ -313,7 +314,7 @@ def run_jobs(
         def show_epochs():
             if epochs_progress is not None:
                 epochs = [
-                    n if n is not None else min(_epochs_done(d / f"seed-{s}"), c.epochs)
+                    n if n is not None else min(_epochs_done(RunFolder.of(d, s)), c.epochs)
                     for n, (c, d, s) in zip(counted, jobs)
                 ]
                 epochs_progress(sum(epochs), total_epochs)

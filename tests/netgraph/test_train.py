@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from netgraph import NetgraphError, ParameterError, __version__, load_checkpoint, save_checkpoint
+from netgraph.cli.args import parse_seeds
 from netgraph.training.data import load
-from netgraph.training.run import TrainConfig, default_batch_size, initial_network, method_label, parse_seeds, train_run
+from netgraph.training.run import TrainConfig, default_batch_size, initial_network, method_label, train_run
 
 LAYERS = (8, 24, 16, 3)
 
