@@ -36,7 +36,7 @@ so an interrupted run (Ctrl-C) leaves only complete files, and ``resume=True`` c
 the last complete epoch checkpoint to the same bit-identical result as an uninterrupted run.
 The optimizer state in the epoch checkpoints does not depend on the backend (per-weight state
 such as momentum and Adam's moments as values at the present connections, see
-:func:`_optimizer_state_values`), so a run may be resumed with the other backend (the result
+:func:`netgraph.training._optimizer.state_values`), so a run may be resumed with the other backend (the result
 then equals the uninterrupted run up to float rounding).
 While a run writes its folder it holds the folder's lock (``OUT/seed-S/.lock``, see
 :func:`netgraph._lock.run_lock`): a second run into the same folder fails at once.
@@ -70,13 +70,15 @@ from torch.nn import functional as F
 from .._lock import run_lock
 from .._version import __version__
 from ..errors import CheckpointError, NetgraphError, ParameterError
-from ..fileio import atomic_write, error_reason, jsonable, load_json
+from ..fileio import atomic_write, jsonable
 from ..io import load_checkpoint, save_checkpoint
 from ..io.runs import RunFolder
 from ..network import Checkpoint
 from ..nn.model import WEIGHT_INITS, SparseMLP
 from ..topology.evolution import reset_optimizer_state
 from ..validation import check_choice
+from . import _optimizer
+from ._state import TrainState, damaged_state
 from .config import KEEP_CHOICES, TrainConfig, default_batch_size, method_label
 
 __all__ = [
@@ -261,21 +263,20 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
     try:
         with run_lock(run_dir.path):
             locked = True
-            return _train_locked(
+            run = _Run(
                 config,
-                run_dir,
                 seed,
+                run_dir,
                 data,
                 device,
-                fresh,
                 torch_gen,
                 np_gen,
-                resume=resume,
-                progress=progress,
                 keep=keep,
-                t_start=t_start,
                 where=where,
+                progress=progress,
+                t_start=t_start,
             )
+            return run.execute(fresh, resume=resume)
     except BaseException:
         if created and locked:  # leave no empty folder behind (a non-empty one stays)
             with contextlib.suppress(OSError):
@@ -283,125 +284,208 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
         raise
 
 
-def _train_locked(
-    config, run_dir, seed, data, device, fresh, torch_gen, np_gen, *, resume, progress, keep, t_start, where
-):
-    """The body of :func:`train_run`, run while holding the lock of ``run_dir``."""
-    if not resume:
-        run_dir.check_no_run()  # again: another run may have finished in it meanwhile
-    _remove_temp_files(run_dir)
-    initial_topology = _initial_topology(fresh)  # before training touches fresh's masks
-    found = _last_checkpoint(run_dir) if resume else None
-    x_train, y_train = data.x_train.to(device), data.y_train.to(device)
-    x_test, y_test = data.x_test.to(device), data.y_test.to(device)
-    if found is None:
-        model = _on_backend(fresh.to(device), config.backend)
-        optimizer = _make_optimizer(config, model)
-        rows, start, resumed_from = [], 0, None
-        initial_density = _layer_densities(model)
-    else:
-        ckpt, start = found
-        _check_resume(ckpt, config, run_dir)
-        initial_topology = ckpt.meta.get("initial_topology", initial_topology)  # kept through resume
-        masked = ckpt.to_model().to(device)
+class _Run:
+    """One training run while it holds its folder's lock: everything it carries from epoch to epoch.
+
+    Made by :func:`train_run` from the checked arguments; :meth:`execute` starts the network fresh
+    or resumes it from the folder's last complete epoch checkpoint, trains the remaining epochs
+    (each: a pass over the data, a checkpoint, the topology change), and writes the final network.
+    """
+
+    def __init__(self, config, seed, folder, data, device, torch_gen, np_gen, *, keep, where, progress, t_start):
+        self.config, self.seed, self.folder, self.data, self.device = config, seed, folder, data, device
+        self.torch_gen, self.np_gen = torch_gen, np_gen
+        self.keep, self.where, self.progress, self.t_start = keep, where, progress, t_start
+        self.x_train, self.y_train = data.x_train.to(device), data.y_train.to(device)
+        self.x_test, self.y_test = data.x_test.to(device), data.y_test.to(device)
+        self.model = self.optimizer = self.initial_density = self.initial_topology = None
+        self.rows, self.start, self.resumed_from = [], 0, None
+
+    def execute(self, fresh, *, resume):
+        """Train into the folder and return the :class:`RunResult`."""
+        if not resume:
+            self.folder.check_no_run()  # again: another run may have finished in it meanwhile
+        _remove_temp_files(self.folder)
+        self.initial_topology = _initial_topology(fresh)  # before training touches fresh's masks
+        found = _last_checkpoint(self.folder) if resume else None
+        if found is None:
+            self.model = _on_backend(fresh.to(self.device), self.config.backend)
+            self.optimizer = _optimizer.make(self.config, self.model)
+            self.initial_density = _layer_densities(self.model)
+        else:
+            self._resume(*found)
+        _write_json(self.folder.params, _params(self.config, self.seed, self.data, self.model, self.keep, self.where))
+        n_batches = math.ceil(len(self.y_train) / self.config.batch_size)
+        bar = _progress_bar(self.progress, self.seed, self.config.epochs, n_batches, self.start)
+        try:
+            for epoch in range(self.start + 1, self.config.epochs + 1):
+                self._epoch(epoch, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        return self._finish()
+
+    def _resume(self, ckpt, start):
+        config = self.config
+        _check_resume(ckpt, config, self.folder)
+        self.initial_topology = ckpt.meta.get("initial_topology", self.initial_topology)  # kept through resume
+        masked = ckpt.to_model().to(self.device)
         ts = ckpt.train_state
         try:
-            saved_state = _saved_optimizer_state(ts["optimizer"], config, masked, ckpt.source)
-            model = _on_backend(masked, config.backend)
-            optimizer = _make_optimizer(config, model)
-            _load_optimizer_state_values(optimizer, model, saved_state)
+            saved = _optimizer.saved_state(ts["optimizer"], config, masked, ckpt.source)
+            self.model = _on_backend(masked, config.backend)
+            self.optimizer = _optimizer.make(config, self.model)
+            _optimizer.load_state_values(self.optimizer, self.model, saved)
         except CheckpointError as exc:
-            raise CheckpointError(_damaged_state(ckpt.source, str(exc).removeprefix(f"{ckpt.source}: "))) from None
+            raise CheckpointError(damaged_state(ckpt.source, str(exc).removeprefix(f"{ckpt.source}: "))) from None
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(_damaged_state(ckpt.source, f"its optimizer state does not load ({exc})")) from None
-        rows, initial_density = _restore_train_state(ts, ckpt.source, start, len(model.layers), np_gen, torch_gen)
-        resumed_from = start
-        if start < config.epochs:  # redo the topology evolution that followed the checkpoint
-            model, optimizer, _, _ = _evolve(
-                model, optimizer, config, start, np_gen, torch_gen, x_train, y_train, initial_density
-            )
-    _write_json(run_dir.params, _params(config, seed, data, model, keep, where))
+            raise CheckpointError(damaged_state(ckpt.source, f"its optimizer state does not load ({exc})")) from None
+        state = TrainState.restore(ts, ckpt.source, start, len(self.model.layers), self.np_gen, self.torch_gen)
+        self.rows, self.initial_density = state.rows, state.initial_density
+        self.start = self.resumed_from = start
+        if start < config.epochs:  # redo the topology change that followed the checkpoint
+            self._evolve(start)
 
-    n_batches = math.ceil(len(y_train) / config.batch_size)
-    bar = _progress_bar(progress, seed, config.epochs, n_batches, start)
-    try:
-        for epoch in range(start + 1, config.epochs + 1):
-            t0 = time.perf_counter()
-            loss, train_acc = _train_epoch(model, optimizer, x_train, y_train, config.batch_size, torch_gen, bar)
-            if not math.isfinite(loss):
-                raise NetgraphError(
-                    f"seed {seed}, epoch {epoch}: the training loss is {loss}; the run diverged. "
-                    f"Lower lr (now {config.lr}) or init_scale (now {config.init_scale})"
-                )
-            test_acc = _accuracy(model, x_test, y_test)
-            connections = [model.n_connections(layer=l) for l in range(len(model.layers))]
-            row = {
-                "epoch": epoch,
-                "loss": loss,
-                "train_accuracy": train_acc,
-                "test_accuracy": test_acc,
-                "connections": connections,
-                "total_connections": sum(connections),
-                "density": model.density(),
-            }
-            snapshot = Checkpoint.from_model(model)
-            state = {
-                "epoch": epoch,
-                "optimizer": _optimizer_state_values(optimizer, model),
-                "numpy_rng": json.dumps(np_gen.bit_generator.state),
-                "torch_rng": torch_gen.get_state().clone(),
-                "initial_density": json.dumps(initial_density),
-            }
-            removed = added = [0] * len(connections)
-            t_evolve = time.perf_counter()
-            if epoch < config.epochs:
-                model, optimizer, removed, added = _evolve(
-                    model, optimizer, config, epoch, np_gen, torch_gen, x_train, y_train, initial_density
-                )
-            now = time.perf_counter()
-            row.update(removed=removed, added=added, seconds=now - t0, evolution_seconds=now - t_evolve)
-            rows.append(row)
-            state["rows_json"] = json.dumps(rows)
-            save_checkpoint(
-                snapshot,
-                run_dir.epoch(epoch),
-                meta=_meta(config, seed, row, initial_topology),
-                train_state=state,
+    def _epoch(self, epoch, bar):
+        """Train ``epoch``, checkpoint it, change the topology (but after the last epoch)."""
+        config, model = self.config, self.model
+        t0 = time.perf_counter()
+        loss, train_acc = _train_epoch(
+            model, self.optimizer, self.x_train, self.y_train, config.batch_size, self.torch_gen, bar
+        )
+        if not math.isfinite(loss):
+            raise NetgraphError(
+                f"seed {self.seed}, epoch {epoch}: the training loss is {loss}; the run diverged. "
+                f"Lower lr (now {config.lr}) or init_scale (now {config.init_scale})"
             )
-            _write_metrics(run_dir, seed, config, rows)
-            if keep == "last":
-                _remove_epoch_files(run_dir, but=epoch)
-            if bar is not None:
-                bar.set_postfix(loss=f"{loss:.3f}", test=f"{test_acc:.4f}")
-    finally:
+        test_acc = _accuracy(model, self.x_test, self.y_test)
+        connections = [model.n_connections(layer=l) for l in range(len(model.layers))]
+        row = {
+            "epoch": epoch,
+            "loss": loss,
+            "train_accuracy": train_acc,
+            "test_accuracy": test_acc,
+            "connections": connections,
+            "total_connections": sum(connections),
+            "density": model.density(),
+        }
+        snapshot = Checkpoint.from_model(model)
+        optimizer_state = _optimizer.state_values(self.optimizer, model)
+        numpy_rng, torch_rng = self.np_gen.bit_generator.state, self.torch_gen.get_state().clone()
+        removed = added = [0] * len(connections)
+        t_evolve = time.perf_counter()
+        if epoch < config.epochs:
+            removed, added = self._evolve(epoch)
+        now = time.perf_counter()
+        row.update(removed=removed, added=added, seconds=now - t0, evolution_seconds=now - t_evolve)
+        self.rows.append(row)
+        state = TrainState(epoch, optimizer_state, numpy_rng, torch_rng, self.initial_density, list(self.rows))
+        save_checkpoint(
+            snapshot,
+            self.folder.epoch(epoch),
+            meta=_meta(config, self.seed, row, self.initial_topology),
+            train_state=state.to_checkpoint(),
+        )
+        _write_metrics(self.folder, self.seed, config, self.rows)
+        if self.keep == "last":
+            _remove_epoch_files(self.folder, but=epoch)
         if bar is not None:
-            bar.close()
+            bar.set_postfix(loss=f"{loss:.3f}", test=f"{test_acc:.4f}")
 
-    final_meta = _meta(config, seed, rows[-1], initial_topology)
-    if config.remove_dead:
-        from ..topology.pruning import remove_dead_
+    def _evolve(self, epoch):
+        """The topology change after ``epoch``, on a network of either backend; removed, added per layer.
 
-        masked = model if model.backend == "masked" else model.to_backend("masked")
-        counts = remove_dead_(masked)
-        model = _on_backend(masked, model.backend)
-        final_meta["remove_dead"] = jsonable(counts)
-    save_checkpoint(model, run_dir.final, meta=final_meta)
-    _write_metrics(run_dir, seed, config, rows, extra={"remove_dead": final_meta.get("remove_dead")})
-    if keep == "last":  # e.g. a resumed run that had nothing left to train
-        _remove_epoch_files(run_dir, but=rows[-1]["epoch"])
-    return RunResult(
-        seed=seed,
-        method=config.method,
-        out_dir=str(run_dir.path),
-        layer_sizes=tuple(model.layer_sizes),
-        epochs=tuple(rows),
-        final_test_accuracy=_accuracy(model, x_test, y_test),
-        final_connections=tuple(model.n_connections(layer=l) for l in range(len(model.layers))),
-        final_density=model.density(),
-        params=config.to_dict(),
-        resumed_from=resumed_from,
-        seconds=time.perf_counter() - t_start,
-    )
+        A masked network is changed in place (:meth:`_change_topology`). A sparse one cannot change
+        its index structure in place: the change runs on a masked copy, with a masked optimizer
+        holding the same state, and the result is converted back, with a new optimizer over its
+        new parameters that holds the state of the surviving connections (zeros for new ones, as
+        :func:`~netgraph.topology.evolution.reset_optimizer_state` leaves them).
+        """
+        if self.model.backend == "masked":
+            return self._change_topology(self.model, self.optimizer, epoch)
+        backend, config = self.model.backend, self.config
+        masked = self.model.to_backend("masked")
+        masked_optimizer = _optimizer.moved(config, self.optimizer, self.model, masked)
+        removed, added = self._change_topology(masked, masked_optimizer, epoch)
+        self.model = masked.to_backend(backend)
+        self.optimizer = _optimizer.moved(config, masked_optimizer, masked, self.model)
+        return removed, added
+
+    def _change_topology(self, model, optimizer, epoch):
+        """The topology change after ``epoch`` of a masked network, in place: evolution, then the
+        pruning schedule, then the reset of the optimizer state. Returns removed, added."""
+        config = self.config
+        n_layers = len(model.layers)
+        removed, added, added_index = [0] * n_layers, [0] * n_layers, [None] * n_layers
+        if config.growth != "none" and config.zeta > 0:
+            from ..topology.evolution import evolve_
+
+            grads = None
+            if config.growth == "gradient":
+                from ..topology.growth import dense_gradients
+
+                x, y = self.x_train, self.y_train
+                idx = torch.randperm(len(y), generator=self.torch_gen)[: config.batch_size].to(x.device)
+                grads = dense_gradients(model, x[idx], y[idx])
+            stats = evolve_(
+                model,
+                zeta=config.zeta,
+                criterion=config.criterion,
+                growth=config.growth,
+                rng=self.np_gen,
+                grads=grads,
+                init_scale=config.init_scale,
+                **({"init": config.grow_init} if config.grow_init else {}),
+                **config.growth_options,
+            )
+            removed = [int(s["removed"]) for s in stats]
+            added = [int(s["added"]) for s in stats]
+            added_index = [s.get("added_index") for s in stats]
+        if config.pruning == "gmp" and config.prune_start <= epoch <= config.prune_end:
+            from ..topology.pruning import gmp_density, prune_to_density_
+
+            density = gmp_density(
+                epoch,
+                start_epoch=config.prune_start,
+                end_epoch=config.prune_end,
+                initial_density=self.initial_density["overall"],
+                target_density=config.target_density,
+            )
+            density = _scheduled_densities(config, density, self.initial_density)
+            pruned = prune_to_density_(model, density, criterion=config.prune_criterion)
+            removed = [r + int(p) for r, p in zip(removed, pruned)]
+        reset_optimizer_state(optimizer, model, added_index)
+        return removed, added
+
+    def _finish(self):
+        """Write ``final.pt`` (dead neurons removed if asked) and the last metrics; the result."""
+        config, rows = self.config, self.rows
+        model = self.model
+        final_meta = _meta(config, self.seed, rows[-1], self.initial_topology)
+        if config.remove_dead:
+            from ..topology.pruning import remove_dead_
+
+            masked = model if model.backend == "masked" else model.to_backend("masked")
+            counts = remove_dead_(masked)
+            model = _on_backend(masked, model.backend)
+            final_meta["remove_dead"] = jsonable(counts)
+        save_checkpoint(model, self.folder.final, meta=final_meta)
+        _write_metrics(self.folder, self.seed, config, rows, extra={"remove_dead": final_meta.get("remove_dead")})
+        if self.keep == "last":  # e.g. a resumed run that had nothing left to train
+            _remove_epoch_files(self.folder, but=rows[-1]["epoch"])
+        return RunResult(
+            seed=self.seed,
+            method=config.method,
+            out_dir=str(self.folder.path),
+            layer_sizes=tuple(model.layer_sizes),
+            epochs=tuple(rows),
+            final_test_accuracy=_accuracy(model, self.x_test, self.y_test),
+            final_connections=tuple(model.n_connections(layer=l) for l in range(len(model.layers))),
+            final_density=model.density(),
+            params=config.to_dict(),
+            resumed_from=self.resumed_from,
+            seconds=time.perf_counter() - self.t_start,
+        )
 
 
 def _check_run_args(config, seed):
@@ -441,79 +525,6 @@ def _check_resume(ckpt, config, run_dir):
         )
 
 
-def _damaged_state(source, what):
-    return f"{source}: cannot resume from this checkpoint: {what}; remove it to resume from the one before"
-
-
-def _restore_train_state(ts, source, epoch, n_layers, np_gen, torch_gen):
-    """Set the generators from a checkpoint's train_state and return its metric rows and initial density.
-
-    Every field is checked first: a damaged one is a CheckpointError naming the file, never a
-    run that continues from a wrong state.
-    """
-    if ts.get("epoch", epoch) != epoch:
-        raise CheckpointError(
-            _damaged_state(source, f"its train_state is of epoch {ts.get('epoch')!r}, the file of {epoch}")
-        )
-    values = {}
-    for key in ("numpy_rng", "rows_json", "initial_density"):
-        if not isinstance(ts[key], str):
-            raise CheckpointError(
-                _damaged_state(source, f"train_state {key!r} is a {type(ts[key]).__name__}, expected JSON text")
-            )
-        try:
-            values[key] = load_json(ts[key], "", field=f"train_state {key!r}")
-        except CheckpointError as exc:
-            raise CheckpointError(_damaged_state(source, str(exc).removeprefix(": "))) from None
-    rows, density = values["rows_json"], values["initial_density"]
-    if (
-        not isinstance(rows, list)
-        or len(rows) != epoch
-        or not all(isinstance(r, dict) and r.get("epoch") == e for e, r in enumerate(rows, start=1))
-    ):
-        raise CheckpointError(
-            _damaged_state(source, f"train_state 'rows_json' is not the metrics of epochs 1 to {epoch}")
-        )
-
-    def fraction(x):
-        return isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x <= 1
-
-    if (
-        not isinstance(density, dict)
-        or not fraction(density.get("overall"))
-        or not isinstance(density.get("layers"), list)
-        or len(density["layers"]) != n_layers
-        or not all(fraction(x) for x in density["layers"])
-    ):
-        raise CheckpointError(
-            _damaged_state(
-                source,
-                f"train_state 'initial_density' is {ts['initial_density']!r:.80}, expected "
-                f'{{"overall": d, "layers": [d_0, ..., d_{n_layers - 1}]}} with each d in [0, 1]',
-            )
-        )
-    numpy_state = values["numpy_rng"]
-    try:
-        np_gen.bit_generator.state = numpy_state
-    except (TypeError, ValueError, KeyError) as exc:
-        raise CheckpointError(
-            _damaged_state(source, f"train_state 'numpy_rng' is no state of the run's generator ({exc})")
-        ) from None
-    state = ts["torch_rng"]
-    if not isinstance(state, torch.Tensor) or state.dtype != torch.uint8:
-        what = f"a {state.dtype} tensor" if isinstance(state, torch.Tensor) else f"a {type(state).__name__}"
-        raise CheckpointError(
-            _damaged_state(source, f"train_state 'torch_rng' is {what}, expected a torch.uint8 tensor")
-        )
-    try:
-        torch_gen.set_state(state)
-    except (RuntimeError, TypeError, ValueError) as exc:
-        raise CheckpointError(
-            _damaged_state(source, f"train_state 'torch_rng' is no state of the run's generator ({error_reason(exc)})")
-        ) from None
-    return rows, density
-
-
 def _last_checkpoint(run_dir):
     """The newest epoch checkpoint that loads completely, with its epoch; None if there is none."""
     for epoch, path in reversed(run_dir.epoch_files()):
@@ -521,13 +532,7 @@ def _last_checkpoint(run_dir):
             ckpt = load_checkpoint(path)
         except CheckpointError:
             continue
-        ts = ckpt.train_state
-        if (
-            ts
-            and ckpt.meta.get("epoch") == epoch
-            and all(k in ts for k in ("optimizer", "numpy_rng", "torch_rng", "rows_json", "initial_density"))
-            and _is_optimizer_state(ts["optimizer"])
-        ):
+        if ckpt.meta.get("epoch") == epoch and TrainState.is_complete(ckpt.train_state):
             return ckpt, epoch
     return None
 
@@ -599,18 +604,6 @@ def _on_backend(model, backend):
     return model if model.backend == backend else model.to_backend(backend)
 
 
-def _make_optimizer(config, model):
-    if config.optimizer == "adam":
-        return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    return torch.optim.SGD(
-        model.parameters(),
-        lr=config.lr,
-        momentum=config.momentum,
-        nesterov=config.nesterov,
-        weight_decay=config.weight_decay,
-    )
-
-
 def _train_epoch(model, optimizer, x, y, batch_size, torch_gen, bar):
     model.train()
     n = len(y)
@@ -641,241 +634,6 @@ def _accuracy(model, x, y):
         out = model(x[start : start + _EVAL_CHUNK])
         correct += int((out.argmax(dim=1) == y[start : start + _EVAL_CHUNK]).sum())
     return correct / len(y)
-
-
-def _evolve(model, optimizer, config, epoch, np_gen, torch_gen, x, y, initial_density):
-    """The topology change after ``epoch`` on a network of either backend.
-
-    A masked network is changed in place (:func:`_evolve_topology`). A sparse one cannot change
-    its index structure in place: the change runs on a masked copy, with a masked optimizer
-    holding the same state, and the result is converted back, with a new optimizer over its new
-    parameters that holds the state of the surviving connections (zeros for new ones, as
-    :func:`~netgraph.topology.evolution.reset_optimizer_state` leaves them).
-
-    Returns
-    -------
-    model, optimizer, removed, added
-        The network and its optimizer after the change (the same objects for a masked network),
-        and the connections removed and added per layer.
-    """
-    if model.backend == "masked":
-        removed, added = _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, initial_density)
-        return model, optimizer, removed, added
-    backend = model.backend
-    masked = model.to_backend("masked")
-    masked_optimizer = _make_optimizer(config, masked)
-    _load_optimizer_state_values(masked_optimizer, masked, _optimizer_state_values(optimizer, model))
-    removed, added = _evolve_topology(masked, masked_optimizer, config, epoch, np_gen, torch_gen, x, y, initial_density)
-    model = masked.to_backend(backend)
-    optimizer = _make_optimizer(config, model)
-    _load_optimizer_state_values(optimizer, model, _optimizer_state_values(masked_optimizer, masked))
-    return model, optimizer, removed, added
-
-
-def _evolve_topology(model, optimizer, config, epoch, np_gen, torch_gen, x, y, initial_density):
-    """The topology change after ``epoch`` of a masked network, in place: evolution, then the
-    pruning schedule, then the reset of the optimizer state. Returns removed, added."""
-    n_layers = len(model.layers)
-    removed, added, added_index = [0] * n_layers, [0] * n_layers, [None] * n_layers
-    if config.growth != "none" and config.zeta > 0:
-        from ..topology.evolution import evolve_
-
-        grads = None
-        if config.growth == "gradient":
-            from ..topology.growth import dense_gradients
-
-            idx = torch.randperm(len(y), generator=torch_gen)[: config.batch_size].to(x.device)
-            grads = dense_gradients(model, x[idx], y[idx])
-        stats = evolve_(
-            model,
-            zeta=config.zeta,
-            criterion=config.criterion,
-            growth=config.growth,
-            rng=np_gen,
-            grads=grads,
-            init_scale=config.init_scale,
-            **({"init": config.grow_init} if config.grow_init else {}),
-            **config.growth_options,
-        )
-        removed = [int(s["removed"]) for s in stats]
-        added = [int(s["added"]) for s in stats]
-        added_index = [s.get("added_index") for s in stats]
-    if config.pruning == "gmp" and config.prune_start <= epoch <= config.prune_end:
-        from ..topology.pruning import gmp_density, prune_to_density_
-
-        density = gmp_density(
-            epoch,
-            start_epoch=config.prune_start,
-            end_epoch=config.prune_end,
-            initial_density=initial_density["overall"],
-            target_density=config.target_density,
-        )
-        density = _scheduled_densities(config, density, initial_density)
-        pruned = prune_to_density_(model, density, criterion=config.prune_criterion)
-        removed = [r + int(p) for r, p in zip(removed, pruned)]
-    reset_optimizer_state(optimizer, model, added_index)
-    return removed, added
-
-
-# --------------------------------------------------------------------------- optimizer state
-
-#: The format marker of the optimizer state in the epoch checkpoints' ``train_state["optimizer"]``
-#: (see :func:`_optimizer_state_values`); checkpoints without it hold a plain ``state_dict()``
-#: of the optimizer over a masked network (netgraph before the sparse backend).
-OPTIMIZER_STATE_FORMAT = "netgraph-optimizer-values"
-OPTIMIZER_STATE_VERSION = 1
-_STATE_KEYS = ("values", "weight", "bias")  # of each layer's entry
-
-
-def _optimizer_state_values(optimizer, model):
-    """The optimizer's state in a form that does not depend on the backend (copies of its tensors).
-
-    Per layer: ``"values"``, the per-weight states of the weight parameter (SGD's
-    ``momentum_buffer``, Adam's ``exp_avg`` and ``exp_avg_sq``: the tensors of the parameter's
-    shape) as values at the present connections in CSR order (``layer.to_values``), which is
-    lossless because the trainer keeps them zero at absent connections; ``"weight"``, the weight
-    parameter's other states as they are (Adam's ``step``); ``"bias"``, the bias's states as
-    they are. Beside them the optimizer's ``param_groups`` (hyperparameters) and the format
-    marker. Its size follows the number of connections, and
-    :func:`_load_optimizer_state_values` loads it into an optimizer over a network of either
-    backend with these connections.
-
-    Parameters
-    ----------
-    optimizer : torch.optim.Optimizer
-        Over ``model.parameters()``.
-    model : SparseMLP
-
-    Returns
-    -------
-    dict
-        ``{"format", "version", "param_groups", "layers": [{"values", "weight", "bias"}, ...]}``.
-
-    Examples
-    --------
-    >>> net = SparseMLP([3, 2], masks=[torch.tensor([[True, False, True], [False, True, False]])])
-    >>> opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
-    >>> net(torch.ones(1, 3)).sum().backward(); opt.step()
-    >>> state = _optimizer_state_values(opt, net)
-    >>> state["layers"][0]["values"]["momentum_buffer"].tolist()  # 3 connections, not 6 weights
-    [1.0, 1.0, 1.0]
-    >>> sparse = net.to_backend("sparse")
-    >>> opt = torch.optim.SGD(sparse.parameters(), lr=0.1, momentum=0.9)
-    >>> _load_optimizer_state_values(opt, sparse, state)
-    >>> opt.state[sparse.layers[0].values]["momentum_buffer"].tolist()
-    [1.0, 1.0, 1.0]
-    """
-    saved = optimizer.state_dict()
-    index = _parameter_index(optimizer)
-    layers = []
-    for layer in model.layers:
-        weight = layer.weight_param
-        entry = {key: {} for key in _STATE_KEYS}
-        for name, value in saved["state"].get(index[id(weight)], {}).items():
-            if isinstance(value, torch.Tensor) and value.shape == weight.shape:
-                entry["values"][name] = layer.to_values(value.detach()).clone()
-            else:
-                entry["weight"][name] = _copy_state(value)
-        if layer.bias is not None:
-            entry["bias"] = {k: _copy_state(v) for k, v in saved["state"].get(index[id(layer.bias)], {}).items()}
-        layers.append(entry)
-    return {
-        "format": OPTIMIZER_STATE_FORMAT,
-        "version": OPTIMIZER_STATE_VERSION,
-        "param_groups": [_copy_state(group) for group in saved["param_groups"]],
-        "layers": layers,
-    }
-
-
-def _load_optimizer_state_values(optimizer, model, state):
-    """Load the state of :func:`_optimizer_state_values` into ``optimizer`` (over ``model``'s parameters).
-
-    Per-weight states are laid out as ``model``'s layers keep them (``layer.from_values``:
-    dense with zeros at absent connections for masked layers, as they are for sparse ones).
-
-    Raises
-    ------
-    CheckpointError
-        If the state does not fit ``model`` (number of layers, or of connections of a layer).
-    """
-    layers = state["layers"]
-    if len(layers) != len(model.layers):
-        raise CheckpointError(
-            f"the optimizer state has {len(layers)} layers, expected {len(model.layers)} (the network's)"
-        )
-    index = _parameter_index(optimizer)
-    loaded = {}
-    for l, (layer, entry) in enumerate(zip(model.layers, layers)):
-        weight = layer.weight_param
-        per_weight = {}
-        for name, values in entry["values"].items():
-            if tuple(values.shape) != (layer.n_connections(),):
-                raise CheckpointError(
-                    f"the optimizer state {name!r} of layer {l} has shape {tuple(values.shape)}, expected "
-                    f"({layer.n_connections()},) (one value per connection of the layer)"
-                )
-            per_weight[name] = layer.from_values(values.to(weight.device, weight.dtype).clone())
-        if per_weight or entry["weight"]:
-            loaded[index[id(weight)]] = {**per_weight, **{k: _copy_state(v) for k, v in entry["weight"].items()}}
-        if layer.bias is not None and entry["bias"]:
-            loaded[index[id(layer.bias)]] = {k: _copy_state(v) for k, v in entry["bias"].items()}
-    groups = optimizer.state_dict()["param_groups"]
-    if len(groups) != len(state["param_groups"]):
-        raise CheckpointError(
-            f"the optimizer state has {len(state['param_groups'])} parameter groups, expected {len(groups)}"
-        )
-    # the saved hyperparameters, with this optimizer's numbering of its parameters
-    groups = [{**_copy_state(saved), "params": group["params"]} for saved, group in zip(state["param_groups"], groups)]
-    optimizer.load_state_dict({"state": loaded, "param_groups": groups})
-
-
-def _parameter_index(optimizer):
-    """id(parameter) -> its number in ``optimizer.state_dict()``."""
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    return {id(p): i for i, p in enumerate(params)}
-
-
-def _copy_state(value):
-    if isinstance(value, torch.Tensor):
-        return value.detach().clone()
-    if isinstance(value, dict):
-        return {k: _copy_state(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_copy_state(v) for v in value)
-    return value
-
-
-def _is_optimizer_state(saved):
-    """Whether a checkpoint's ``train_state["optimizer"]`` looks like one (either format)."""
-    if not isinstance(saved, dict):
-        return False
-    if saved.get("format") == OPTIMIZER_STATE_FORMAT:
-        layers, groups = saved.get("layers"), saved.get("param_groups")
-        return (
-            isinstance(layers, list)
-            and isinstance(groups, list)
-            and all(isinstance(e, dict) and all(isinstance(e.get(k), dict) for k in _STATE_KEYS) for e in layers)
-        )
-    return isinstance(saved.get("state"), dict) and isinstance(saved.get("param_groups"), list)
-
-
-def _saved_optimizer_state(saved, config, masked, source):
-    """A checkpoint's optimizer state in the form of :func:`_optimizer_state_values`.
-
-    ``masked`` is the checkpoint's network (masked layers); a plain ``optimizer.state_dict()``
-    (checkpoints written before the format marker, always over a masked network) is read
-    through an optimizer over it.
-    """
-    if saved.get("format") == OPTIMIZER_STATE_FORMAT:
-        if saved.get("version", 0) > OPTIMIZER_STATE_VERSION:
-            raise CheckpointError(
-                f"{source}: optimizer state format version {saved['version']} is newer than this netgraph "
-                f"understands ({OPTIMIZER_STATE_VERSION}); upgrade netgraph"
-            )
-        return saved
-    legacy = _make_optimizer(config, masked)
-    legacy.load_state_dict(saved)
-    return _optimizer_state_values(legacy, masked)
 
 
 # --------------------------------------------------------------------------- files

@@ -9,14 +9,9 @@ import pytest
 import torch
 
 from netgraph import CheckpointError, load_checkpoint
+from netgraph.training._optimizer import load_state_values, make, state_values
 from netgraph.training.data import load
-from netgraph.training.run import (
-    TrainConfig,
-    _load_optimizer_state_values,
-    _make_optimizer,
-    _optimizer_state_values,
-    train_run,
-)
+from netgraph.training.run import TrainConfig, train_run
 
 LAYERS = (8, 24, 16, 3)
 
@@ -68,22 +63,22 @@ def test_optimizer_state_carries_across_backends(make_net, optimizer):
     config = TrainConfig(optimizer=optimizer, nesterov=optimizer == "sgd").resolved()
     net = make_net([8, 24, 16, 3], 0.3, seed=0)
     sparse = net.to_backend("sparse")
-    opt_m, opt_s = _make_optimizer(config, net), _make_optimizer(config, sparse)
+    opt_m, opt_s = make(config, net), make(config, sparse)
     _steps(net, opt_m, 3, seed=1)
-    state = _optimizer_state_values(opt_m, net)
+    state = state_values(opt_m, net)
     assert state["format"] == "netgraph-optimizer-values"
     for entry, layer in zip(state["layers"], net.layers):  # per-weight states: one value per connection
         assert entry["values"] and all(v.shape == (layer.n_connections(),) for v in entry["values"].values())
     sparse = net.to_backend("sparse")  # the network after 3 steps, and its optimizer state
-    opt_s = _make_optimizer(config, sparse)
-    _load_optimizer_state_values(opt_s, sparse, state)
-    again = _optimizer_state_values(opt_s, sparse)  # lossless both ways
+    opt_s = make(config, sparse)
+    load_state_values(opt_s, sparse, state)
+    again = state_values(opt_s, sparse)  # lossless both ways
     for e1, e2 in zip(state["layers"], again["layers"]):
         for key in ("values", "weight", "bias"):
             assert e1[key].keys() == e2[key].keys()
             assert all(torch.equal(e1[key][k], e2[key][k]) for k in e1[key])
-    back = _make_optimizer(config, net)
-    _load_optimizer_state_values(back, net, again)
+    back = make(config, net)
+    load_state_values(back, net, again)
     for p, q in zip(net.parameters(), net.parameters()):
         for k, v in opt_m.state[p].items():
             assert torch.equal(back.state[q][k], v)
@@ -97,15 +92,15 @@ def test_optimizer_state_carries_across_backends(make_net, optimizer):
 def test_optimizer_state_that_does_not_fit_the_network_is_refused(make_net):
     config = TrainConfig().resolved()
     a, b = make_net([8, 24, 3], 0.3, seed=0), make_net([8, 24, 3], 0.3, seed=1)
-    opt = _make_optimizer(config, a)
+    opt = make(config, a)
     _steps(a, opt, 1, seed=0)
-    state = _optimizer_state_values(opt, a)
+    state = state_values(opt, a)
     n = a.n_connections(layer=0)
     with pytest.raises(CheckpointError, match=rf"'momentum_buffer' of layer 0 has shape \({n},\), expected \("):
-        _load_optimizer_state_values(_make_optimizer(config, b), b, state)
+        load_state_values(make(config, b), b, state)
     c = make_net([8, 3], 0.3, seed=0)
     with pytest.raises(CheckpointError, match=r"the optimizer state has 2 layers, expected 1"):
-        _load_optimizer_state_values(_make_optimizer(config, c), c, state)
+        load_state_values(make(config, c), c, state)
 
 
 # --------------------------------------------------------------------------- the same trajectories
@@ -172,6 +167,7 @@ def test_resume_with_the_other_backend(tmp_path, data, first, then):
 @pytest.mark.parametrize("backend", ["auto", "sparse"])
 def test_a_run_recorded_before_backends_resumes(tmp_path, data, monkeypatch, backend):
     """Checkpoints whose params have no backend and whose optimizer state is a plain state_dict."""
+    import netgraph.training._optimizer
     import netgraph.training.run
 
     kwargs = dict(growth="random", optimizer="adam", lr=0.01, epochs=3)
@@ -190,7 +186,7 @@ def test_a_run_recorded_before_backends_resumes(tmp_path, data, monkeypatch, bac
         return params
 
     monkeypatch.setattr(
-        netgraph.training.run, "_optimizer_state_values", lambda opt, model: copy.deepcopy(opt.state_dict())
+        netgraph.training._optimizer, "state_values", lambda opt, model: copy.deepcopy(opt.state_dict())
     )
     monkeypatch.setattr(netgraph.training.run, "_meta", old_meta)
     monkeypatch.setattr(netgraph.training.run, "_params", old_params)

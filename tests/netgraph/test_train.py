@@ -216,9 +216,9 @@ def test_checkpoints_store_the_optimizer_state_per_connection(tmp_path, data, ba
 @pytest.mark.parametrize("backend", ["masked", "sparse"])
 def test_per_weight_optimizer_state_is_zero_at_absent_connections(tmp_path, data, monkeypatch, kwargs, backend):
     """What makes storing it as values at the present connections lossless, with either backend."""
-    import netgraph.training.run
+    import netgraph.training._optimizer
 
-    real, checked = netgraph.training.run._optimizer_state_values, []
+    real, checked = netgraph.training._optimizer.state_values, []
 
     def checking(optimizer, model):
         for layer in model.layers:
@@ -232,7 +232,7 @@ def test_per_weight_optimizer_state_is_zero_at_absent_connections(tmp_path, data
                     checked.append((model.backend, name))
         return real(optimizer, model)
 
-    monkeypatch.setattr(netgraph.training.run, "_optimizer_state_values", checking)
+    monkeypatch.setattr(netgraph.training._optimizer, "state_values", checking)
     train_run(_config(backend=backend, **kwargs), tmp_path, seed=1, progress=False, data=data)
     assert (backend, "exp_avg" if "optimizer" in kwargs else "momentum_buffer") in checked  # every checkpoint
     if backend == "sparse":  # and the masked copy of each topology change
