@@ -5,7 +5,7 @@ module                                holds
 ====================================  ============================================================
 :mod:`~netgraph.training.config`      :class:`TrainConfig` and the table of its parameters' rules
 :mod:`~netgraph.training.run`         :func:`train_run`: one seeded, resumable run into its folder
-:mod:`~netgraph.training.data`        the datasets (digits, MNIST IDX, CSV, synthetic)
+:mod:`~netgraph.training.data`        the datasets: one function per source, and ``load`` by name
 :mod:`~netgraph.training.study`       many runs over seeds and configurations, their summary
 :mod:`~netgraph.training.cluster`     the Dask cluster the runs of a study go to
 ====================================  ============================================================
@@ -26,6 +26,10 @@ __all__ = [
     "initial_network",
     "Dataset",
     "DATASETS",
+    "load_digits",
+    "load_idx",
+    "load_csv",
+    "make_synthetic",
     "spawn_seeds",
     "run_grid",
     "pruning_window",
@@ -42,6 +46,10 @@ _NAMES = {
     "initial_network": "run",
     "Dataset": "data",
     "DATASETS": "data",
+    "load_digits": "data",
+    "load_idx": "data",
+    "load_csv": "data",
+    "make_synthetic": "data",
     "spawn_seeds": "study",
     "run_grid": "study",
     "pruning_window": "study",

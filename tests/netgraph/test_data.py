@@ -9,7 +9,15 @@ import pytest
 import torch
 
 from netgraph import NetgraphError, ParameterError
-from netgraph.training.data import find_idx_files, load, read_idx
+from netgraph.training.data import (
+    find_idx_files,
+    load,
+    load_csv,
+    load_digits,
+    load_idx,
+    make_synthetic,
+    read_idx,
+)
 
 MNIST_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 
@@ -562,3 +570,42 @@ def test_mnist_data_dir_that_is_a_file(tmp_path):
     path = tmp_path / "mnist.gz"
     path.write_bytes(b"")
     _check_error(lambda: load("mnist", data_dir=path), NetgraphError, r"mnist\.gz is not a directory")
+
+
+# --------------------------------------------------------------------------- one function per source (issue 18)
+
+
+def _same(a, b):
+    assert a.to_dict() == b.to_dict()
+    for part in ("x_train", "y_train", "x_test", "y_test"):
+        assert torch.equal(getattr(a, part), getattr(b, part)), part
+
+
+def test_each_source_function_is_what_its_name_loads(tmp_path, tiny_mnist):
+    _same(load_digits(rng=3, test_size=0.25), load("digits", rng=3, test_size=0.25))
+    _same(
+        make_synthetic(n_samples=60, n_features=4, n_classes=3, rng=1),
+        load("synthetic", n_samples=60, n_features=4, n_classes=3, rng=1),
+    )
+    name = _csv(tmp_path, "a,proto,label\n1,tcp,x\n2,udp,y\n3,tcp,x\n4,udp,y\n5,tcp,x\n6,udp,y\n")
+    _same(load_csv(Path(name[4:]), rng=0, test_size=0.5), load(name, rng=0, test_size=0.5))
+    _same(load_idx(tiny_mnist), load("mnist", data_dir=tiny_mnist))
+    assert load_idx(tiny_mnist, name="fashion-mnist").name == "fashion-mnist"
+    assert load_digits(standardize="feature").standardize == "feature"
+
+
+@pytest.mark.parametrize(
+    ("source", "kwargs", "message"),
+    [
+        (load_idx, {"test_size": 0.1}, "test_size=0.1: mnist has a fixed 60000/10000 train/test split"),
+        (load_idx, {"name": "digits"}, "name='digits'"),
+        (load_csv, {"path": 3}, "path=3: expected a path (str or Path)"),
+        (load_digits, {"test_size": 2}, "test_size == 2, must be a fraction in (0, 1)"),
+        (make_synthetic, {"n_classes": 1}, "n_classes == 1, must be an int >= 2"),
+        (load_digits, {"standardize": "pixel"}, "standardize"),
+    ],
+)
+def test_a_source_refuses_an_option_out_of_range(tiny_mnist, source, kwargs, message):
+    args = (tiny_mnist,) if source is load_idx else ()
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        source(*args, **kwargs)
