@@ -52,6 +52,8 @@ __all__ = [
     "check_params",
     "check_positive_int",
     "check_rng",
+    "check_seed",
+    "check_seeds",
     "Interval",
     "NoneOr",
     "Options",
@@ -316,11 +318,11 @@ def check_amount(amount, total, *, name="amount"):
     if isinstance(amount, numbers.Integral):
         amount = int(amount)
         if amount < 0 or amount > total:
-            raise ParameterError(f"{name} == {amount}, must be a count in [0, {total}]")
+            raise ParameterError(f"{name}={amount}, must be a count in [0, {total}]")
         return amount
     amount = float(amount)
     if not 0.0 <= amount <= 1.0:
-        raise ParameterError(f"{name} == {_brief(amount)}, must be a fraction in [0, 1] (or an int count)")
+        raise ParameterError(f"{name}={_brief(amount)}, must be a fraction in [0, 1] (or an int count)")
     return int(round(amount * total))
 
 
@@ -378,6 +380,48 @@ def check_positive_int(value, *, name):
 
 
 _POSITIVE_INT = Interval(numbers.Integral, 1)
+
+
+_SEED = Interval(numbers.Integral, 0)
+
+
+def check_seed(seed, *, name="seed"):
+    """Return ``seed`` as an int if it is a non-negative int (bools refused); else raise ``ParameterError``.
+
+    Examples
+    --------
+    >>> check_seed(4)
+    4
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    netgraph.errors.ParameterError: seed=-1, must be an int >= 0
+    """
+    return _SEED(seed, name=name)
+
+
+def check_seeds(seeds, *, name="seeds"):
+    """Return ``seeds`` as a list of ints: a non-empty list or tuple of distinct non-negative ints.
+
+    Examples
+    --------
+    >>> check_seeds((0, 2, 1))
+    [0, 2, 1]
+    >>> check_seeds([3, 1, 3])
+    Traceback (most recent call last):
+    ...
+    netgraph.errors.ParameterError: seeds=[3, 1, 3], must be distinct (3 repeats)
+    """
+    if isinstance(seeds, int | str) or not isinstance(seeds, list | tuple) or not seeds:
+        raise ParameterError(f"{name}={_brief(seeds)}, expected a non-empty list of non-negative ints")
+    clean = [_SEED(s, name=f"{name}[{k}]") for k, s in enumerate(seeds)]
+    repeated = sorted({s for s in clean if clean.count(s) > 1})
+    if repeated:
+        raise ParameterError(
+            f"{name}={_brief(list(seeds))}, must be distinct ({', '.join(map(str, repeated))} repeat"
+            f"{'s' if len(repeated) == 1 else ''})"
+        )
+    return clean
 
 
 def check_layer_sizes(layer_sizes, *, name="layer_sizes"):

@@ -57,7 +57,7 @@ from scipy.special import log_ndtr
 from torch.nn import functional as F
 
 from ..errors import ParameterError
-from ..validation import Interval, check_amount, check_choice, check_rng
+from ..validation import Interval, NoneOr, check_amount, check_choice, check_rng
 from ._layers import as_index, check_layer, np_mask, np_weight
 from .defaults import DEFAULT_INIT_SCALE
 
@@ -415,12 +415,7 @@ def new_weight_values(weight, mask, n, *, init="normal", init_scale=DEFAULT_INIT
     check_choice(init, GROW_INITS, name="init")
     _NON_NEGATIVE(init_scale, name="init_scale")
     _COUNT(n, name="n")
-    if fallback_sigma is not None and (
-        isinstance(fallback_sigma, bool)
-        or not isinstance(fallback_sigma, numbers.Real)
-        or not (math.isfinite(fallback_sigma) and fallback_sigma >= 0)
-    ):
-        raise ParameterError(f"fallback_sigma={fallback_sigma!r}, must be a non-negative finite number (or None)")
+    NoneOr(_NON_NEGATIVE)(fallback_sigma, name="fallback_sigma")
     mask = check_layer(weight, mask)
     rng = check_rng(rng)
     values = np.zeros(0)

@@ -35,9 +35,12 @@ import numbers
 import torch
 
 from ..errors import ParameterError
-from ..validation import check_layer_sizes, check_positive_int, check_rng
+from ..validation import Interval, check_layer_sizes, check_positive_int, check_rng
 
 __all__ = ["epsilon_probability", "expected_density", "erdos_renyi_mask", "init_masks"]
+
+_EPSILON = Interval(numbers.Real, 0, closed="neither")
+_DENSITY = Interval(numbers.Real, 0, 1)
 
 
 def epsilon_probability(n_in, n_out, epsilon):
@@ -205,12 +208,8 @@ def init_masks(layer_sizes, *, epsilon=None, density=None, rng=None):
 def _check_set_args(n_in, n_out, epsilon):
     for name, n in (("n_in", n_in), ("n_out", n_out)):
         check_positive_int(n, name=name)
-    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon > 0:
-        raise ParameterError(f"epsilon={epsilon!r}, must be a positive number")
-    return int(n_in), int(n_out), float(epsilon)
+    return int(n_in), int(n_out), _EPSILON(epsilon, name="epsilon")
 
 
 def _check_density(density):
-    if isinstance(density, bool) or not isinstance(density, numbers.Real) or not 0.0 <= density <= 1.0:
-        raise ParameterError(f"density={density!r}, must be a number in [0, 1]")
-    return float(density)
+    return _DENSITY(density, name="density")

@@ -192,7 +192,7 @@ def gmp_density(epoch, *, start_epoch, end_epoch, initial_density, target_densit
     for name, v in (("initial_density", initial_density), ("target_density", target_density)):
         _DENSITY(v, name=name)
     if end_epoch < start_epoch:
-        raise ParameterError(f"end_epoch == {end_epoch!r}, must be >= start_epoch == {start_epoch!r}")
+        raise ParameterError(f"end_epoch={end_epoch!r}, must be >= start_epoch={start_epoch!r}")
     if epoch < start_epoch:
         return float(initial_density)
     if epoch >= end_epoch:

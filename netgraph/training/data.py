@@ -55,7 +55,7 @@ import numpy as np
 import torch
 
 from ..errors import ParameterError
-from ..validation import check_choice, check_rng
+from ..validation import Interval, NoneOr, check_choice, check_rng
 from ._idx import find_idx_files, read_idx, read_idx_dataset
 from ._table import read_csv
 
@@ -78,6 +78,8 @@ _DEFAULT_TEST_SIZE = 0.2
 _IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
 _IDX_DATASETS = ("mnist", "fashion-mnist")
 _STANDARDIZE = ("global", "feature")
+_TEST_SIZE = NoneOr(Interval(numbers.Real, 0, 1, closed="neither"))
+_AT_LEAST_TWO = Interval(numbers.Integral, 2)
 
 
 @dataclass(frozen=True, eq=False)
@@ -398,11 +400,7 @@ def _check_load(name, test_size):
 
 
 def _check_test_size(test_size):
-    if test_size is not None:
-        if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real) or not 0 < test_size < 1:
-            raise ParameterError(f"test_size == {test_size!r}, must be a fraction in (0, 1)")
-        test_size = float(test_size)
-    return test_size
+    return _TEST_SIZE(test_size, name="test_size")
 
 
 def _check_standardize(standardize, *, image):
@@ -441,12 +439,11 @@ def _split(name, x, y, gen, test_size, seed, source, class_names, standardize):
 def _synthetic(gen, n_samples, n_features, n_classes):
     from sklearn.datasets import make_classification
 
-    for label, value, low in (("n_samples", n_samples, 2), ("n_features", n_features, 2), ("n_classes", n_classes, 2)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise ParameterError(f"{label} == {value!r}, must be an int >= {low}")
+    for label, value in (("n_samples", n_samples), ("n_features", n_features), ("n_classes", n_classes)):
+        _AT_LEAST_TWO(value, name=label)
     informative = min(n_features, 10)
     if n_classes > 2**informative:
-        raise ParameterError(f"n_classes == {n_classes}, must be <= {2**informative} for {n_features} features")
+        raise ParameterError(f"n_classes={n_classes}, must be <= {2**informative} for {n_features} features")
     x, y = make_classification(
         n_samples=n_samples,
         n_features=n_features,
@@ -470,7 +467,7 @@ def _stratified_split(y, test_size, gen):
     test = np.sort(np.concatenate(test))
     train = np.setdiff1d(np.arange(len(y)), test)
     if len(train) == 0 or len(test) == 0:
-        raise ParameterError(f"test_size == {test_size}: leaves an empty train or test part of {len(y)} samples")
+        raise ParameterError(f"test_size={test_size}: leaves an empty train or test part of {len(y)} samples")
     return train, test
 
 

@@ -59,7 +59,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import numbers
 import time
 from dataclasses import dataclass
 
@@ -76,7 +75,7 @@ from ..io.runs import RunFolder
 from ..network import Checkpoint
 from ..nn.model import WEIGHT_INITS, SparseMLP
 from ..topology.evolution import reset_optimizer_state
-from ..validation import check_choice
+from ..validation import check_choice, check_seed
 from . import _optimizer
 from ._state import TrainState, damaged_state
 from .config import KEEP_CHOICES, TrainConfig, default_batch_size, method_label
@@ -490,11 +489,10 @@ class _Run:
 
 def _check_run_args(config, seed):
     """The seed as an int, after checking it and that ``config`` is a TrainConfig."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ParameterError(f"seed={seed!r}, must be a non-negative int")
+    seed = check_seed(seed)
     if not isinstance(config, TrainConfig):
         raise ParameterError(f"config is a {type(config).__name__}, expected a TrainConfig")
-    return int(seed)
+    return seed
 
 
 def _check_keep(keep):

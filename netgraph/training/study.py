@@ -27,7 +27,6 @@ Examples
 import contextlib
 import dataclasses
 import math
-import numbers
 import queue
 import statistics
 import uuid
@@ -39,7 +38,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..fileio import guard_inputs, jsonable, note_input
 from ..io.runs import RunFolder
-from ..validation import check_choice, check_positive_int
+from ..validation import check_choice, check_positive_int, check_seeds
 from .cluster import default_workers
 
 __all__ = ["spawn_seeds", "default_workers", "run_grid", "pruning_window", "RunsSummary", "summarize_runs"]
@@ -144,15 +143,9 @@ def _check_grid(configs, seeds, keep):
         raise ParameterError(
             f"configs: method labels {dup} occur more than once; give them distinct labels (label=...)"
         )
-    if isinstance(seeds, int | str) or not isinstance(seeds, list | tuple) or not seeds:
-        raise ParameterError(f"seeds={seeds!r}: expected a non-empty list of non-negative ints")
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
-            raise ParameterError(f"seeds={list(seeds)!r}: {s!r} is not a non-negative int")
-    if len(set(seeds)) != len(seeds):
-        raise ParameterError(f"seeds={list(seeds)!r}: seeds must be distinct")
+    seeds = check_seeds(seeds)
     check_choice(keep, KEEP_CHOICES, name="keep")
-    return [int(s) for s in seeds]
+    return seeds
 
 
 def _epochs_done(run_dir):
@@ -275,9 +268,9 @@ def run_jobs(
 
     check_choice(keep, KEEP_CHOICES, name="keep")
     jobs = [(c, Path(d).absolute(), int(s)) for c, d, s in jobs]  # workers may have another working directory
-    for c, _, _ in jobs:
+    for k, (c, _, _) in enumerate(jobs):
         if not isinstance(c, TrainConfig):
-            raise ParameterError(f"jobs: {type(c).__name__} is not a TrainConfig")
+            raise ParameterError(f"jobs[{k}][0] is a {type(c).__name__}, expected a TrainConfig")
     if not resume:
         for _, d, s in jobs:
             RunFolder.of(d, s).check_no_run()

@@ -100,11 +100,11 @@ def test_csv_label_column_categories_and_string_labels(tmp_path):
     ("name", "kwargs", "error", "message"),
     [
         ("cifar", {}, ParameterError, "name='cifar' is not valid; expected one of 'digits'"),
-        ("digits", {"test_size": 1.5}, ParameterError, r"test_size == 1.5, must be a fraction in \(0, 1\)"),
+        ("digits", {"test_size": 1.5}, ParameterError, r"test_size=1.5, must be a number > 0 and < 1"),
         ("digits", {"standardize": "minmax"}, ParameterError, "standardize='minmax' is not valid"),
         ("csv:", {}, ParameterError, "names no file"),
         ("csv:/nonexistent/x.csv", {}, NetgraphError, "no such CSV file"),
-        ("synthetic", {"n_classes": 1}, ParameterError, "n_classes == 1, must be an int >= 2"),
+        ("synthetic", {"n_classes": 1}, ParameterError, "n_classes=1, must be an int >= 2"),
     ],
 )
 def test_bad_arguments(name, kwargs, error, message):
@@ -600,8 +600,8 @@ def test_each_source_function_is_what_its_name_loads(tmp_path, tiny_mnist):
         (load_idx, {"test_size": 0.1}, "test_size=0.1: mnist has a fixed 60000/10000 train/test split"),
         (load_idx, {"name": "digits"}, "name='digits'"),
         (load_csv, {"path": 3}, "path=3: expected a path (str or Path)"),
-        (load_digits, {"test_size": 2}, "test_size == 2, must be a fraction in (0, 1)"),
-        (make_synthetic, {"n_classes": 1}, "n_classes == 1, must be an int >= 2"),
+        (load_digits, {"test_size": 2}, "test_size=2, must be a number > 0 and < 1"),
+        (make_synthetic, {"n_classes": 1}, "n_classes=1, must be an int >= 2"),
         (load_digits, {"standardize": "pixel"}, "standardize"),
     ],
 )

@@ -124,7 +124,7 @@ def test_add_edges_hand_worked():
         (lambda G: prune(G, 0.1, criterion="random"), ParameterError, "criterion='random' is not valid"),
         (lambda G: grow(G, 1, strategy="gradient"), ParameterError, "strategy='gradient' needs one dense gradient"),
         (lambda G: grow(G, 1, strategy="magic"), ParameterError, "strategy='magic' is not valid"),
-        (lambda G: grow(G, 1.5), ParameterError, "amount == 1.5"),
+        (lambda G: grow(G, 1.5), ParameterError, "amount=1.5"),
         (lambda G: prune(G, "half"), ParameterError, "amount='half': expected an int count"),
     ],
 )

@@ -191,9 +191,9 @@ def test_options_of_other_strategies_are_ignored_unknown_ones_raise():
 @pytest.mark.parametrize(
     "amount, match",
     [
-        (-1, "amount == -1"),
-        (1.5, r"amount == 1.5, must be a fraction in \[0, 1\]"),
-        (-0.1, "amount == -0.1"),
+        (-1, "amount=-1"),
+        (1.5, r"amount=1.5, must be a fraction in \[0, 1\]"),
+        (-0.1, "amount=-0.1"),
         ("3", "amount='3'"),
         (None, "amount=None"),
         (True, "amount=True"),
@@ -306,7 +306,7 @@ def test_fallback_sigma_is_ignored_while_survivors_spread_and_draws_the_same_str
 @pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), "big", True])
 def test_new_weights_bad_fallback_sigma(bad):
     weight, mask, _ = random_layer(0)
-    with pytest.raises(ParameterError, match=r"fallback_sigma=.*must be a non-negative finite number"):
+    with pytest.raises(ParameterError, match=r"^fallback_sigma=.*, must be a (finite number|number >= 0)$"):
         new_weight_values(weight, mask, 3, rng=0, fallback_sigma=bad)
 
 

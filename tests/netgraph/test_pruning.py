@@ -90,9 +90,9 @@ def test_unknown_criterion_lists_valid_names():
 @pytest.mark.parametrize(
     "amount, match",
     [
-        (9, r"amount == 9, must be a count in \[0, 8\]"),
-        (-1, "amount == -1"),
-        (1.01, "amount == 1.01"),
+        (9, r"amount=9, must be a count in \[0, 8\]"),
+        (-1, "amount=-1"),
+        (1.01, "amount=1.01"),
         ("all", "amount='all'"),
         (None, "amount=None"),
     ],
@@ -123,7 +123,7 @@ def test_gmp_density_zero_length_range():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(start_epoch=5, end_epoch=2), "end_epoch == 2, must be >= start_epoch == 5"),
+        (dict(start_epoch=5, end_epoch=2), "end_epoch=2, must be >= start_epoch=5"),
         (dict(target_density=1.5), "target_density=1.5"),
         (dict(initial_density=-0.5), "initial_density=-0.5"),
         (dict(start_epoch="1"), "start_epoch='1'"),

@@ -806,7 +806,7 @@ def test_initial_network_is_what_each_run_starts_from(runs, data, method):
 
 
 @pytest.mark.parametrize(
-    ("seed", "message"), [(-1, "seed=-1, must be a non-negative int"), (True, "seed=True"), (1.5, "seed=1.5")]
+    ("seed", "message"), [(-1, "seed=-1, must be an int >= 0"), (True, "seed=True"), (1.5, "seed=1.5")]
 )
 def test_initial_network_refuses_bad_seeds(seed, message):
     from netgraph.errors import ParameterError

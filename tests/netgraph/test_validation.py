@@ -17,9 +17,9 @@ def test_amount(amount, total, expected):
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        (-1, r"amount == -1, must be a count in \[0, 10\]"),
-        (11, r"amount == 11, must be a count"),
-        (1.5, r"amount == 1.5, must be a fraction"),
+        (-1, r"amount=-1, must be a count in \[0, 10\]"),
+        (11, r"amount=11, must be a count"),
+        (1.5, r"amount=1.5, must be a fraction"),
         (-0.1, "must be a fraction"),
         ("3", "expected an int"),
         (True, "expected an int"),
@@ -179,3 +179,28 @@ def test_options_none_or_and_check_params():
         check_params({"kind": "a", "size": 1, "dev": "tpu"}, table)
     with pytest.raises(ParameterError, match=r"^name=3, expected a non-empty string$"):
         String()(3, name="name")
+
+
+@pytest.mark.parametrize(
+    ("seeds", "message"),
+    [
+        ([], r"^seeds=\[\], expected a non-empty list of non-negative ints$"),
+        (3, r"^seeds=3, expected a non-empty list"),
+        ("0-4", r"^seeds='0-4', expected a non-empty list"),
+        ([0, -2], r"^seeds\[1\]=-2, must be an int >= 0$"),
+        ([0, True], r"^seeds\[1\]=True, must be an int >= 0$"),
+        ([1, 2, 1, 2], r"^seeds=\[1, 2, 1, 2\], must be distinct \(1, 2 repeat\)$"),
+    ],
+)
+def test_check_seeds_refuses(seeds, message):
+    from netgraph.validation import check_seeds
+
+    with pytest.raises(ParameterError, match=message):
+        check_seeds(seeds)
+
+
+def test_check_seeds_returns_ints_in_order():
+    from netgraph.validation import check_seed, check_seeds
+
+    assert check_seeds((np.int64(5), 0, 3)) == [5, 0, 3] and type(check_seeds([np.int64(5)])[0]) is int
+    assert check_seed(np.uint8(7)) == 7
