@@ -5,7 +5,7 @@ import numpy as np
 from netgraph import __version__
 from netgraph.fileio import jsonable
 
-__all__ = ["provenance", "frozen_array", "result_dict", "concise_repr"]
+__all__ = ["provenance", "frozen_array", "result_dict", "concise_repr", "published"]
 
 
 def provenance(function, **parameters):
@@ -76,3 +76,42 @@ def concise_repr(result):
         if f.repr and value is not None:
             parts.append(f"{name}={_short(value)}")
     return f"{type(result).__name__}({', '.join(parts)})"
+
+
+def published(module, name=None):
+    """Decorator: give a class or function of a private module the address of the public module that binds it.
+
+    Sets ``__module__`` (and with ``name`` also ``__name__`` and ``__qualname__``) so that pickles,
+    reprs, ``help`` and doctests name the public module; that module must bind the object under
+    that name. Pair tasks are pickled by reference: a Dask worker finds each one at its address
+    (``analysis.nnstd._aligned_nnstd_pair_task``, ``analysis.summary._null_values``), wherever its
+    code lives.
+
+    Parameters
+    ----------
+    module : str
+        The public module, e.g. ``"analysis.similarity"``.
+    name : str, optional
+        The name it binds the object under, when not the object's own.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the object it marks.
+
+    Examples
+    --------
+    >>> @published("analysis.similarity", "_task")
+    ... def task():
+    ...     pass
+    >>> task.__module__, task.__qualname__
+    ('analysis.similarity', '_task')
+    """
+
+    def mark(obj):
+        obj.__module__ = module
+        if name is not None:
+            obj.__name__ = obj.__qualname__ = name
+        return obj
+
+    return mark

@@ -52,6 +52,7 @@ __all__ = [
     "node_biases",
     "edge_weights",
     "node_to_json",
+    "MASK_LIMIT",
 ]
 
 _CACHE_KEY = "netgraph.analysis.structure"

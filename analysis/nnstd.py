@@ -43,124 +43,11 @@ Liu, S., Van der Lee, T., Yaman, A., Atashgahi, Z., Ferraro, D., Sokar, G., Pech
 Mocanu, D. C. "Topological insights into sparse neural networks", ECML PKDD 2020.
 """
 
-from dataclasses import dataclass
-
-import numpy as np
-from scipy.optimize import linear_sum_assignment
-
-from ._results import concise_repr, frozen_array, result_dict
-from .similarity import _align_pair_task, _blocks, _check_comparable, _check_graphs, _PairBatch
+from ._blocks import block_masks, check_comparable, check_graphs
+from ._nnstd_kernel import NNSTD, nnstd_pair_task, nnstd_result
+from ._pairs import PairBatch, aligned_nnstd_task
 
 __all__ = ["NNSTD", "nnstd", "nnstd_pairs"]
-
-# incidence counts up to this many sources are exact in a float32 matrix product
-_FLOAT32_EXACT = 1 << 24
-
-
-@dataclass(frozen=True, eq=False)
-class NNSTD:
-    """The NNSTD of two layered networks (see :func:`nnstd`).
-
-    Attributes
-    ----------
-    value : float
-        Mean of ``per_layer``: 0.0 for networks equal up to a relabelling of their hidden and
-        output neurons, at most 1.0.
-    per_layer : tuple of float
-        Per weight layer ``l -> l + 1``: the matched cost over the number of targets ``n_{l+1}``.
-    permutations : tuple of numpy.ndarray
-        One int64 array per layer of units: ``perm[k]`` is the position in the first network
-        that neuron ``k`` of the second network is matched to (identity for the inputs; the
-        outputs are matched too). The convention of :attr:`Jaccard.permutations
-        <analysis.Jaccard>`.
-    layer_sizes : tuple of int
-    """
-
-    value: float
-    per_layer: tuple
-    permutations: tuple
-    layer_sizes: tuple
-
-    def __repr__(self):
-        return concise_repr(self)
-
-    def __float__(self):
-        return float(self.value)
-
-    def to_dict(self):
-        """JSON-safe dict of every field plus provenance."""
-        return result_dict(
-            self, "nnstd", reference="Liu et al. 2020, Shiweiliuiiiiiii/Sparse_Topology_Distance (same numbers)"
-        )
-
-
-def _edit_costs(A, B):
-    """The normalised edit distances of every target of ``A`` to every target of ``B`` (float64).
-
-    ``A`` and ``B`` are boolean incidence matrices, sources x targets. Rows of the result are
-    ``A``'s targets. The counts are exact: a float32 product of 0/1 matrices is exact below
-    2**24 sources (float64 above).
-    """
-    dtype = np.float32 if A.shape[0] < _FLOAT32_EXACT else np.float64
-    inter = (A.T.astype(dtype) @ B.astype(dtype)).astype(np.int64)  # [j of A, k of B]
-    size_a = np.count_nonzero(A, axis=0).astype(np.int64)
-    size_b = np.count_nonzero(B, axis=0).astype(np.int64)
-    union = size_a[:, None] + size_b[None, :] - inter
-    cost = np.zeros(union.shape, dtype=np.float64)  # 0.0 where both sets are empty
-    np.divide(union - inter, union, out=cost, where=union > 0)  # int64 / int64: float64 quotient
-    return cost
-
-
-def _nnstd_blocks(blocks1, blocks2, sizes):
-    """NNSTD of two networks given as boolean source x target blocks (the core).
-
-    Returns ``(per_layer, permutations)``: a tuple of float and a tuple of int64 arrays.
-    """
-    sources = np.arange(sizes[0])  # row j of network 2's block = its original row sources[j]
-    perms = [np.arange(sizes[0], dtype=np.int64)]
-    per_layer = []
-    for l in range(len(sizes) - 1):
-        cost = _edit_costs(blocks1[l], blocks2[l][sources])
-        rows, cols = linear_sum_assignment(cost)  # network 2's target cols[j] goes with network 1's rows[j]
-        per_layer.append(float(cost[rows, cols].sum() / sizes[l + 1]))
-        perm = np.empty(sizes[l + 1], dtype=np.int64)
-        perm[cols] = rows
-        perms.append(perm)
-        sources = cols
-    return tuple(per_layer), tuple(perms)
-
-
-def _nnstd_pair_task(blocks1, blocks2, sizes):
-    """The pair task of :func:`nnstd_pairs`: :func:`_nnstd_blocks` of two networks' block masks.
-
-    Module-level and pure, with plain results (floats, int64 arrays), so that a *pair_map* can
-    run it anywhere (see :func:`~analysis.local_pair_map`).
-    """
-    return _nnstd_blocks(blocks1, blocks2, sizes)
-
-
-def _aligned_nnstd_pair_task(blocks1, blocks2, sizes):
-    """The pair task of a report: the aligned Jaccard and the NNSTD of a pair from one shipment of its arrays.
-
-    ``(_align_pair_task(...), _nnstd_pair_task(...))``; module-level and pure like them.
-    """
-    return _align_pair_task(blocks1, blocks2, sizes), _nnstd_blocks(blocks1, blocks2, sizes)
-
-
-def _mean_distance(per_layer):
-    """The network's NNSTD from its layer distances: their numpy mean, as the authors take it."""
-    return float(np.mean(np.asarray(per_layer, dtype=np.float64)))
-
-
-def _nnstd_result(result, sizes):
-    """The :class:`NNSTD` from a :func:`_nnstd_pair_task` result."""
-    per_layer, perms = result
-    return NNSTD(
-        value=_mean_distance(per_layer),
-        per_layer=tuple(float(v) for v in per_layer),
-        permutations=tuple(frozen_array(p, np.int64) for p in perms),
-        layer_sizes=tuple(int(n) for n in sizes),
-    )
 
 
 def nnstd(G1, G2):
@@ -225,12 +112,12 @@ def nnstd(G1, G2):
     >>> d.to_dict()["provenance"]["function"]
     'analysis.nnstd'
     """
-    structs = _check_graphs([G1, G2])
+    structs = check_graphs([G1, G2])
     for k, st in enumerate(structs):
         st.require_layered(name=f"G{k + 1}", blocks=True)
-    _check_comparable(structs)
+    check_comparable(structs)
     sizes = structs[0].layered.sizes
-    return _nnstd_result(_nnstd_pair_task(_blocks(structs[0]), _blocks(structs[1]), sizes), sizes)
+    return nnstd_result(nnstd_pair_task(block_masks(structs[0]), block_masks(structs[1]), sizes), sizes)
 
 
 def nnstd_pairs(graphs, pairs=None, *, pair_map=None):
@@ -275,23 +162,13 @@ def nnstd_pairs(graphs, pairs=None, *, pair_map=None):
     >>> [(pair, d.value) for pair, d in nnstd_pairs([G, G.copy(), L]).items()]
     [((0, 1), 0.0), ((0, 2), 0.25), ((1, 2), 0.25)]
     """
-    batch = _PairBatch(graphs, pairs)
+    batch = PairBatch(graphs, pairs)
     if not batch.pairs:
         return {}
-    results = batch.run(pair_map, _nnstd_pair_task)
-    return {pair: _nnstd_result(r, batch.sizes) for pair, r in zip(batch.pairs, results)}
+    results = batch.run(pair_map, nnstd_pair_task)
+    return {pair: nnstd_result(r, batch.sizes) for pair, r in zip(batch.pairs, results)}
 
 
-def _aligned_and_nnstd_pairs(graphs, pairs=None, *, pair_map=None):
-    """:func:`~analysis.aligned_pairs` and :func:`nnstd_pairs` of the same pairs in one pass.
-
-    One pair task (:func:`_aligned_nnstd_pair_task`) per pair computes both, so each network's
-    arrays are passed to ``pair_map`` once for the two measures. Returns ``(aligned, nnstd)``,
-    two dicts ``(a, b)`` -> result, equal to what the two functions return.
-    """
-    batch = _PairBatch(graphs, pairs)
-    if not batch.pairs:
-        return {}, {}
-    results = batch.run(pair_map, _aligned_nnstd_pair_task)
-    aligned = batch.aligned([r[0] for r in results])
-    return aligned, {pair: _nnstd_result(r[1], batch.sizes) for pair, r in zip(batch.pairs, results)}
+#: The pair task of a report's pass (aligned Jaccard and NNSTD of a pair in one task), bound at the
+#: address its pickles carry (see :func:`analysis._pairs.aligned_nnstd_task`).
+_aligned_nnstd_pair_task = aligned_nnstd_task

@@ -28,9 +28,9 @@ Examples
 
 from dataclasses import dataclass
 
+from ._blocks import block_masks, check_comparable
 from ._results import concise_repr, result_dict
 from ._structure import structure
-from .similarity import _blocks, _check_comparable
 
 __all__ = ["Survival", "SharedEdges", "initial_survival", "shared_edges"]
 
@@ -113,8 +113,8 @@ def _check_blocks(graphs, names):
     structs = [structure(G, name=name) for G, name in zip(graphs, names)]
     for s, name in zip(structs, names):
         s.require_layered(name=name)
-    _check_comparable(structs, labels=names)
-    return [_blocks(s) for s in structs]
+    check_comparable(structs, labels=names)
+    return [block_masks(s) for s in structs]
 
 
 def _expected(a, b, space):

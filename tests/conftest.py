@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from netgraph import SparseMLP
-from netgraph.topology import init_masks
+from netgraph.topology.initial import init_masks
 
 # pytest -n 2 runs two worker processes; one torch thread each keeps them from competing for the
 # cores (two threads per worker oversubscribes a 2-core machine and makes timings erratic)

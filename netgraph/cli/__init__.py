@@ -23,7 +23,7 @@ import warnings
 
 from .._version import __version__
 from ..errors import NetgraphError
-from ..fileio import guard_inputs
+from ..fileio import error_reason, guard_inputs
 
 __all__ = ["main", "run", "COMMANDS", "Terminated"]
 
@@ -101,7 +101,7 @@ def main(argv=None):
         except Exception as exc:
             if os.environ.get("NETGRAPH_DEBUG"):
                 raise
-            what = " ".join(str(exc).split())[:300]
+            what = error_reason(exc)[:300]
             return _error(
                 f"{prefix}: error: internal error ({type(exc).__name__}: {what}); this is a bug in netgraph, "
                 "please report it (NETGRAPH_DEBUG=1 shows the traceback)",

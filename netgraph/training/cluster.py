@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import NetgraphError, ParameterError
+from ..fileio import error_reason
 from ..validation import check_positive_int
 
 __all__ = [
@@ -533,10 +534,10 @@ def _ask_scheduler(address, timeout, connection_args):
                 f"listening there? ({more})"
             )
         if isinstance(exc, OSError):
-            why = " ".join(str(exc).split()) or type(exc).__name__
+            why = error_reason(exc)
             raise ClusterError(f"cannot reach the Dask scheduler at {address}: {why}")
         raise ClusterError(
-            f"{address} did not answer as a Dask scheduler ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+            f"{address} did not answer as a Dask scheduler ({type(exc).__name__}: {error_reason(exc)[:200]})"
         )
     reply = outcome["reply"]
     kind = reply.get("type") if isinstance(reply, dict) else None

@@ -131,13 +131,14 @@ def test_keys_and_masks_made_in_chunks_are_those_of_the_graph(nets, monkeypatch,
 @pytest.mark.parametrize("chunk", [1, 3, 50])
 @pytest.mark.parametrize("mode", ["keys", "mask"])
 def test_the_common_subnetwork_curve_counted_in_ranges_is_the_same(nets, monkeypatch, chunk, mode):
-    import analysis.similarity as sim
+    import analysis._common as common
+    import analysis._space as sp
 
     expected = analysis.common_subnetwork_curve([to_graph(n) for n in nets]).edges.tolist()
-    monkeypatch.setattr(sim, "_COUNT_CHUNK", chunk)
-    monkeypatch.setattr(sim, "_use_masks", lambda possible, structs: mode == "mask")
+    monkeypatch.setattr(common, "COUNT_CHUNK", chunk)
+    monkeypatch.setattr(sp, "use_masks", lambda possible, structs: mode == "mask")
     got = analysis.common_subnetwork_curve(nets).edges.tolist()
-    space = sim._edge_space([structure(n) for n in nets])
+    space = sp.edge_space([structure(n) for n in nets])
     assert got == expected and space.mode == ("keys" if mode == "keys" else "mask")
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from analysis import NNSTD, aligned_jaccard, local_pair_map, nnstd, nnstd_pairs
-from analysis.nnstd import _edit_costs
+from analysis._nnstd_kernel import edit_costs as _edit_costs
 from netgraph.errors import ArchitectureMismatchError, GraphContractError, ParameterError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))

@@ -202,7 +202,7 @@ def test_aligned_pairs_with_other_node_labels_and_sorted_keys(make_layered, rng,
     gs = [make_layered([6, 5, 4, 2], 0.4, rng) for _ in range(3)]
     before = aligned_pairs(gs)
     monkeypatch.setattr("analysis._structure.MASK_LIMIT", 0)
-    monkeypatch.setattr("analysis.similarity.MASK_LIMIT", 0)
+    monkeypatch.setattr("analysis._space.MASK_LIMIT", 0)
     fresh = [G.copy() for G in gs]
     after = _check_against_aligned_jaccard(fresh)
     for pair, j in after.items():

@@ -495,7 +495,8 @@ def test_page_explains_each_measure_where_it_appears(graphs, tmp_path):
 
 
 def test_input_panels_share_one_colour_scale(graphs, monkeypatch):
-    from analysis import input_connectivity, plotting, report
+    from analysis import input_connectivity, plotting
+    from analysis._report_figures import figures
 
     calls = []
     real = plotting.plot_input_connectivity
@@ -506,7 +507,7 @@ def test_input_panels_share_one_colour_scale(graphs, monkeypatch):
 
     monkeypatch.setattr(plotting, "plot_input_connectivity", spy)
     rep = build_report(graphs[:4], aligned=False, power_law=False)
-    report._figures(rep)
+    figures(rep)
     assert len(calls) == 2
     top = max(np.mean([input_connectivity(G) for G in graphs[k : k + 2]], axis=0).max() for k in (0, 2))
     assert [(c["vmin"], c["vmax"]) for c in calls] == [(0.0, top)] * 2

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from analysis import build_report, report, write_report
+from analysis import _measures, build_report, write_report
 
 PIL = pytest.importorskip("PIL.Image")  # Pillow comes with matplotlib
 
@@ -163,9 +163,9 @@ def test_each_comparison_has_its_figures_together(written):
 def test_each_explanation_is_given_once(written):
     _, paths = written
     text = paths["html"].read_text(encoding="utf-8")
-    for key, (term, sentence) in report._EXPLAIN.items():
+    for key, (term, sentence) in _measures.EXPLAIN.items():
         assert text.count(html.escape(sentence)) <= 1, f"the explanation of {term!r} ({key}) is repeated"
-    for name, meaning in report._PAIR_KINDS.values():
+    for name, meaning in _measures.PAIR_KINDS.values():
         assert text.count(html.escape(meaning)) == 1, name
     assert text.count("<figcaption>") == 14
     for caption in re.findall(r"<figcaption>(.*?)</figcaption>", text):

@@ -219,7 +219,7 @@ def test_huge_edge_spaces_use_sorted_keys(make_layered, rng, monkeypatch):
     expected = similarity_matrix(gs).values
     common = set(common_subnetwork(gs, min_share=0.5).edges)
     monkeypatch.setattr("analysis._structure.MASK_LIMIT", 0)
-    monkeypatch.setattr("analysis.similarity.MASK_LIMIT", 0)
+    monkeypatch.setattr("analysis._space.MASK_LIMIT", 0)
     fresh = [G.copy() for G in gs]
     assert np.array_equal(similarity_matrix(fresh).values, expected)
     assert edge_jaccard(fresh[0], fresh[1], layer=1).value == pytest.approx(

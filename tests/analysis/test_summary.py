@@ -33,7 +33,7 @@ STRAIGHT = [(0, 0, 0), (0, 1, 1), (1, 0, 0), (1, 1, 0)]
 CROSSED = [(0, 0, 1), (0, 1, 0), (1, 0, 0), (1, 1, 0)]  # the same network with its hidden neurons swapped
 
 
-# ---------------------------------------------------------------- hand-computed answers (moved from netgraph.study)
+# ---------------------------------------------------------------- hand-computed answers (moved from netgraph.training.study)
 
 
 def test_summary_of_identical_networks():
@@ -142,7 +142,7 @@ def test_summary_is_frozen_and_records_its_parameters():
 
 
 def _previous_aligned_null(graphs, rng):
-    """The aligned baseline as netgraph.study computed it: random_like per network, aligned_jaccard per pair."""
+    """The aligned baseline as netgraph.training.study computed it: random_like per network, aligned_jaccard per pair."""
     from netgraph.validation import check_rng
 
     gen = check_rng(rng)
@@ -274,7 +274,7 @@ def test_report_aligns_every_pair_once(study, monkeypatch):
     def again(*args, **kwargs):
         raise AssertionError("the summary aligned the real networks again")
 
-    monkeypatch.setattr("analysis.summary._aligned_and_nnstd_pairs", again)  # the summaries must not align again
+    monkeypatch.setattr("analysis._group.measure_group", again)  # the summaries must not measure (align) again
     rep = build_report(study, power_law=False, rng=0, pair_map=counting)
     assert len(aligned) == len(set(aligned)) == 6 * 5 // 2  # the 9-7-6-3 network has nobody to align with
     assert {n for n, _, _ in aligned} == {6}  # one call for the 9-8-6-3 networks

@@ -16,7 +16,7 @@ def test_hidden_alive_jaccard_counts_neurons_with_a_path():
     import torch
 
     from netgraph import SparseMLP, to_graph
-    from netgraph.edits import remove_dead
+    from netgraph.topology.edits import remove_dead
 
     # 2-3-1: hidden 0 feeds the output, hidden 1 has inputs but no output, hidden 2 nothing in
     a = SparseMLP([2, 3, 1], masks=[torch.tensor([[1, 1], [1, 0], [0, 0]]).bool(), torch.tensor([[1, 0, 1]]).bool()])
