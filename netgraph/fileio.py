@@ -33,6 +33,14 @@ dense arrays a file's header implies, that size is checked against the file's ow
 limits :data:`READ_LIMITS` documents (overridable with ``NETGRAPH_MAX_DENSE`` or
 :func:`read_limit`). :func:`load_json` reads JSON of bounded nesting.
 :func:`jsonable` turns results into values :func:`json.dump` writes as strict JSON.
+
+Why one module of some 850 lines: it is one of the four torch-free modules :mod:`analysis` may
+import from netgraph (with ``errors``, ``validation`` and ``network``; ``tests/test_imports.py``
+holds that list), and its parts share private state: the writers (:func:`atomic_write`,
+:func:`atomic_files`) refuse what the readers noted inside the current :func:`guard_inputs`
+(``_GUARD``), and the reading limits are one context variable. Split, either the private state
+would cross modules or analysis would import more of netgraph; most of its length is the
+documentation of those rules.
 """
 
 import contextlib

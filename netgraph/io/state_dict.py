@@ -208,6 +208,14 @@ def _check_mask_values(m, key, label):
 
 
 def from_state_dict(sd, *, source, activation, label, nbytes):
+    """A chain of Linear layers from a state_dict (plain, wrapped or torch-prune's ``weight_orig`` / ``weight_mask``).
+
+    Raises
+    ------
+    CheckpointError
+        If the dict is empty, has keys that belong to no Linear layer, a weight that is not a
+        2-D real tensor, a mask or bias of the wrong shape, or layers that do not chain.
+    """
     if not sd:
         raise CheckpointError(f"{label}: the state_dict is empty; expected Linear layer weights")
     odd = [k for k in sd if not isinstance(k, str)]
@@ -216,6 +224,43 @@ def from_state_dict(sd, *, source, activation, label, nbytes):
             f"{label}: the state_dict has a key {odd[0]!r} of type {type(odd[0]).__name__}; state_dict keys are "
             "names such as '0.weight'"
         )
+    layers, order = _linear_layers(sd, label, nbytes)
+    weights, biases, masks = [], [], []
+    pruned = has_bias = False
+    for prefix in order:
+        parts = layers[prefix]
+        name = f"{prefix}." if prefix else ""
+        w, mask, pruned_layer = _layer_weight(parts, name, label)
+        pruned = pruned or pruned_layer
+        weights.append((w * mask).numpy())
+        masks.append(mask.numpy())
+        b, given = _layer_bias(parts, name, label, w.shape[0])
+        has_bias = has_bias or given
+        biases.append(b)
+    for l in range(1, len(weights)):
+        if weights[l].shape[1] != weights[l - 1].shape[0]:
+            raise CheckpointError(
+                f"{label}: layer shapes do not chain: {_key(order[l - 1])} is {weights[l - 1].shape} "
+                f"but {_key(order[l])} is {weights[l].shape} (its in-features must equal "
+                f"{weights[l - 1].shape[0]})"
+            )
+    sizes = (weights[0].shape[1],) + tuple(w.shape[0] for w in weights)
+    meta = {"activation_assumed": activation is None}
+    return Checkpoint(
+        layer_sizes=tuple(int(s) for s in sizes),
+        weights=tuple(weights),
+        biases=tuple(biases),
+        masks=tuple(masks),
+        activation=activation or "relu",
+        has_bias=has_bias,
+        meta=meta,
+        source=source,
+        source_format="torch-prune" if pruned else "state_dict",
+    )
+
+
+def _linear_layers(sd, label, nbytes):
+    """``({prefix: {suffix: dense tensor}}, [prefix, ...])``: the state_dict's tensors by layer, in order."""
     layers = {}  # prefix -> {suffix: tensor}, in order of first weight appearance
     order = []
     unexpected = []
@@ -245,77 +290,59 @@ def from_state_dict(sd, *, source, activation, label, nbytes):
         raise CheckpointError(
             f"{label}: not a feedforward MLP state_dict: keys that belong to no Linear layer: {shown}{more}"
         )
-    weights, biases, masks = [], [], []
-    pruned = has_bias = False
-    for prefix in order:
-        parts = layers[prefix]
-        name = f"{prefix}." if prefix else ""
-        if "weight_orig" in parts:
-            if "weight_mask" not in parts:
-                raise CheckpointError(f"{label}: {name}weight_orig has no matching {name}weight_mask")
-            pruned = True
-            w, m = parts["weight_orig"], parts["weight_mask"]
-            key = f"{name}weight_orig"
-        else:
-            w, m = parts["weight"], parts.get("mask", parts.get("weight_mask"))
-            key = f"{name}weight"
-        if w.ndim != 2:
-            kind = " (a convolution?)" if w.ndim == 4 else " (a normalisation layer?)" if w.ndim == 1 else ""
-            raise CheckpointError(
-                f"{label}: {key} has shape {tuple(w.shape)}{kind}; netgraph reads 2-D Linear weights (out x in) only"
-            )
-        if not torch.is_floating_point(w):  # complex or int: nothing is silently dropped or rounded
-            raise CheckpointError(f"{label}: {key} has dtype {w.dtype}, expected real floating point")
-        if m is not None and tuple(m.shape) != tuple(w.shape):
-            raise CheckpointError(f"{label}: mask of {key} has shape {tuple(m.shape)}, expected {tuple(w.shape)}")
-        w = w.detach().to(torch.float32)
-        mask_key = f"{name}weight_mask" if "weight_mask" in parts else f"{name}mask"
-        mask = _check_mask_values(m, mask_key, label) if m is not None else (w != 0)
-        weights.append((w * mask).numpy())
-        masks.append(mask.numpy())
-        if "bias_orig" in parts:
-            b = parts["bias_orig"]
-            if "bias_mask" in parts:
-                bm = parts["bias_mask"]
-                if tuple(bm.shape) != tuple(b.shape):
-                    raise CheckpointError(
-                        f"{label}: {name}bias_mask has shape {tuple(bm.shape)}, expected {tuple(b.shape)} "
-                        f"(that of {name}bias_orig)"
-                    )
-                b = b * _check_mask_values(bm, f"{name}bias_mask", label)
-        else:
-            if "bias_mask" in parts:
-                raise CheckpointError(f"{label}: {name}bias_mask has no matching {name}bias_orig")
-            b = parts.get("bias")
-        if b is None:
-            b = torch.zeros(w.shape[0])
-        else:
-            has_bias = True
-        if tuple(b.shape) != (w.shape[0],):
-            raise CheckpointError(f"{label}: {name}bias has shape {tuple(b.shape)}, expected ({w.shape[0]},)")
-        if not torch.is_floating_point(b):
-            raise CheckpointError(f"{label}: {name}bias has dtype {b.dtype}, expected real floating point")
-        biases.append(b.detach().to(torch.float32).numpy())
-    for l in range(1, len(weights)):
-        if weights[l].shape[1] != weights[l - 1].shape[0]:
-            raise CheckpointError(
-                f"{label}: layer shapes do not chain: {_key(order[l - 1])} is {weights[l - 1].shape} "
-                f"but {_key(order[l])} is {weights[l].shape} (its in-features must equal "
-                f"{weights[l - 1].shape[0]})"
-            )
-    sizes = (weights[0].shape[1],) + tuple(w.shape[0] for w in weights)
-    meta = {"activation_assumed": activation is None}
-    return Checkpoint(
-        layer_sizes=tuple(int(s) for s in sizes),
-        weights=tuple(weights),
-        biases=tuple(biases),
-        masks=tuple(masks),
-        activation=activation or "relu",
-        has_bias=has_bias,
-        meta=meta,
-        source=source,
-        source_format="torch-prune" if pruned else "state_dict",
-    )
+    return layers, order
+
+
+def _layer_weight(parts, name, label):
+    """One layer's float32 weight and bool mask (torch-prune's pair, a ``mask``, or the non-zeros); pruned?"""
+    pruned = "weight_orig" in parts
+    if pruned:
+        if "weight_mask" not in parts:
+            raise CheckpointError(f"{label}: {name}weight_orig has no matching {name}weight_mask")
+        w, m = parts["weight_orig"], parts["weight_mask"]
+        key = f"{name}weight_orig"
+    else:
+        w, m = parts["weight"], parts.get("mask", parts.get("weight_mask"))
+        key = f"{name}weight"
+    if w.ndim != 2:
+        kind = " (a convolution?)" if w.ndim == 4 else " (a normalisation layer?)" if w.ndim == 1 else ""
+        raise CheckpointError(
+            f"{label}: {key} has shape {tuple(w.shape)}{kind}; netgraph reads 2-D Linear weights (out x in) only"
+        )
+    if not torch.is_floating_point(w):  # complex or int: nothing is silently dropped or rounded
+        raise CheckpointError(f"{label}: {key} has dtype {w.dtype}, expected real floating point")
+    if m is not None and tuple(m.shape) != tuple(w.shape):
+        raise CheckpointError(f"{label}: mask of {key} has shape {tuple(m.shape)}, expected {tuple(w.shape)}")
+    w = w.detach().to(torch.float32)
+    mask_key = f"{name}weight_mask" if "weight_mask" in parts else f"{name}mask"
+    mask = _check_mask_values(m, mask_key, label) if m is not None else (w != 0)
+    return w, mask, pruned
+
+
+def _layer_bias(parts, name, label, n_out):
+    """One layer's float32 bias as a numpy array (zeros when it has none), and whether it has one."""
+    if "bias_orig" in parts:
+        b = parts["bias_orig"]
+        if "bias_mask" in parts:
+            bm = parts["bias_mask"]
+            if tuple(bm.shape) != tuple(b.shape):
+                raise CheckpointError(
+                    f"{label}: {name}bias_mask has shape {tuple(bm.shape)}, expected {tuple(b.shape)} "
+                    f"(that of {name}bias_orig)"
+                )
+            b = b * _check_mask_values(bm, f"{name}bias_mask", label)
+    else:
+        if "bias_mask" in parts:
+            raise CheckpointError(f"{label}: {name}bias_mask has no matching {name}bias_orig")
+        b = parts.get("bias")
+    given = b is not None
+    if not given:
+        b = torch.zeros(n_out)
+    if tuple(b.shape) != (n_out,):
+        raise CheckpointError(f"{label}: {name}bias has shape {tuple(b.shape)}, expected ({n_out},)")
+    if not torch.is_floating_point(b):
+        raise CheckpointError(f"{label}: {name}bias has dtype {b.dtype}, expected real floating point")
+    return b.detach().to(torch.float32).numpy(), given
 
 
 def _key(prefix):
