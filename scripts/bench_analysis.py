@@ -29,6 +29,7 @@ from _benchlib import machine_line, median_time, write_section  # noqa: E402
 
 import analysis  # noqa: E402
 from netgraph import SparseMLP, save_checkpoint, to_graph  # noqa: E402
+from netgraph.io.runs import RunFolder  # noqa: E402
 from netgraph.network import ADJACENCY_KEY  # noqa: E402
 
 SIZES = [784, 1000, 1000, 1000, 10]
@@ -123,7 +124,7 @@ def bench_cli(density, n_ckpt):
         run = Path(tmp) / "run"
         for seed in range(n_ckpt):
             save_checkpoint(
-                random_net(density, seed), run / f"seed-{seed}" / "final.pt", meta={"seed": seed, "method": "random"}
+                random_net(density, seed), RunFolder.of(run, seed).final, meta={"seed": seed, "method": "random"}
             )
         cmd = [sys.executable, "-m", "netgraph", "similarity", str(run), "--out", str(Path(tmp) / "report"), "--quiet"]
         t0 = time.perf_counter()

@@ -69,12 +69,13 @@ def time_similarity(workers, folder, out):
 
 def make_networks(folder, n=30):
     from netgraph import SparseMLP, save_checkpoint
+    from netgraph.io.runs import RunFolder
     from netgraph.topology.initial import init_masks
 
     sizes = [784, 1000, 1000, 1000, 10]
     for seed in range(n):
         net = SparseMLP(sizes, masks=init_masks(sizes, epsilon=20, rng=seed))
-        save_checkpoint(net, folder / f"seed-{seed}" / "final.pt", meta={"seed": seed, "method": "random masks"})
+        save_checkpoint(net, RunFolder.of(folder, seed).final, meta={"seed": seed, "method": "random masks"})
 
 
 def main(argv=None):

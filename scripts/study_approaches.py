@@ -137,10 +137,6 @@ def train(spec, out, seeds, regimes, cluster, data_dir=None):
 # --------------------------------------------------------------------------- measuring
 
 
-def _epoch_file(run_dir, epoch):
-    return Path(run_dir) / f"epoch-{epoch:03d}.pt"
-
-
 def hidden_alive_jaccard(G1, G2):
     """Node Jaccard of the hidden neurons of two networks, over all hidden layers, with its chance level.
 
@@ -227,18 +223,19 @@ def _nnstd_pairs(graph_pairs, rng):
 def analyze_regime(spec, regime_dir, seeds, regime):
     """Every measure of one regime (see the module docstring), per epoch and at the last epoch."""
     from netgraph import to_graph
+    from netgraph.io.runs import RunFolder
     from netgraph.topology.edits import remove_dead
     from netgraph.training.run import TrainConfig, initial_network
 
     zeta, target, epochs = spec["regimes"][regime]
     config = TrainConfig(**spec["common"], zeta=zeta, growth="random")  # the layers are given: no data needed
     initial = {seed: to_graph(initial_network(config, seed)) for seed in seeds}
-    runs = {(g, s): regime_dir / g / f"seed-{s}" for g in GROWTHS for s in seeds}
+    runs = {(g, s): RunFolder.in_study(regime_dir, g, s) for g in GROWTHS for s in seeds}
     across_pairs = [(g1, g2, s) for s in seeds for g1, g2 in itertools.combinations(GROWTHS, 2)]
     within_pairs = [(g, s1, s2) for g in GROWTHS for s1, s2 in itertools.combinations(seeds, 2)]
     per_epoch = []
     for epoch in range(1, epochs + 1):
-        graphs = {k: to_graph(_epoch_file(d, epoch)) for k, d in runs.items()}
+        graphs = {k: to_graph(run.epoch(epoch)) for k, run in runs.items()}
         across = [
             _shared(graphs[(g1, s)], graphs[(g2, s)], initial[s]) | {"pair": f"{g1}-{g2}"} for g1, g2, s in across_pairs
         ]
@@ -272,7 +269,7 @@ def analyze_regime(spec, regime_dir, seeds, regime):
     }
     accuracy = {}
     for g in GROWTHS:
-        accs = [json.loads((runs[(g, s)] / "metrics.json").read_text())["epochs"][-1]["test_accuracy"] for s in seeds]
+        accs = [json.loads(runs[(g, s)].metrics.read_text())["epochs"][-1]["test_accuracy"] for s in seeds]
         accuracy[g] = {"mean": float(np.mean(accs)), "std": float(np.std(accs))}
     return {
         "regime": regime,

@@ -97,15 +97,12 @@ def main(argv=None):
 
 def _runs(directory):
     """metrics.json and params.json of every seed directory under ``directory``."""
+    from netgraph.io.runs import SEED_FOLDERS, RunFolder
+
     runs = []
-    for seed_dir in sorted(Path(directory).glob("seed-*")):
-        if (seed_dir / "metrics.json").exists() and (seed_dir / "params.json").exists():
-            runs.append(
-                (
-                    json.loads((seed_dir / "metrics.json").read_text()),
-                    json.loads((seed_dir / "params.json").read_text()),
-                )
-            )
+    for run in map(RunFolder, sorted(Path(directory).glob(SEED_FOLDERS))):
+        if run.metrics.exists() and run.params.exists():
+            runs.append((json.loads(run.metrics.read_text()), json.loads(run.params.read_text())))
     return runs
 
 
