@@ -83,9 +83,8 @@ def published(module, name=None):
 
     Sets ``__module__`` (and with ``name`` also ``__name__`` and ``__qualname__``) so that pickles,
     reprs, ``help`` and doctests name the public module; that module must bind the object under
-    that name. Pair tasks are pickled by reference: a Dask worker finds each one at its address
-    (``analysis.nnstd._aligned_nnstd_pair_task``, ``analysis.summary._null_values``), wherever its
-    code lives.
+    that name. A class defined in a private module then carries the address users know
+    (as numpy's ``set_module``).
 
     Parameters
     ----------

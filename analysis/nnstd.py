@@ -45,7 +45,7 @@ Mocanu, D. C. "Topological insights into sparse neural networks", ECML PKDD 2020
 
 from ._blocks import block_masks, check_comparable, check_graphs
 from ._nnstd_kernel import NNSTD, nnstd_pair_task, nnstd_result
-from ._pairs import PairBatch, aligned_nnstd_task
+from ._pairs import PairBatch
 
 __all__ = ["NNSTD", "nnstd", "nnstd_pairs"]
 
@@ -171,4 +171,3 @@ def nnstd_pairs(graphs, pairs=None, *, pair_map=None):
 
 #: The pair task of a report's pass (aligned Jaccard and NNSTD of a pair in one task), bound at the
 #: address its pickles carry (see :func:`analysis._pairs.aligned_nnstd_task`).
-_aligned_nnstd_pair_task = aligned_nnstd_task

@@ -342,10 +342,6 @@ def _measure(graphs, networks, *, aligned, say, pair_map=None):
     return measure_group(graphs, labels=labels, aligned=aligned, pair_map=pair_map, node=True, networks=stats)
 
 
-#: How a comparison is computed: one call per comparison (``netgraph demo``'s test counts them).
-_summarize = compute_group
-
-
 def _compare(name, measures, ids, networks, rng, pair_map=None):
     """The comparison of the networks at positions ``ids`` of an architecture's ``measures``, with its summary.
 
@@ -355,7 +351,7 @@ def _compare(name, measures, ids, networks, rng, pair_map=None):
     """
     part = measures.subset(ids)
     aligned = part.aligned is not None
-    comp = _summarize(list(part.graphs), method=name, aligned=aligned, rng=rng, pair_map=pair_map, measures=part)
+    comp = compute_group(list(part.graphs), method=name, aligned=aligned, rng=rng, pair_map=pair_map, measures=part)
     groups = tuple(networks[i].group for i in ids)
     metas = [networks[i].meta for i in ids]
     return Comparison(

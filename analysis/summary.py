@@ -35,14 +35,12 @@ different networks, the aligned one sees the same network twice.
 """
 
 from ._group import MIN_SHARES, GroupSummary, compute_group
-from ._null import null_values
 from ._pairs import check_pair_map
 
 __all__ = ["GroupSummary", "summarize_group", "MIN_SHARES"]
 
 #: The pair task of the random baseline, bound at the address its pickles carry (see
 #: :func:`analysis._null.null_values`).
-_null_values = null_values
 
 
 def summarize_group(graphs, *, method=None, aligned=True, rng=None, pair_map=None):

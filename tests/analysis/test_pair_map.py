@@ -284,16 +284,16 @@ def _check_call(fn, items, pairs, args, n_networks):
 def test_each_networks_arrays_are_passed_once_per_call(study):
     rec = Recording()
     build_report(study, power_law=False, rng=0, pair_map=rec)
-    from analysis.nnstd import _aligned_nnstd_pair_task
-    from analysis.summary import _null_values
+    from analysis._null import null_values
+    from analysis._pairs import aligned_nnstd_task
 
     assert [(fn, len(items)) for fn, items, _, _ in rec.calls] == [
-        (_aligned_nnstd_pair_task, 7),  # the 9-8-6-3 networks: aligned Jaccard and NNSTD in one task
-        (_aligned_nnstd_pair_task, 2),  # the 9-7-6-3 networks
-        (_null_values, 3),  # random (9-8-6-3)
-        (_null_values, 2),  # random (9-7-6-3)
-        (_null_values, 4),  # strategic
-        (_null_values, 7),  # all methods (9-8-6-3)
+        (aligned_nnstd_task, 7),  # the 9-8-6-3 networks: aligned Jaccard and NNSTD in one task
+        (aligned_nnstd_task, 2),  # the 9-7-6-3 networks
+        (null_values, 3),  # random (9-8-6-3)
+        (null_values, 2),  # random (9-7-6-3)
+        (null_values, 4),  # strategic
+        (null_values, 7),  # all methods (9-8-6-3)
     ]
     for fn, items, pairs, args in rec.calls:
         _check_call(fn, items, pairs, args, len(items))
@@ -321,10 +321,10 @@ def test_summary_through_a_pair_map_equals_the_local_one(study, pool, aligned):
     if not aligned:
         assert rec.calls == [] and pooled.pickled_items == 0
         return
-    from analysis.nnstd import _aligned_nnstd_pair_task
-    from analysis.summary import _null_values
+    from analysis._null import null_values
+    from analysis._pairs import aligned_nnstd_task
 
-    assert [fn for fn, *_ in rec.calls] == [_aligned_nnstd_pair_task, _null_values]
+    assert [fn for fn, *_ in rec.calls] == [aligned_nnstd_task, null_values]
     for fn, items, pairs, args in rec.calls:
         _check_call(fn, items, pairs, args, 7)
     assert pooled.pickled_items == 2 * 7

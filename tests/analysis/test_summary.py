@@ -262,12 +262,12 @@ def test_every_comparison_carries_the_groups_summary(study):
 
 def test_report_aligns_every_pair_once(study, monkeypatch):
     from analysis import local_pair_map
-    from analysis.nnstd import _aligned_nnstd_pair_task
+    from analysis._pairs import aligned_nnstd_task
 
     aligned = []
 
     def counting(fn, items, pairs, *args):
-        if fn is _aligned_nnstd_pair_task:  # the real networks (the random ones go through _null_values)
+        if fn is aligned_nnstd_task:  # the real networks (the random ones go through null_values)
             aligned.extend((len(items), a, b) for a, b in pairs)
         return local_pair_map(fn, items, pairs, *args)
 
