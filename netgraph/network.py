@@ -461,7 +461,7 @@ def check_csr(indptr, indices, n_entries, n_rows, n_cols, where):
             )
 
 
-def _check_sizes(sizes, label):
+def check_sizes(sizes, label):
     """``sizes`` if it is a tuple of at least two positive ints; else CheckpointError."""
     if (
         not isinstance(sizes, tuple)
@@ -487,7 +487,7 @@ def _check_common(values, label):
     sizes = values["layer_sizes"]
     if isinstance(sizes, list):
         sizes = tuple(sizes)
-    sizes = _check_sizes(sizes, label)
+    sizes = check_sizes(sizes, label)
     values["layer_sizes"] = sizes
     n = len(sizes) - 1
     biases = values["biases"]

@@ -140,3 +140,23 @@ def test_no_module_imports_another_in_a_circle():
 
     cycles = [sorted(c) for c in nx.strongly_connected_components(_import_graph()) if len(c) > 1]
     assert cycles == []
+
+
+def _public_module_privates():
+    """``(importer, module, name)`` where a module takes a private name from a public module of its package."""
+    modules = _module_names()
+    found = []
+    for importer, path in modules.items():
+        for module, name in _imports(path):
+            if module not in modules or module == importer or f"{module}.{name}" in modules:
+                continue
+            public = not any(p.startswith("_") and not p.startswith("__") for p in module.split(".")[1:])
+            if public and name and name.startswith("_") and not name.startswith("__"):
+                found.append((importer, module, name))
+    return found
+
+
+def test_no_module_takes_a_private_name_from_a_public_module():
+    """Issue 18: shared private code lives in private modules (``analysis/_align.py``, ...), never
+    as ``_names`` of a public module that other modules reach into."""
+    assert _public_module_privates() == []

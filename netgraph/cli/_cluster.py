@@ -54,7 +54,7 @@ def cluster_options_given(args):
 @contextlib.contextmanager
 def open_cluster_from(args, prefix, *, quiet=False):
     """:func:`netgraph.training.cluster.open_cluster` with the command's options; says where the work runs."""
-    from ..training.cluster import _stderr_warning, open_cluster
+    from ..training.cluster import open_cluster
 
     with open_cluster(args.scheduler, workers=args.workers, warn=_stderr_warning(prefix)) as cluster:
         if not quiet:
@@ -86,3 +86,8 @@ def with_pair_progress(pair_map, *, disable=False, stream=None, interval=None):
             return pair_map(fn, items, pairs, *args, progress=bar)
 
     return mapped
+
+
+def _stderr_warning(prefix):
+    """A ``warn`` callable for the command line: one line on stderr."""
+    return lambda message: print(f"{prefix}: warning: {message}", file=sys.stderr, flush=True)

@@ -16,19 +16,20 @@ import torch
 from .._version import __version__
 from ..errors import CheckpointError, ParameterError
 from ..fileio import atomic_write, check_implied_size, load_json
-from ..network import Checkpoint, _check_sizes, check_csr, check_meta, csr_block, index_dtype
+from ..network import Checkpoint, check_csr, check_meta, check_sizes, csr_block, index_dtype
 from ..nn.model import SparseMLP
 from .state_dict import state_tensor
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "save_checkpoint", "from_native", "is_native"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "CSR_KEYS", "JSON_HEADER_KEYS", "save_checkpoint", "from_native", "is_native"]
 
 
 FORMAT = "netgraph-checkpoint"
 #: Version of the files :func:`save_checkpoint` writes: 1 stored dense weights and masks, 2 the
 #: present connections only (CSR structure and values per layer). Both load.
 FORMAT_VERSION = 2
-_CSR_KEYS = ("crow", "col", "values", "bias")
-_JSON_HEADER_KEYS = ("format_version", "layer_sizes", "has_bias")
+#: The arrays of a layer in a format-2 file, and the header fields a safetensors file stores as JSON text.
+CSR_KEYS = ("crow", "col", "values", "bias")
+JSON_HEADER_KEYS = ("format_version", "layer_sizes", "has_bias")
 
 
 def save_checkpoint(model, path, *, meta=None, train_state=None):
@@ -122,7 +123,7 @@ def save_checkpoint(model, path, *, meta=None, train_state=None):
         from safetensors.torch import save as st_save
 
         tensors = {f"layers.{l}.{key}": t for l, layer in enumerate(layers) for key, t in layer.items()}
-        metadata = {k: json.dumps(v) if k in _JSON_HEADER_KEYS else v for k, v in header.items()}
+        metadata = {k: json.dumps(v) if k in JSON_HEADER_KEYS else v for k, v in header.items()}
         data = st_save(tensors, metadata=metadata)
         with atomic_write(path) as f:
             f.write(data)
@@ -177,7 +178,7 @@ def from_native(obj, *, source, label, nbytes):
     meta = load_json(need("meta_json", (str,), "a JSON string"), label, field="'meta_json'")
     activation = need("activation", (str,), "an activation name")
     has_bias = need("has_bias", (bool,), "True or False")
-    sizes = _check_sizes(tuple(sizes), label)
+    sizes = check_sizes(tuple(sizes), label)
     check_implied_size(label, elements=_dense_elements(sizes), units=sum(sizes), nbytes=nbytes)
     if version == 1:
         arrays = _dense_arrays(obj, need, label, sizes)
@@ -251,10 +252,10 @@ def _csr_arrays(layers, sizes, label):
         n_in, n_out = sizes[l], sizes[l + 1]
         if not isinstance(layer, Mapping):
             raise CheckpointError(f"{label}: layers[{l}] is a {type(layer).__name__}, expected a dict of tensors")
-        for key in _CSR_KEYS:
+        for key in CSR_KEYS:
             if key not in layer:
                 raise CheckpointError(f"{label}: layers[{l}] lacks {key!r} (damaged file?)")
-        layer = {key: _check_tensor(layer[key], f"layers[{l}].{key}", label, ndim=1) for key in _CSR_KEYS}
+        layer = {key: _check_tensor(layer[key], f"layers[{l}].{key}", label, ndim=1) for key in CSR_KEYS}
         for key in ("values", "bias"):
             if not layer[key].is_floating_point():  # complex, int: nothing is silently dropped
                 raise CheckpointError(

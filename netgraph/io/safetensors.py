@@ -10,7 +10,7 @@ from safetensors.torch import load as st_load
 
 from ..errors import CheckpointError
 from ..fileio import load_json
-from .native import _CSR_KEYS, _JSON_HEADER_KEYS, FORMAT, FORMAT_VERSION, from_native
+from .native import CSR_KEYS, FORMAT, FORMAT_VERSION, JSON_HEADER_KEYS, from_native
 from .paths import natural_key
 from .state_dict import from_state_dict
 
@@ -44,7 +44,7 @@ def read(path, *, activation=None, bias_row=None, nbytes):
     if metadata.get("format") == FORMAT:
         try:
             header = {
-                k: (load_json(v, path, field=f"metadata {k!r}") if k in _JSON_HEADER_KEYS else v)
+                k: (load_json(v, path, field=f"metadata {k!r}") if k in JSON_HEADER_KEYS else v)
                 for k, v in metadata.items()
             }
             version = header.get("format_version")
@@ -55,7 +55,7 @@ def read(path, *, activation=None, bias_row=None, nbytes):
                     obj[key] = [tensors[f"layers.{l}.{stem}"] for l in range(n_layers)]
             elif version == FORMAT_VERSION:
                 n_layers = len(header["layer_sizes"]) - 1
-                obj["layers"] = [{k: tensors[f"layers.{l}.{k}"] for k in _CSR_KEYS} for l in range(n_layers)]
+                obj["layers"] = [{k: tensors[f"layers.{l}.{k}"] for k in CSR_KEYS} for l in range(n_layers)]
         except KeyError as exc:
             raise CheckpointError(f"{path}: netgraph safetensors file is incomplete: missing {exc}") from None
         except CheckpointError:

@@ -42,7 +42,6 @@ import os
 import re
 import signal
 import socket
-import sys
 import threading
 import uuid
 import warnings
@@ -612,8 +611,3 @@ def _children_ignore_sigint():
     finally:
         signal.signal(signal.SIGINT, handler if handler is not None else signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def _stderr_warning(prefix):
-    """A ``warn`` callable for the command line: one line on stderr."""
-    return lambda message: print(f"{prefix}: warning: {message}", file=sys.stderr, flush=True)

@@ -45,10 +45,10 @@ def _hold(what):
 
 def _hold_after_epoch(write_metrics, epoch):
     @functools.wraps(write_metrics)
-    def held(run_dir, seed, config, rows, extra=None):
-        write_metrics(run_dir, seed, config, rows, extra)
+    def held(run, seed, config, rows, extra=None):  # run: the RunFolder
+        write_metrics(run, seed, config, rows, extra)
         if extra is None and len(rows) == epoch:
-            _hold({"run": str(run_dir), "epoch": epoch})
+            _hold({"run": str(run.path), "epoch": epoch})
 
     return held
 
@@ -73,9 +73,9 @@ def dask_setup(worker):
         epoch = int(os.environ.get("NETGRAPH_TEST_HOLD_EPOCH", "3"))
         netgraph.training.run._write_metrics = _hold_after_epoch(netgraph.training.run._write_metrics, epoch)
     elif at == "pairs":
-        nnstd = importlib.import_module("analysis.nnstd")  # not `analysis.nnstd`: the package's function of that name
-        summary = importlib.import_module("analysis.summary")
-        nnstd._aligned_nnstd_pair_task = _hold_before(nnstd._aligned_nnstd_pair_task)
-        summary._null_values = _hold_before(summary._null_values)
+        pairs = importlib.import_module("analysis._pairs")  # where the pair tasks live: workers find them there
+        null = importlib.import_module("analysis._null")
+        pairs.aligned_nnstd_task = _hold_before(pairs.aligned_nnstd_task)
+        null.null_values = _hold_before(null.null_values)
     else:
         raise ValueError(f"NETGRAPH_TEST_HOLD_AT={at!r}: expected 'train' or 'pairs'")

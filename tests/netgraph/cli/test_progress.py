@@ -2,7 +2,7 @@
 
 Without a terminal (a log, ``nohup``, captured stderr) progress is plain lines, never a
 carriage-return bar; on a terminal each result is a line of its own beside the bar, and the bar
-ends at its total. The demo's progress is checked in ``test_cli_demo.py`` (it runs the demo once).
+ends at its total. The demo's progress is checked in ``test_demo.py`` (it runs the demo once).
 """
 
 import io

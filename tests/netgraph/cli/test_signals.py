@@ -21,7 +21,7 @@ from netgraph import save_checkpoint
 from netgraph.cli import Terminated, main
 
 SAFETY = 600  # seconds: only ever reached when something hangs
-HOOKS = Path(__file__).with_name("_dask_hooks.py")
+HOOKS = Path(__file__).resolve().parent.parent / "_dask_hooks.py"
 
 # python -c: the command, with os.fsync holding the first regular file it flushes (the temporary
 # file of an atomic write, complete and not yet renamed) until a signal ends the process

@@ -42,7 +42,7 @@ from netgraph.training.study import run_jobs
 CONFIG = dict(dataset="digits", layers=(64, 48, 10), density=0.3, batch_size=64, lr=0.05)
 #: Seconds after which a test gives up waiting for an event: only ever hit when something hangs.
 SAFETY = 600
-HOOKS = Path(__file__).with_name("_dask_hooks.py")
+HOOKS = Path(__file__).resolve().parent.parent / "_dask_hooks.py"
 
 
 def _same_network(a, b):

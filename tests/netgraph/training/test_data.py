@@ -19,7 +19,7 @@ from netgraph.training.data import (
     read_idx,
 )
 
-MNIST_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
+MNIST_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "mnist"
 
 
 def _idx_bytes(array):

@@ -132,7 +132,7 @@ def test_run_files_and_meta(tmp_path, data):
     assert row["density"] == pytest.approx(row["total_connections"] / (8 * 24 + 24 * 16 + 16 * 3))
     assert 0 <= row["test_accuracy"] <= 1 and 0 <= row["train_accuracy"] <= 1
     ckpt = load_checkpoint(run / "epoch-002.pt")
-    assert len(ckpt.meta["initial_topology"]) == 16  # tests/netgraph/test_initial_topology.py
+    assert len(ckpt.meta["initial_topology"]) == 16  # tests/netgraph/topology/test_initial.py
     assert ckpt.meta == {
         "seed": 2,
         "initial_topology": ckpt.meta["initial_topology"],
