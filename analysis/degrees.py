@@ -17,6 +17,7 @@ Examples
 """
 
 import math
+import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -24,9 +25,10 @@ import numpy as np
 
 from netgraph.errors import ParameterError
 from netgraph.fileio import jsonable
-from netgraph.validation import check_choice
+from netgraph.validation import Interval, NoneOr, check_choice
 
 from ._results import concise_repr, frozen_array, provenance
+from ._space import check_layer
 from ._structure import node_to_json, structure
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "input_connectivity",
     "compare_power_law",
 ]
+
+_POSITIVE = Interval(numbers.Integral, 1)
 
 _DIRECTIONS = ("in", "out", "total")
 
@@ -158,14 +162,6 @@ class LayerSummary:
         )
 
 
-def _check_layer(layer, n_layers, *, name="layer"):
-    if layer is None:
-        return None
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < n_layers:
-        raise ParameterError(f"{name}={layer!r}, expected None or an int in [0, {n_layers - 1}]")
-    return int(layer)
-
-
 def _degrees(s, direction):
     if direction == "in":
         return s.in_degree
@@ -211,7 +207,7 @@ def degree_distribution(G, *, direction="in", layer=None):
     nodes = s.nodes
     if layer is not None:
         lay = s.require_layered()
-        layer = _check_layer(layer, len(lay.sizes))
+        layer = None if layer is None else check_layer(layer, len(lay.sizes))
         ids = np.flatnonzero(lay.layer == layer)
         ids = ids[np.argsort(lay.pos[ids])]
         deg, total, nodes = deg[ids], total[ids], lay.nodes[layer]
@@ -409,8 +405,7 @@ def compare_power_law(dist, *, xmin=None):
     """
     if not isinstance(dist, DegreeDistribution):
         raise ParameterError(f"dist is a {type(dist).__name__}, expected a DegreeDistribution")
-    if xmin is not None and (isinstance(xmin, bool) or not isinstance(xmin, (int, np.integer)) or xmin < 1):
-        raise ParameterError(f"xmin={xmin!r}, expected None or a positive int")
+    xmin = NoneOr(_POSITIVE)(xmin, name="xmin")
     data = dist.degrees[dist.degrees > 0]
     reason = _why_not_fittable(data, xmin)
     if reason is not None:

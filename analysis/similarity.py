@@ -48,7 +48,7 @@ import numpy as np
 
 from netgraph.errors import ParameterError
 from netgraph.fileio import jsonable
-from netgraph.validation import check_choice, check_positive_int, check_rng
+from netgraph.validation import Interval, check_choice, check_positive_int, check_rng
 
 from ._align import align_pair, align_pair_task
 from ._blocks import block_counts, check_comparable, check_graphs, check_labels
@@ -78,6 +78,9 @@ __all__ = [
     "CommonSubnetworkCurve",
     "common_subnetwork_curve",
 ]
+
+_DENSITY = Interval(numbers.Real, 0, 1)
+_SHARE = Interval(numbers.Real, 0, 1, closed="right")
 
 _KINDS = ("edge", "node", "aligned")
 
@@ -164,8 +167,7 @@ def chance_jaccard(d1, d2):
     (0.1111111111111111, 1.0)
     """
     for name, d in (("d1", d1), ("d2", d2)):
-        if isinstance(d, bool) or not isinstance(d, numbers.Real) or not 0.0 <= d <= 1.0:
-            raise ParameterError(f"{name} == {d!r}, must be a density in [0, 1]")
+        _DENSITY(d, name=name)
     return independent_chance(d1, d2)
 
 
@@ -632,9 +634,7 @@ def common_subnetwork_curve(graphs, *, labels=None):
 
 
 def _check_share(min_share):
-    if isinstance(min_share, bool) or not isinstance(min_share, numbers.Real) or not 0.0 < min_share <= 1.0:
-        raise ParameterError(f"min_share == {min_share!r}, must be a fraction in (0, 1]")
-    return float(min_share)
+    return _SHARE(min_share, name="min_share")
 
 
 def common_subnetwork(graphs, *, min_share=1.0):
