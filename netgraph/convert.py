@@ -33,12 +33,13 @@ Examples
 """
 
 from ._contract import graph_to_checkpoint, layer_nodes, network_graph
+from .errors import GraphContractError
 from .io import as_checkpoint
 
 __all__ = ["to_graph", "from_graph", "graph_to_checkpoint", "layer_nodes"]
 
 
-def to_graph(source, *, activation=None):
+def to_graph(source, example_input=None, *, activation=None):
     """Build the weighted directed graph of a feedforward network.
 
     Parameters
@@ -48,6 +49,10 @@ def to_graph(source, *, activation=None):
         a model, or a state_dict (see :func:`~netgraph.as_checkpoint`). To say whether a
         topology folder's matrices hold a bias row, load it first:
         ``to_graph(load_checkpoint(folder, bias_row=True))``.
+    example_input : torch.Tensor, optional
+        With an ``nn.Module`` of any feedforward architecture (convolutions, residual adds,
+        concatenations): trace it on this input and return its channel-level graph
+        (:func:`netgraph.channels.channel_graph`, whose contract is in :mod:`netgraph.channels`).
     activation : str, optional
         Activation to assume where ``source`` does not record one.
 
@@ -65,24 +70,31 @@ def to_graph(source, *, activation=None):
     --------
     from_graph : the inverse.
     """
+    if example_input is not None:
+        from .channels import channel_graph
+
+        return channel_graph(source, example_input)
     return network_graph(as_checkpoint(source, activation=activation))
 
 
-def from_graph(G, *, backend="masked"):
+def from_graph(G, model=None, *, backend="masked"):
     """Build the :class:`~netgraph.SparseMLP` a graph describes (the inverse of :func:`to_graph`).
 
     Parameters
     ----------
     G : networkx.DiGraph
         A graph following the contract of :func:`to_graph`, possibly edited.
+    model : torch.nn.Module, optional
+        For a channel-level graph (``to_graph(model, example_input)``): the model to write the
+        graph's edges back into as masks, in place (:func:`netgraph.channels.apply_channel_graph`).
     backend : {"masked", "sparse"}, optional
         The layer kind of the network built (see :mod:`netgraph.nn.model`).
 
     Returns
     -------
-    SparseMLP
+    SparseMLP or torch.nn.Module
         Masks are the edges, weights the edge ``weight`` attributes, biases the node ``bias``
-        attributes.
+        attributes; for a channel-level graph, ``model`` with its masks.
 
     Raises
     ------
@@ -99,4 +111,10 @@ def from_graph(G, *, backend="masked"):
     >>> bool(torch.equal(net(x), back(x)))
     True
     """
+    from .channels import CONTRACT, apply_channel_graph
+
+    if isinstance(getattr(G, "graph", None), dict) and G.graph.get("contract") == CONTRACT:
+        if model is None:
+            raise GraphContractError("G is a channel-level graph: from_graph(G, model) writes it into its model")
+        return apply_channel_graph(G, model)
     return graph_to_checkpoint(G).to_model(backend=backend)

@@ -132,3 +132,12 @@ def test_help_and_readme_agree_on_the_demo(capsys):
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert "about 20 s on 2 idle cores" in help_text and "about 20 s on 2 idle cores" in readme
     assert "two-minute" not in help_text and "two-minute" not in readme
+
+
+def test_readme_channel_contract_example_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    example = next(b for b in blocks if "nn.Conv2d" in b)
+    scope = {}
+    exec(compile(example, "README.md", "exec"), scope)
+    assert capsys.readouterr().out.split() == ["21", "104"]  # what the example's comment says
+    assert scope["model"][0].weight_mask.sum() == 8 * 3 * 9 - 9

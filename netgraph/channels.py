@@ -1,0 +1,431 @@
+"""Channel-level graphs of feedforward DAGs: convolutional and residual networks as graphs.
+
+A chain of ``nn.Linear`` layers has the contract of :mod:`netgraph.convert`. Any other
+feedforward ``nn.Module`` is traced with :func:`torch.export.export` on an example input and
+becomes a graph of its *spaces*:
+
+- a space is an activation tensor that a weight layer reads or writes, or that a residual add
+  produces; the network's input is space 0 and the others are numbered in the order the traced
+  program makes them (a topological order). Its units -- the channels of a convolution's
+  tensor (dimension 1), the features of a Linear layer's (the last dimension) -- are the nodes
+  ``(layer, index)``, ``layer`` the space's number. Node attributes: ``layer``, ``index``,
+  ``kind`` (of the space: ``"input"``, ``"linear"``, ``"conv"`` or ``"add"``), ``bias`` (of the
+  layer that writes it, 0.0 where there is none) and, where a BatchNorm normalises the space,
+  ``bn_scale`` and ``bn_shift`` (``weight / sqrt(running_var + eps)`` and
+  ``bias - running_mean * bn_scale``: the affine map it applies in evaluation);
+- a Linear or Conv1d/Conv2d layer gives an edge ``(l, i) -> (m, j)`` for each input unit ``i``
+  and output channel ``j`` whose kernel slice ``W[j, i, ...]`` has a present element: masked in
+  where the module carries torch-prune's ``weight_mask``, else non-zero. ``groups`` is honoured
+  (depthwise too: output channel ``j`` of group ``g`` reads only the input channels of ``g``).
+  Edge attributes: ``kind`` (``"linear"`` or ``"conv"``), ``nnz`` (present elements of the slice)
+  and ``weight``, the **sum of the slice's present elements** -- the slice's gain for a constant
+  input, equal to ``W[j, i]`` for a Linear layer;
+- a residual add makes a new space with an edge ``kind="identity"``, ``weight=1.0``, ``nnz=1``
+  from unit ``j`` of each operand to its unit ``j``; a concatenation along the channels makes
+  its consumer read the units of several spaces; activations, normalisation, pooling, dropout
+  and reshapes that keep the channels add nothing; a flatten of ``C`` channels into a Linear
+  layer maps each input feature to its channel, so the Linear layer has an edge from channel
+  ``c`` to output ``j`` when any of ``c``'s features reaches ``j`` (``nnz`` and ``weight`` summed
+  over them);
+- ``G.graph`` holds ``contract`` (:data:`CONTRACT`), ``spaces`` (per space its number of units,
+  kind and the module that makes it) and ``layers`` (per weight layer its module path, type,
+  weight shape, groups, the node each input channel or feature reads and its output space):
+  the traced wiring, with which :func:`apply_channel_graph` writes an edited graph back into
+  the model as masks -- a removed edge zeroes its whole kernel slice (channel-connection pruning
+  as a graph edit).
+
+An operation the contract cannot place is a :class:`~netgraph.errors.GraphContractError` naming
+the operation and the module it belongs to.
+
+Examples
+--------
+>>> import torch
+>>> from torch import nn
+>>> model = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(3 * 4, 2))
+>>> G = channel_graph(model, torch.zeros(1, 2, 2, 2))
+>>> [G.graph["spaces"][l]["kind"] for l in range(3)], G.number_of_nodes(), G.number_of_edges()
+(['input', 'conv', 'linear'], 7, 12)
+>>> G.edges[(0, 1), (1, 2)]["kind"], G.edges[(0, 1), (1, 2)]["nnz"]
+('conv', 9)
+"""
+
+import math
+import operator
+import warnings
+
+import networkx as nx
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils import prune
+
+from .errors import GraphContractError, ParameterError
+
+__all__ = ["CONTRACT", "channel_graph", "apply_channel_graph"]
+
+#: ``G.graph["contract"]`` of a channel-level graph.
+CONTRACT = "netgraph-channels-1"
+
+_CONV = {"aten.conv1d.default": 1, "aten.conv2d.default": 2}
+_LINEAR = "aten.linear.default"
+_ADD = ("aten.add.Tensor", "aten.add_.Tensor")
+_CAT = "aten.cat.default"
+_FLATTEN = "aten.flatten.using_ints"
+_RESHAPE = ("aten.view.default", "aten.reshape.default", "aten._unsafe_view.default")
+_BATCH_NORM = ("aten.batch_norm.default", "aten._native_batch_norm_legit_no_training.default")
+# operations whose output has the channels of their (first) input, unit for unit
+_KEEP = frozenset(
+    f"aten.{name}"
+    for name in (
+        "relu.default relu_.default gelu.default silu.default silu_.default sigmoid.default tanh.default "
+        "hardtanh.default hardtanh_.default hardswish.default hardswish_.default leaky_relu.default elu.default "
+        "relu6.default dropout.default clone.default contiguous.default alias.default detach.default "
+        "max_pool1d.default max_pool2d.default avg_pool1d.default avg_pool2d.default adaptive_avg_pool1d.default "
+        "adaptive_avg_pool2d.default max_pool2d_with_indices.default adaptive_max_pool2d.default "
+        "mul.Tensor div.Tensor"
+    ).split()
+)
+
+
+def channel_graph(model, example_input):
+    """The channel-level graph of a feedforward ``nn.Module`` (see the module docstring).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Traced in evaluation mode (restored afterwards) with :func:`torch.export.export`.
+    example_input : torch.Tensor
+        One input batch of the shape the model takes (its values do not matter).
+
+    Returns
+    -------
+    networkx.DiGraph
+        A new graph; the model is not changed.
+
+    Raises
+    ------
+    ParameterError
+        If ``model`` is not an ``nn.Module`` or ``example_input`` not a tensor of 2 or more dimensions.
+    GraphContractError
+        If the traced program holds an operation the contract cannot place (named with its module).
+    """
+    if not isinstance(model, nn.Module):
+        raise ParameterError(f"model is a {type(model).__name__}, expected a torch.nn.Module")
+    if not isinstance(example_input, torch.Tensor) or example_input.dim() < 2:
+        what = f"a {example_input.dim()}-D tensor" if isinstance(example_input, torch.Tensor) else "not a tensor"
+        raise ParameterError(f"example_input is {what}, expected a batch tensor (N, C, ...) or (N, features)")
+    training = model.training
+    model.eval()
+    try:
+        with warnings.catch_warnings():  # torch-prune's pre-hook assigns module.weight: read as such below
+            warnings.filterwarnings("ignore", message=r"The tensor attributes? .* assigned during export")
+            program = torch.export.export(model, (example_input,))
+    finally:
+        model.train(training)
+    return _Tracer(program).graph()
+
+
+class _Tracer:
+    """Walks an exported program once, giving each tensor the graph nodes of its units."""
+
+    def __init__(self, program):
+        self.program = program
+        sig = program.graph_signature
+        state = program.state_dict
+        self.tensors = {}  # placeholder name -> (tensor, fully qualified name)
+        for name, fqn in {**sig.inputs_to_parameters, **sig.inputs_to_buffers}.items():
+            self.tensors[name] = (state[fqn] if fqn in state else program.constants[fqn], fqn)
+        self.weights = {}  # node name -> (weight, mask or None, fqn): torch-prune's weight_orig * weight_mask
+        self.units = {}  # node name -> list of graph nodes, one per unit of the tensor
+        self.G = nx.DiGraph()
+        self.spaces, self.layers = [], []
+
+    def graph(self):
+        users = [n for n in self.program.graph.nodes if n.op == "placeholder" and n.name in self._user_inputs()]
+        if len(users) != 1:
+            raise GraphContractError(f"the model takes {len(users)} tensor inputs; the channel contract needs one")
+        for node in self.program.graph.nodes:
+            if node.op == "call_function":
+                self._call(node)
+            elif node.op == "placeholder" and node is users[0]:
+                self.units[node.name] = self._space(_channels(node), "input", "")
+        self.G.graph.update(contract=CONTRACT, spaces=self.spaces, layers=self.layers)
+        return self.G
+
+    def _user_inputs(self):
+        return {spec.arg.name for spec in self.program.graph_signature.input_specs if spec.kind.name == "USER_INPUT"}
+
+    def _space(self, n, kind, module, bias=None):
+        layer = len(self.spaces)
+        self.spaces.append({"units": n, "kind": kind, "module": module})
+        b = np.zeros(n) if bias is None else bias.detach().to(torch.float64).cpu().numpy()
+        nodes = [(layer, j) for j in range(n)]
+        self.G.add_nodes_from(
+            (v, {"layer": layer, "index": j, "kind": kind, "bias": float(b[j])}) for j, v in enumerate(nodes)
+        )
+        return nodes
+
+    def _call(self, node):
+        target = str(node.target)
+        if node.target is operator.getitem:
+            if node.args[1] == 0 and node.args[0].name in self.units:
+                self.units[node.name] = self.units[node.args[0].name]
+            return
+        if not self._inputs(node):  # computed from parameters and buffers alone
+            return self._static(node, target)
+        if target in _CONV or target == _LINEAR:
+            return self._weight_layer(node, target)
+        if target in _ADD:
+            return self._add(node)
+        if target == _CAT:
+            return self._cat(node)
+        if target in _BATCH_NORM:
+            return self._batch_norm(node)
+        if target == _FLATTEN or target in _RESHAPE:
+            return self._reshape(node)
+        if target in _KEEP or target == "aten.mean.dim":
+            return self._keep(node, target)
+        if self._inputs(node):
+            raise self._refuse(node, "has no place in the channel contract")
+
+    def _inputs(self, node):
+        """The traced tensors among ``node``'s arguments."""
+        args = [b for a in node.args for b in (a if isinstance(a, list | tuple) else [a])]
+        return [a for a in args if isinstance(a, torch.fx.Node) and a.name in self.units]
+
+    def _refuse(self, node, why):
+        return GraphContractError(f"operation {node.target} (module {_module(node)!r}) {why}")
+
+    def _keep(self, node, target):
+        source, *rest = self._inputs(node)
+        if rest:
+            raise self._refuse(node, "combines traced tensors other than by a residual add")
+        if target == "aten.mean.dim" and 1 in {d % len(_shape(source)) for d in node.args[1]}:
+            raise self._refuse(node, "reduces over the channels")
+        self.units[node.name] = self.units[source.name]
+
+    def _static(self, node, target):
+        """A computation on parameters and buffers: a dtype conversion, or torch-prune's weight.
+
+        torch-prune's forward pre-hook computes ``weight = weight_orig * weight_mask`` (the mask
+        converted to the weight's dtype first); that product is the layer's weight, and its mask
+        says which elements are present. Anything else computed from parameters alone is left
+        out: only what a weight layer reads matters.
+        """
+        args = [a for a in node.args if isinstance(a, torch.fx.Node)]
+        if target in ("aten.to.dtype", "aten._to_copy.default", "aten.clone.default") and args[0].name in self.tensors:
+            tensor, fqn = self.tensors[args[0].name]
+            self.tensors[node.name] = (tensor.to(node.meta["val"].dtype), fqn)
+        elif target == "aten.mul.Tensor" and len(args) == 2 and all(a.name in self.tensors for a in args):
+            (w, fqn), (m, mask_fqn) = sorted((self.tensors[a.name] for a in args), key=lambda t: t[1].endswith("_mask"))
+            mask = m.to(torch.bool) if mask_fqn.endswith("_mask") else None
+            self.weights[node.name] = (w * m, mask, fqn.removesuffix("_orig"))
+
+    def _resolve_weight(self, node, arg):
+        if arg.name in self.weights:
+            return self.weights[arg.name]
+        if arg.name in self.tensors:
+            w, fqn = self.tensors[arg.name]
+            return w, None, fqn
+        raise self._refuse(node, "takes a weight that is computed in the forward pass")
+
+    def _weight_layer(self, node, target):
+        source = node.args[0]
+        if source.name not in self.units:
+            raise self._refuse(node, "reads a tensor that is not traced from the input")
+        weight, mask, fqn = self._resolve_weight(node, node.args[1])
+        bias = node.args[2] if len(node.args) > 2 else None
+        bias = self._resolve_weight(node, bias)[0] if isinstance(bias, torch.fx.Node) else None
+        inputs = self.units[source.name]
+        if target == _LINEAR:
+            groups, kind = 1, "linear"
+            if len(inputs) != weight.shape[1]:
+                raise self._refuse(node, f"reads {weight.shape[1]} features of a tensor with {len(inputs)} units")
+        else:
+            groups, kind = (node.args[6] if len(node.args) > 6 else 1), "conv"
+            if len(inputs) != weight.shape[1] * groups:
+                raise self._refuse(node, f"reads {weight.shape[1] * groups} channels of a tensor with {len(inputs)}")
+        present = (weight != 0) if mask is None else mask
+        nnz, gain = _slices(weight.detach().to(torch.float64), present, groups)
+        outputs = self._space(weight.shape[0], kind, fqn.rpartition(".")[0], bias)
+        _add_edges(self.G, inputs, outputs, nnz, gain, kind)
+        self.layers.append(
+            {
+                "module": fqn.rpartition(".")[0],
+                "weight": fqn,
+                "type": "Linear" if kind == "linear" else f"Conv{_CONV[target]}d",
+                "weight_shape": list(weight.shape),
+                "groups": int(groups),
+                "inputs": [list(v) for v in inputs],
+                "output": outputs[0][0],
+            }
+        )
+        self.units[node.name] = outputs
+
+    def _add(self, node):
+        operands = self._inputs(node)
+        if len(operands) < 2:  # a constant or a parameter added: the channels stay
+            return self._keep(node, "aten.add.Tensor")
+        a, b = (self.units[o.name] for o in operands)
+        if len(a) != len(b) or _shape(operands[0]) != _shape(operands[1]):
+            raise self._refuse(node, f"adds tensors of shapes {_shape(operands[0])} and {_shape(operands[1])}")
+        outputs = self._space(len(a), "add", _module(node))
+        for j, v in enumerate(outputs):
+            for u in (a[j], b[j]):
+                if self.G.has_edge(u, v):
+                    self.G.edges[u, v]["weight"] += 1.0
+                else:
+                    self.G.add_edge(u, v, kind="identity", weight=1.0, nnz=1)
+        self.units[node.name] = outputs
+
+    def _cat(self, node):
+        tensors, dim = node.args[0], (node.args[1] if len(node.args) > 1 else 0)
+        if not all(isinstance(t, torch.fx.Node) and t.name in self.units for t in tensors):
+            raise self._refuse(node, "concatenates tensors that are not all traced from the input")
+        if dim % len(_shape(tensors[0])) != 1:
+            raise self._refuse(node, f"concatenates along dimension {dim}, not the channels")
+        self.units[node.name] = [v for t in tensors for v in self.units[t.name]]
+
+    def _batch_norm(self, node):
+        source = node.args[0]
+        weight, bias, mean, var = (self._resolve_weight(node, a)[0] if a is not None else None for a in node.args[1:5])
+        eps = node.args[7] if str(node.target) == "aten.batch_norm.default" else node.args[6]
+        scale = (weight if weight is not None else torch.ones_like(var)) / torch.sqrt(var + eps)
+        shift = (bias if bias is not None else torch.zeros_like(mean)) - mean * scale
+        for v, s, t in zip(self.units[source.name], scale.tolist(), shift.tolist()):
+            self.G.nodes[v].update(bn_scale=float(s), bn_shift=float(t))
+        self.units[node.name] = self.units[source.name]
+
+    def _reshape(self, node):
+        source = node.args[0]
+        before, after = _shape(source), tuple(node.meta["val"].shape)
+        units = self.units[source.name]
+        if after == before:
+            self.units[node.name] = units
+        elif len(after) == 2 and after[0] == before[0] and len(before) >= 2 and after[1] == math.prod(before[1:]):
+            per_channel = math.prod(before[2:])
+            self.units[node.name] = [v for v in units for _ in range(per_channel)]  # channel c's features
+        else:
+            raise self._refuse(node, f"reshapes {before} to {after}, which keeps neither the channels nor (N, C*...)")
+
+
+def _channels(node):
+    shape = _shape(node)
+    if len(shape) < 2:
+        raise GraphContractError(f"the input has shape {shape}; expected (N, C, ...) or (N, features)")
+    return shape[1]
+
+
+def _shape(node):
+    return tuple(node.meta["val"].shape)
+
+
+def _module(node):
+    stack = node.meta.get("nn_module_stack") or {}
+    return next(reversed(stack.values()))[0] if stack else ""
+
+
+def _slices(weight, present, groups):
+    """``(nnz, gain)``, out x in over the full input channels: present elements and their sum per kernel slice."""
+    present = present.to(torch.bool)
+    w = torch.where(present, weight, torch.zeros((), dtype=weight.dtype))
+    dims = tuple(range(2, weight.dim()))
+    nnz = present.sum(dim=dims) if dims else present.to(torch.int64)
+    gain = w.sum(dim=dims) if dims else w
+    if groups == 1:
+        return nnz.numpy(), gain.numpy()
+    n_out, per_group = nnz.shape
+    full_nnz = np.zeros((n_out, per_group * groups), dtype=np.int64)
+    full_gain = np.zeros((n_out, per_group * groups))
+    out_per_group = n_out // groups
+    for g in range(groups):
+        rows, cols = slice(g * out_per_group, (g + 1) * out_per_group), slice(g * per_group, (g + 1) * per_group)
+        full_nnz[rows, cols] = nnz[rows].numpy()
+        full_gain[rows, cols] = gain[rows].numpy()
+    return full_nnz, full_gain
+
+
+def _add_edges(G, inputs, outputs, nnz, gain, kind):
+    """The edges of a weight layer: per distinct input node and output unit, the slices' sums."""
+    distinct = list(dict.fromkeys(inputs))
+    column = {v: k for k, v in enumerate(distinct)}
+    which = np.array([column[v] for v in inputs])
+    total_nnz = np.zeros((len(outputs), len(distinct)), dtype=np.int64)
+    total_gain = np.zeros((len(outputs), len(distinct)))
+    np.add.at(total_nnz.T, which, nnz.T)
+    np.add.at(total_gain.T, which, gain.T)
+    for j, k in zip(*np.nonzero(total_nnz)):
+        G.add_edge(distinct[k], outputs[j], kind=kind, weight=float(total_gain[j, k]), nnz=int(total_nnz[j, k]))
+
+
+def apply_channel_graph(G, model):
+    """Write a (possibly edited) channel-level graph back into ``model`` as masks, in place.
+
+    Each weight layer of ``G.graph["layers"]`` gets a mask (:func:`torch.nn.utils.prune.custom_from_mask`,
+    so it composes with pruning already there): a kernel slice stays where its edge is in ``G``, and
+    is zeroed where the edge was removed. Adding edges that were not traced is not possible (a
+    zeroed slice has no weights to restore).
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        Made by :func:`channel_graph` from this model (or one of its architecture).
+    model : torch.nn.Module
+        Changed in place.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``model``.
+
+    Raises
+    ------
+    GraphContractError
+        If ``G`` is not a channel-level graph, or names a module ``model`` lacks or whose weight
+        has another shape.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> model = nn.Sequential(nn.Conv2d(2, 2, 1), nn.ReLU())
+    >>> G = channel_graph(model, torch.zeros(1, 2, 3, 3))
+    >>> G.remove_edge((0, 1), (1, 0))
+    >>> _ = apply_channel_graph(G, model)
+    >>> model[0].weight_mask[:, :, 0, 0].tolist()
+    [[1.0, 0.0], [1.0, 1.0]]
+    """
+    if not isinstance(G, nx.DiGraph) or G.graph.get("contract") != CONTRACT:
+        raise GraphContractError(f"G is not a channel-level graph (G.graph['contract'] is not {CONTRACT!r})")
+    for layer in G.graph["layers"]:
+        try:
+            module = model.get_submodule(layer["module"])
+        except AttributeError:
+            raise GraphContractError(f"the model has no module {layer['module']!r} (a layer of G)") from None
+        weight = getattr(module, "weight_orig", getattr(module, "weight", None))
+        if weight is None or list(weight.shape) != layer["weight_shape"]:
+            raise GraphContractError(
+                f"module {layer['module']!r} has a weight of shape "
+                f"{None if weight is None else list(weight.shape)}, G's is {layer['weight_shape']}"
+            )
+        prune.custom_from_mask(module, "weight", _kept_slices(G, layer, weight))
+    return model
+
+
+def _kept_slices(G, layer, weight):
+    """The mask of ``weight``: 1 on the kernel slices whose edge ``G`` still has, 0 elsewhere."""
+    n_out, per_group = weight.shape[:2]
+    groups, out = layer["groups"], layer["output"]
+    inputs = [tuple(v) for v in layer["inputs"]]
+    distinct = list(dict.fromkeys(inputs))
+    column = {v: k for k, v in enumerate(distinct)}
+    which = np.array([column[v] for v in inputs])
+    keep = np.zeros((n_out, per_group), dtype=bool)
+    out_per_group = n_out // groups
+    for j in range(n_out):
+        reached = np.zeros(len(distinct), dtype=bool)
+        reached[[column[u] for u in G.predecessors((out, j)) if u in column]] = True
+        g = j // out_per_group
+        keep[j] = reached[which[g * per_group : (g + 1) * per_group]]
+    keep = torch.from_numpy(keep).reshape(n_out, per_group, *([1] * (weight.dim() - 2)))
+    return keep.expand(weight.shape).to(weight.dtype)

@@ -1,0 +1,224 @@
+"""Channel-level graphs of convolutional and residual networks (issue 19): hand-worked answers."""
+
+import networkx as nx
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils import prune
+
+from analysis import driver_nodes
+from netgraph import GraphContractError, ParameterError
+from netgraph.channels import CONTRACT, apply_channel_graph, channel_graph
+
+
+class HandSet(nn.Module):
+    """Conv2d -> ReLU -> Conv2d (1x1) + residual -> max-pool -> flatten -> Linear, kernels set by hand."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 2, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(2, 2, 1)
+        self.fc = nn.Linear(8, 1)
+        with torch.no_grad():
+            w1 = torch.zeros(2, 2, 3, 3)
+            w1[0, 0, 0, 0], w1[0, 0, 1, 1] = 1.0, 2.0  # slice (0, 0): 2 present, sum 3
+            w1[1, 1, 1, 1] = -1.0  # slice (1, 1): 1 present, sum -1; slices (0, 1), (1, 0) empty
+            self.conv1.weight.copy_(w1)
+            self.conv2.weight.copy_(torch.tensor([[0.5, 0.0], [0.25, 4.0]]).reshape(2, 2, 1, 1))
+            self.conv2.bias.copy_(torch.tensor([0.1, -0.2]))
+            # features 0-3 are channel 0 after the 2x2 pool, 4-7 channel 1
+            self.fc.weight.copy_(torch.tensor([[1.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, -3.0]]))
+            self.fc.bias.zero_()
+
+    def forward(self, x):
+        r = torch.relu(self.conv1(x))
+        h = self.conv2(r) + r
+        h = nn.functional.max_pool2d(h, 2)
+        return self.fc(torch.flatten(h, 1))
+
+
+X = torch.zeros(1, 2, 4, 4)
+EXPECTED = {
+    ((0, 0), (1, 0)): ("conv", 2, 3.0),
+    ((0, 1), (1, 1)): ("conv", 1, -1.0),
+    ((1, 0), (2, 0)): ("conv", 1, 0.5),
+    ((1, 0), (2, 1)): ("conv", 1, 0.25),
+    ((1, 1), (2, 1)): ("conv", 1, 4.0),
+    ((2, 0), (3, 0)): ("identity", 1, 1.0),
+    ((1, 0), (3, 0)): ("identity", 1, 1.0),
+    ((2, 1), (3, 1)): ("identity", 1, 1.0),
+    ((1, 1), (3, 1)): ("identity", 1, 1.0),
+    ((3, 0), (4, 0)): ("linear", 1, 1.0),
+    ((3, 1), (4, 0)): ("linear", 2, -1.0),  # features 5 and 7: 2 + (-3)
+}
+
+
+def test_a_hand_set_residual_network_gives_the_graph_worked_out_by_hand():
+    G = channel_graph(HandSet(), X)
+    assert sorted(G.nodes) == [(l, j) for l, n in enumerate((2, 2, 2, 2, 1)) for j in range(n)]
+    got = {(u, v): (d["kind"], d["nnz"], d["weight"]) for u, v, d in G.edges(data=True)}
+    assert got == EXPECTED
+    assert [s["kind"] for s in G.graph["spaces"]] == ["input", "conv", "conv", "add", "linear"]
+    assert [G.nodes[(2, j)]["bias"] for j in range(2)] == [pytest.approx(0.1), pytest.approx(-0.2)]
+    assert G.nodes[(1, 0)]["bias"] == 0.0 and G.graph["contract"] == CONTRACT
+    layers = G.graph["layers"]
+    assert [(d["module"], d["type"], d["output"]) for d in layers] == [
+        ("conv1", "Conv2d", 1),
+        ("conv2", "Conv2d", 2),
+        ("fc", "Linear", 4),
+    ]
+    assert layers[2]["inputs"] == [[3, 0]] * 4 + [[3, 1]] * 4  # each feature of the flatten reads its channel
+
+
+def _matching_drivers(G):
+    """N_D = max(N - |M*|, 1) from a maximum matching of the out/in split graph (networkx, not analysis)."""
+    B = nx.Graph()
+    left = [("out", u) for u in G]
+    B.add_nodes_from(left, bipartite=0)
+    B.add_nodes_from((("in", v) for v in G), bipartite=1)
+    B.add_edges_from((("out", u), ("in", v)) for u, v in G.edges)
+    matching = nx.bipartite.hopcroft_karp_matching(B, top_nodes=left)
+    return max(G.number_of_nodes() - len(matching) // 2, 1)
+
+
+def test_driver_nodes_of_the_dag_equal_an_independent_maximum_matching():
+    G = channel_graph(HandSet(), X)
+    # 7 edges match: (0,0)->(1,0)->(2,0)->(3,0)->(4,0) and (0,1)->(1,1)->(2,1)->(3,1); the inputs drive
+    assert driver_nodes(G).count == _matching_drivers(G) == 2
+
+
+def test_a_removed_edge_zeroes_its_kernel_slice_in_the_model():
+    model = HandSet()
+    G = channel_graph(model, X)
+    G.remove_edge((0, 0), (1, 0))  # conv1's slice (0, 0)
+    G.remove_edge((3, 1), (4, 0))  # every feature of channel 1 into fc
+    apply_channel_graph(G, model)
+    # only slice (1, 1) keeps its edge; the slices that were empty (no edge) are masked out too
+    assert model.conv1.weight_mask[1, 1].sum() == 9 and model.conv1.weight_mask.sum() == 9
+    assert model.fc.weight_mask.tolist() == [[1.0] * 4 + [0.0] * 4]
+    again = channel_graph(model, X)  # torch-prune's masks are read back as presence
+    assert set(again.edges) == set(G.edges)
+
+
+def test_torch_prune_masks_are_honoured():
+    model = HandSet()
+    prune.custom_from_mask(model.conv2, "weight", torch.tensor([[1.0, 0.0], [0.0, 1.0]]).reshape(2, 2, 1, 1))
+    G = channel_graph(model, X)
+    assert not G.has_edge((1, 0), (2, 1)) and G.edges[(1, 1), (2, 1)]["weight"] == 4.0
+
+
+def test_groups_connect_each_output_to_its_group_only():
+    model = nn.Sequential(nn.Conv2d(2, 4, 1, groups=2, bias=False))
+    nn.init.ones_(model[0].weight)
+    G = channel_graph(model, torch.zeros(1, 2, 3, 3))
+    assert sorted(G.edges) == [((0, 0), (1, 0)), ((0, 0), (1, 1)), ((0, 1), (1, 2)), ((0, 1), (1, 3))]
+
+
+def test_batch_norm_is_recorded_on_the_nodes_and_adds_no_space():
+    bn = nn.BatchNorm2d(2, eps=0.0)
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor([2.0, 1.0]))
+        bn.bias.copy_(torch.tensor([0.5, 0.0]))
+        bn.running_mean.copy_(torch.tensor([1.0, -1.0]))
+        bn.running_var.copy_(torch.tensor([4.0, 1.0]))
+    G = channel_graph(nn.Sequential(nn.Conv2d(1, 2, 1), bn, nn.ReLU()), torch.zeros(1, 1, 2, 2))
+    assert len(G.graph["spaces"]) == 2
+    assert (G.nodes[(1, 0)]["bn_scale"], G.nodes[(1, 0)]["bn_shift"]) == (1.0, -0.5)  # 2/sqrt(4), 0.5 - 1*1
+    assert (G.nodes[(1, 1)]["bn_scale"], G.nodes[(1, 1)]["bn_shift"]) == (1.0, 1.0)
+
+
+class Concat(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = nn.Conv2d(1, 1, 1), nn.Conv2d(1, 2, 1), nn.Conv2d(3, 1, 1)
+
+    def forward(self, x):
+        return self.c(torch.cat([self.a(x), self.b(x)], dim=1))
+
+
+def test_a_concatenation_makes_the_consumer_read_several_spaces():
+    G = channel_graph(Concat(), torch.zeros(1, 1, 2, 2))
+    assert sorted(u for u, v in G.in_edges((3, 0))) == [(1, 0), (2, 0), (2, 1)]
+
+
+class Transposing(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 2, 1)
+
+    def forward(self, x):
+        return self.conv(x).transpose(1, 2)
+
+
+@pytest.mark.parametrize(
+    ("model", "x", "error", "message"),
+    [
+        (Transposing(), torch.zeros(1, 2, 3), GraphContractError, r"operation aten\.transpose\.int \(module ''\)"),
+        ("net", X, ParameterError, "model is a str, expected a torch.nn.Module"),
+        (HandSet(), torch.zeros(3), ParameterError, "example_input is a 1-D tensor"),
+    ],
+)
+def test_what_the_contract_cannot_place_is_a_clear_error(model, x, error, message):
+    with pytest.raises(error, match=message):
+        channel_graph(model, x)
+
+
+def test_a_graph_of_another_contract_is_refused():
+    with pytest.raises(GraphContractError, match="not a channel-level graph"):
+        apply_channel_graph(nx.DiGraph(), HandSet())
+
+
+def test_to_graph_and_from_graph_take_a_model_with_an_example_input():
+    from netgraph import from_graph, to_graph
+
+    model = HandSet()
+    G = to_graph(model, X)
+    assert G.graph["contract"] == CONTRACT and nx.utils.graphs_equal(G, channel_graph(model, X))
+    G.remove_edge((1, 1), (2, 1))
+    assert from_graph(G, model) is model and model.conv2.weight_mask[1, 1].sum() == 0
+    with pytest.raises(GraphContractError, match=r"from_graph\(G, model\)"):
+        from_graph(G)
+
+
+# --------------------------------------------------------------------------- real third-party networks
+
+
+def _resnet18(seed):
+    """transformers' ResNet-18 (11.18M parameters), built offline from its configuration."""
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(seed)
+    config = transformers.ResNetConfig(layer_type="basic", depths=[2, 2, 2, 2], hidden_sizes=[64, 128, 256, 512])
+    return transformers.ResNetForImageClassification(config).eval()
+
+
+def _weight_layers(model):
+    return [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+
+
+def test_resnet18_pruned_to_10_percent_as_a_channel_graph():
+    model = _resnet18(0)
+    assert sum(p.numel() for p in model.parameters()) == 11_177_538
+    layers = _weight_layers(model)
+    prune.global_unstructured([(m, "weight") for m in layers], pruning_method=prune.L1Unstructured, amount=0.9)
+    G = channel_graph(model, torch.zeros(1, 3, 32, 32))
+    present = sum(int(m.weight_mask.sum()) for m in layers)
+    weighted = [d for _, _, d in G.edges(data=True) if d["kind"] != "identity"]
+    assert sum(d["nnz"] for d in weighted) == present  # every present weight is in exactly one edge's slice
+    assert len(G.graph["layers"]) == len(layers) == 21  # 17 convolutions on the main path, 3 shortcuts, the classifier
+    assert sum(s["kind"] == "add" for s in G.graph["spaces"]) == 8  # one residual add per basic block
+    assert driver_nodes(G).count >= 3  # the RGB inputs at least; the bound of layered graphs does not apply
+
+
+def test_resnet18_channel_pruned_by_torch_pruning_has_the_narrower_spaces():
+    tp = pytest.importorskip("torch_pruning")
+    model = _resnet18(1)
+    x = torch.zeros(1, 3, 32, 32)
+    pruner = tp.pruner.MagnitudePruner(
+        model, x, importance=tp.importance.MagnitudeImportance(p=1), pruning_ratio=0.5,
+        ignored_layers=[model.classifier],
+    )  # fmt: skip
+    pruner.step()
+    G = channel_graph(model, x)
+    widths = sorted({s["units"] for s in G.graph["spaces"] if s["kind"] == "conv"})
+    assert widths == [32, 64, 128, 256]  # every stage at half its channels
+    assert G.number_of_nodes() == sum(s["units"] for s in G.graph["spaces"])
