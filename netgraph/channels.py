@@ -49,9 +49,13 @@ Examples
 ('conv', 9)
 """
 
+import logging
 import math
 import operator
+import os
+import stat
 import warnings
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -59,7 +63,8 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from .errors import GraphContractError, ParameterError
+from .errors import CheckpointError, GraphContractError, ParameterError
+from .fileio import error_reason, file_kind, note_input, stat_input
 
 __all__ = ["CONTRACT", "channel_graph", "apply_channel_graph"]
 
@@ -87,15 +92,18 @@ _KEEP = frozenset(
 )
 
 
-def channel_graph(model, example_input):
+def channel_graph(model, example_input=None):
     """The channel-level graph of a feedforward ``nn.Module`` (see the module docstring).
 
     Parameters
     ----------
-    model : torch.nn.Module
-        Traced in evaluation mode (restored afterwards) with :func:`torch.export.export`.
+    model : torch.nn.Module, torch.export.ExportedProgram, str or Path
+        A module, traced in evaluation mode (restored afterwards) with :func:`torch.export.export`;
+        or a program already exported, in memory or saved with :func:`torch.export.save` (a
+        ``.pt2`` file: graph and weights in one file, read without unpickling code).
     example_input : torch.Tensor
-        One input batch of the shape the model takes (its values do not matter).
+        For a module: one input batch of the shape it takes (its values do not matter). A
+        program was traced on its own.
 
     Returns
     -------
@@ -105,12 +113,20 @@ def channel_graph(model, example_input):
     Raises
     ------
     ParameterError
-        If ``model`` is not an ``nn.Module`` or ``example_input`` not a tensor of 2 or more dimensions.
+        If ``model`` is none of these, or ``example_input`` not a tensor of 2 or more dimensions.
+    CheckpointError
+        If a ``.pt2`` file cannot be read as a program.
     GraphContractError
         If the traced program holds an operation the contract cannot place (named with its module).
     """
+    if isinstance(model, str | os.PathLike):
+        model = _load_program(Path(model))
+    if isinstance(model, torch.export.ExportedProgram):
+        return _Tracer(model).graph()
     if not isinstance(model, nn.Module):
-        raise ParameterError(f"model is a {type(model).__name__}, expected a torch.nn.Module")
+        raise ParameterError(
+            f"model is a {type(model).__name__}, expected a torch.nn.Module, a torch.export program or a .pt2 file"
+        )
     if not isinstance(example_input, torch.Tensor) or example_input.dim() < 2:
         what = f"a {example_input.dim()}-D tensor" if isinstance(example_input, torch.Tensor) else "not a tensor"
         raise ParameterError(f"example_input is {what}, expected a batch tensor (N, C, ...) or (N, features)")
@@ -123,6 +139,23 @@ def channel_graph(model, example_input):
     finally:
         model.train(training)
     return _Tracer(program).graph()
+
+
+def _load_program(path):
+    """A saved :func:`torch.export.save` program; CheckpointError naming the file otherwise."""
+    st = stat_input(path, error=CheckpointError)
+    if not stat.S_ISREG(st.st_mode):
+        raise CheckpointError(f"{path}: is {file_kind(st.st_mode)}, expected a .pt2 file (torch.export.save)")
+    note_input(path)
+    log = logging.getLogger("torch.export")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # torch logs the traceback of a failed load before raising it
+    try:
+        return torch.export.load(path)
+    except Exception as exc:  # torch raises what its zip and JSON readers raise
+        raise CheckpointError(f"{path}: cannot be read as a torch.export program (.pt2): {error_reason(exc)}") from None
+    finally:
+        log.setLevel(level)
 
 
 class _Tracer:

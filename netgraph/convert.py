@@ -32,6 +32,9 @@ Examples
 ('hidden', 6)
 """
 
+import os
+from pathlib import Path
+
 from ._contract import graph_to_checkpoint, layer_nodes, network_graph
 from .errors import GraphContractError
 from .io import as_checkpoint
@@ -53,6 +56,8 @@ def to_graph(source, example_input=None, *, activation=None):
         With an ``nn.Module`` of any feedforward architecture (convolutions, residual adds,
         concatenations): trace it on this input and return its channel-level graph
         (:func:`netgraph.channels.channel_graph`, whose contract is in :mod:`netgraph.channels`).
+        A saved ``torch.export`` program (a ``.pt2`` path, or the ``ExportedProgram``) needs
+        none: it is traced already.
     activation : str, optional
         Activation to assume where ``source`` does not record one.
 
@@ -70,7 +75,7 @@ def to_graph(source, example_input=None, *, activation=None):
     --------
     from_graph : the inverse.
     """
-    if example_input is not None:
+    if example_input is not None or _is_program(source):
         from .channels import channel_graph
 
         return channel_graph(source, example_input)
@@ -118,3 +123,10 @@ def from_graph(G, model=None, *, backend="masked"):
             raise GraphContractError("G is a channel-level graph: from_graph(G, model) writes it into its model")
         return apply_channel_graph(G, model)
     return graph_to_checkpoint(G).to_model(backend=backend)
+
+
+def _is_program(source):
+    """Whether ``source`` is a torch.export program: a ``.pt2`` path or an ``ExportedProgram``."""
+    if isinstance(source, str | os.PathLike):
+        return Path(source).suffix == ".pt2"
+    return type(source).__name__ == "ExportedProgram"  # without importing torch for the question

@@ -154,7 +154,7 @@ class Transposing(nn.Module):
     ("model", "x", "error", "message"),
     [
         (Transposing(), torch.zeros(1, 2, 3), GraphContractError, r"operation aten\.transpose\.int \(module ''\)"),
-        ("net", X, ParameterError, "model is a str, expected a torch.nn.Module"),
+        (3, X, ParameterError, "model is a int, expected a torch.nn.Module"),
         (HandSet(), torch.zeros(3), ParameterError, "example_input is a 1-D tensor"),
     ],
 )
@@ -222,3 +222,20 @@ def test_resnet18_channel_pruned_by_torch_pruning_has_the_narrower_spaces():
     widths = sorted({s["units"] for s in G.graph["spaces"] if s["kind"] == "conv"})
     assert widths == [32, 64, 128, 256]  # every stage at half its channels
     assert G.number_of_nodes() == sum(s["units"] for s in G.graph["spaces"])
+
+
+def test_a_saved_export_program_is_a_self_describing_checkpoint(tmp_path):
+    from netgraph import CheckpointError, to_graph
+
+    model = HandSet().eval()
+    path = tmp_path / "handset.pt2"
+    torch.export.save(torch.export.export(model, (X,)), path)
+    G = to_graph(path)
+    assert nx.utils.graphs_equal(G, channel_graph(model, X))
+    assert {(u, v): d["nnz"] for u, v, d in G.edges(data=True)} == {e: n for e, (_, n, _) in EXPECTED.items()}
+    (tmp_path / "bad.pt2").write_bytes(b"not a program")
+    with pytest.raises(CheckpointError, match=r"bad\.pt2: cannot be read as a torch\.export program"):
+        to_graph(tmp_path / "bad.pt2")
+    with pytest.raises(CheckpointError, match=r"folder\.pt2: is a directory"):
+        (tmp_path / "folder.pt2").mkdir()
+        to_graph(tmp_path / "folder.pt2")
