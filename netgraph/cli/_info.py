@@ -1,6 +1,7 @@
 """``netgraph info PATH...``: layer sizes, connections, density, compression and metadata."""
 
 import json
+import math
 
 from ._paths import PATH_HELP, add_bias_row_option
 
@@ -12,7 +13,8 @@ def register(subparsers):
         "info",
         help="summarise a checkpoint: layers, connections, density, compression, metadata",
         description="Summarise checkpoints (netgraph, nn.Sequential/custom state_dict, "
-        "torch.nn.utils.prune, safetensors, a netgraph export or a SET/NNSTD topology folder): layer sizes, "
+        "torch.nn.utils.prune, safetensors, a netgraph export, a SET/NNSTD topology folder, or a torch.export "
+        "program (.pt2) of any feedforward architecture, shown as its channel graph): layer sizes, "
         "connections per layer, "
         "density, compression vs. dense, and metadata.",
     )
@@ -58,7 +60,10 @@ def _run(args):
     from ._paths import resolve_checkpoints
 
     files = resolve_checkpoints(args.paths, unique=False)
-    summaries = [summarize(load_checkpoint(p, bias_row=args.bias_row)) for p in files]
+    summaries = [
+        summarize_channels(p) if p.suffix == ".pt2" else summarize(load_checkpoint(p, bias_row=args.bias_row))
+        for p in files
+    ]
     if args.json:
         print(json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=2, sort_keys=True))
         return 0
@@ -69,8 +74,70 @@ def _run(args):
     return 0
 
 
-def _print(s):
+def summarize_channels(path):
+    """What ``netgraph info`` shows of a saved ``torch.export`` program: its channel graph's layers."""
+    from ..channels import channel_graph
+
+    G = channel_graph(path)
+    layers = []
+    for layer in G.graph["layers"]:
+        edges = [d for _, _, d in G.in_edges(_nodes_of(G, layer["output"]), data=True) if d["kind"] != "identity"]
+        inputs = len(dict.fromkeys(map(tuple, layer["inputs"])))
+        shape = layer["weight_shape"]
+        layers.append(
+            {
+                "module": layer["module"],
+                "type": layer["type"],
+                "weight_shape": shape,
+                "groups": layer["groups"],
+                "weights": sum(d["nnz"] for d in edges),
+                "possible": math.prod(shape),
+                "channel_connections": len(edges),
+                "possible_channel_connections": shape[0] * inputs // layer["groups"],
+            }
+        )
+    weights, possible = sum(r["weights"] for r in layers), sum(r["possible"] for r in layers)
+    kinds = [s["kind"] for s in G.graph["spaces"]]
+    return {
+        "file": str(path),
+        "format": "torch.export program (channel graph)",
+        "spaces": {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)},
+        "channels": G.number_of_nodes(),
+        "layers": layers,
+        "weights": weights,
+        "possible": possible,
+        "density": weights / possible if possible else None,
+        "compression": possible / weights if weights else None,
+        "channel_connections": sum(r["channel_connections"] for r in layers),
+    }
+
+
+def _nodes_of(G, space):
+    return [(space, j) for j in range(G.graph["spaces"][space]["units"])]
+
+
+def _print_channels(s):
     print(f"{s['file']}  ({s['format']})")
+    spaces = ", ".join(f"{n} {kind}" for kind, n in s["spaces"].items())
+    print(f"spaces      {sum(s['spaces'].values())} ({spaces}), {s['channels']:,} channels")
+    for row in s["layers"]:
+        shape = "x".join(map(str, row["weight_shape"]))
+        groups = f" groups {row['groups']}" if row["groups"] > 1 else ""
+        print(
+            f"  {row['module'] or '(root)'}  {row['type']} {shape}{groups}  weights {row['weights']:,} / "
+            f"{row['possible']:,}  channel connections {row['channel_connections']:,} / "
+            f"{row['possible_channel_connections']:,}"
+        )
+    comp = f"compression {s['compression']:.1f}x vs. dense" if s["compression"] else "no weights"
+    print(f"weights     {s['weights']:,} / {s['possible']:,}  density {s['density']:.4f}  ({comp})")
+    print(f"connections {s['channel_connections']:,} between channels")
+
+
+def _print(s):
+    if "channels" in s:
+        return _print_channels(s)
+    print(f"{s['file']}  ({s['format']})")
+
     print(f"layers      {'-'.join(map(str, s['layer_sizes']))}  activation={s['activation']}")
     for row in s["layers"]:
         a, b = row["shape"]

@@ -239,3 +239,27 @@ def test_a_saved_export_program_is_a_self_describing_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match=r"folder\.pt2: is a directory"):
         (tmp_path / "folder.pt2").mkdir()
         to_graph(tmp_path / "folder.pt2")
+
+
+def test_netgraph_info_shows_a_program_as_its_channel_graph(tmp_path, capsys):
+    import json
+
+    from netgraph.cli import main
+
+    path = tmp_path / "handset.pt2"
+    torch.export.save(torch.export.export(HandSet().eval(), (X,)), path)
+    assert main(["info", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "spaces      5 (1 input, 2 conv, 1 add, 1 linear), 9 channels",
+        "  conv1  Conv2d 2x2x3x3  weights 3 / 36  channel connections 2 / 4",
+        "  conv2  Conv2d 2x2x1x1  weights 3 / 4  channel connections 3 / 4",
+        "  fc  Linear 1x8  weights 3 / 8  channel connections 2 / 2",
+        "weights     9 / 48  density 0.1875  (compression 5.3x vs. dense)",
+        "connections 7 between channels",
+    ]
+    assert main(["info", str(path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["weights"], summary["possible"], summary["channel_connections"]) == (9, 48, 7)
+    (tmp_path / "bad.pt2").write_bytes(b"PK not really")
+    assert main(["info", str(tmp_path / "bad.pt2")]) == 2
+    assert "bad.pt2: cannot be read as a torch.export program" in capsys.readouterr().err
