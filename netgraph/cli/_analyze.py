@@ -55,7 +55,69 @@ def _f(x, spec):
     return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
 
 
+def analyze_channels(path):
+    """The numbers ``netgraph analyze`` shows for a saved ``torch.export`` program, from its channel graph."""
+    from analysis import degree_distribution, driver_nodes
+
+    from ..channels import channel_graph
+
+    G = channel_graph(path)
+    drivers = driver_nodes(G)
+    per_space = [0] * len(G.graph["spaces"])
+    for layer, _ in drivers.nodes:
+        per_space[layer] += 1
+    spaces = []
+    for l, space in enumerate(G.graph["spaces"]):
+        nodes = [(l, j) for j in range(space["units"])]
+        ins, outs = [G.in_degree(v) for v in nodes], [G.out_degree(v) for v in nodes]
+        spaces.append(
+            {
+                "space": l,
+                "kind": space["kind"],
+                "module": space["module"],
+                "units": space["units"],
+                "in_mean": sum(ins) / len(ins),
+                "in_max": max(ins),
+                "out_mean": sum(outs) / len(outs),
+                "out_max": max(outs),
+                "n_isolated": sum(1 for a, b in zip(ins, outs) if a == b == 0),
+                "drivers": per_space[l],
+            }
+        )
+    total = degree_distribution(G, direction="total")
+    return {
+        "file": str(path),
+        "contract": G.graph["contract"],
+        "channels": G.number_of_nodes(),
+        "connections": G.number_of_edges(),
+        "spaces": spaces,
+        "degree": {"mean": total.mean, "std": total.std, "max": total.max, "n_isolated": total.n_isolated},
+        "driver_nodes": {"count": drivers.count, "fraction": drivers.fraction, "n_nodes": drivers.n_nodes},
+    }
+
+
+def _print_channels(r, out):
+    print(f"{r['file']}  (channel graph)", file=out)
+    header = f"{'space':>5} {'kind':>6} {'units':>6} {'in mean':>8} {'in max':>6} {'out mean':>8} {'out max':>7} {'isolated':>8} {'N_D':>6}  module"
+    print(header, file=out)
+    for s in r["spaces"]:
+        print(
+            f"{s['space']:>5} {s['kind']:>6} {s['units']:>6} {s['in_mean']:>8.2f} {s['in_max']:>6} "
+            f"{s['out_mean']:>8.2f} {s['out_max']:>7} {s['n_isolated']:>8} {s['drivers']:>6}  {s['module']}",
+            file=out,
+        )
+    d = r["driver_nodes"]
+    print(
+        f"total  {len(r['spaces'])} spaces, {r['channels']:,} channels, {r['connections']:,} connections, degree mean "
+        f"{_f(r['degree']['mean'], '.2f')} max {r['degree']['max']}, N_D {d['count']} ({d['fraction']:.4f} of "
+        f"{d['n_nodes']} nodes; the width bound of layered networks does not apply to a DAG)",
+        file=out,
+    )
+
+
 def _print_table(r, out):
+    if "contract" in r:
+        return _print_channels(r, out)
     s, d = r["layer_summary"], r["driver_nodes"]
     tags = ", ".join(f"{k} {r[k]}" for k in ("method", "seed", "epoch") if r.get(k) is not None)
     print(f"{r['file']}" + (f"  ({tags})" if tags else ""), file=out)
@@ -95,7 +157,10 @@ def _run(args):
         check_not_input(args.json, input_files(files), name="--json")
     results = []
     for k, path in enumerate(files):
-        r = analyze_graph(load_checkpoint(path, bias_row=args.bias_row), source=str(path))  # no graph built
+        if path.suffix == ".pt2":  # a torch.export program of any architecture: its channel graph
+            r = analyze_channels(path)
+        else:
+            r = analyze_graph(load_checkpoint(path, bias_row=args.bias_row), source=str(path))  # no graph built
         results.append(r)
         if k:
             print()

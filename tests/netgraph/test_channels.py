@@ -263,3 +263,20 @@ def test_netgraph_info_shows_a_program_as_its_channel_graph(tmp_path, capsys):
     (tmp_path / "bad.pt2").write_bytes(b"PK not really")
     assert main(["info", str(tmp_path / "bad.pt2")]) == 2
     assert "bad.pt2: cannot be read as a torch.export program" in capsys.readouterr().err
+
+
+def test_netgraph_analyze_a_program_per_space_with_its_driver_nodes(tmp_path, capsys):
+    from netgraph.cli import main
+
+    path = tmp_path / "handset.pt2"
+    torch.export.save(torch.export.export(HandSet().eval(), (X,)), path)
+    assert main(["analyze", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:9] for line in lines[2:7]] == [
+        ["0", "input", "2", "0.00", "0", "1.00", "1", "0", "2"],
+        ["1", "conv", "2", "1.00", "1", "2.50", "3", "0", "0"],  # (1, 0) feeds conv2's two channels and the add
+        ["2", "conv", "2", "1.50", "2", "1.00", "1", "0", "0"],
+        ["3", "add", "2", "2.00", "2", "1.00", "1", "0", "0"],
+        ["4", "linear", "1", "2.00", "2", "0.00", "0", "0", "0"],
+    ]
+    assert "11 connections" in lines[7] and "N_D 2 (0.2222 of 9 nodes" in lines[7]
