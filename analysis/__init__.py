@@ -17,7 +17,8 @@ weights are never cached.
 - controllability: :func:`driver_nodes`, :func:`width_bound`;
 - similarity: :func:`edge_jaccard`, :func:`node_jaccard`, :func:`aligned_jaccard`,
   :func:`chance_jaccard`, :func:`aligned_chance_jaccard`, :func:`similarity_matrix`, :func:`common_subnetwork`,
-  :func:`common_subnetwork_curve`; many pairs aligned at once, through a pluggable *pair_map* (the
+  :func:`common_subnetwork_curve`; channel-level graphs of convolutional networks block by block:
+  :func:`block_jaccard`; many pairs aligned at once, through a pluggable *pair_map* (the
   protocol: :func:`local_pair_map`; a Dask one runs the pairs on a cluster): :func:`aligned_pairs`;
 - topology distance: :func:`nnstd` (NNSTD of Liu et al. 2020, as its authors compute it),
   :func:`nnstd_pairs` through a *pair_map*;
@@ -37,6 +38,7 @@ Examples
 (2, (2,))
 """
 
+from .blocks import BlockJaccard, block_jaccard
 from .controllability import DriverNodes, driver_nodes, width_bound
 from .degrees import (
     DegreeDistribution,
@@ -96,6 +98,8 @@ __all__ = [
     "nnstd_pairs",
     "common_subnetwork",
     "common_subnetwork_curve",
+    "BlockJaccard",
+    "block_jaccard",
     "Survival",
     "SharedEdges",
     "initial_survival",

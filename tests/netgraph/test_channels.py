@@ -7,7 +7,7 @@ from torch import nn
 from torch.nn.utils import prune
 
 from analysis import driver_nodes
-from netgraph import GraphContractError, ParameterError
+from netgraph import ArchitectureMismatchError, GraphContractError, ParameterError
 from netgraph.channels import CONTRACT, apply_channel_graph, channel_graph
 
 
@@ -280,3 +280,37 @@ def test_netgraph_analyze_a_program_per_space_with_its_driver_nodes(tmp_path, ca
         ["4", "linear", "1", "2.00", "2", "0.00", "0", "0", "0"],
     ]
     assert "11 connections" in lines[7] and "N_D 2 (0.2222 of 9 nodes" in lines[7]
+
+
+def test_block_jaccard_of_channel_graphs_by_hand():
+    from analysis import block_jaccard
+
+    G = channel_graph(HandSet(), X)
+    H = G.copy()
+    H.remove_edge((3, 1), (4, 0))
+    j = block_jaccard(G, H)
+    assert j.blocks == ("conv1", "conv2", "fc")
+    assert j.values.tolist() == [1.0, 1.0, 0.5] and j.possible.tolist() == [4, 4, 2]
+    # chance: n1 n2 / P expected shared, of n1 + n2 minus that: conv1 2*2/4 = 1 of 3; fc 2*1/2 = 1 of 2
+    assert j.chance.tolist() == pytest.approx([1 / 3, (3 * 3 / 4) / (6 - 9 / 4), 0.5])
+    assert j.value == 6 / 7  # 2 + 3 + 1 shared of 2 + 3 + 2; the identity edges are not compared
+    assert j.to_dict()["provenance"]["function"] == "analysis.block_jaccard"
+    with pytest.raises(ArchitectureMismatchError, match="weight layer 'conv1' of G1 and 'a' of G2 differ"):
+        block_jaccard(G, channel_graph(Concat(), torch.zeros(1, 1, 2, 2)))
+    with pytest.raises(ParameterError, match="G2 is not a channel-level graph"):
+        block_jaccard(G, nx.DiGraph())
+
+
+def test_block_jaccard_of_two_seeds_of_a_pruned_resnet():
+    from analysis import block_jaccard
+
+    graphs = []
+    for seed in (0, 1):
+        model = _resnet18(seed)
+        layers = _weight_layers(model)
+        prune.global_unstructured([(m, "weight") for m in layers], pruning_method=prune.L1Unstructured, amount=0.9)
+        graphs.append(channel_graph(model, torch.zeros(1, 3, 32, 32)))
+    j = block_jaccard(*graphs)
+    assert len(j.blocks) == 21 and j.blocks[0] == "resnet.embedder.embedder.convolution"
+    assert (j.possible == [d["weight_shape"][0] * d["weight_shape"][1] for d in graphs[0].graph["layers"]]).all()
+    assert 0 < j.value < 1 and 0 < j.chance_overall < 1
