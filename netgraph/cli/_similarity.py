@@ -47,11 +47,44 @@ def register(subparsers):
     p.set_defaults(func=_run)
 
 
+def _run_channels(args, files):
+    """``netgraph similarity`` of torch.export programs: their channel graphs compared block by block."""
+    import itertools
+    import json
+    from pathlib import Path
+
+    from analysis import block_jaccard
+
+    from .._version import __version__
+    from ..channels import channel_graph
+    from ..fileio import atomic_write, jsonable
+
+    graphs = [channel_graph(p) for p in files]
+    pairs = []
+    for a, b in itertools.combinations(range(len(files)), 2):
+        j = block_jaccard(graphs[a], graphs[b])
+        pairs.append({"a": str(files[a]), "b": str(files[b]), **j.to_dict()})
+        low = int(j.values.argmin()) if len(j.blocks) else None
+        lowest = "" if low is None else f"; lowest {j.blocks[low]} {j.values[low]:.4f} (chance {j.chance[low]:.4f})"
+        print(
+            f"{files[a].name} ~ {files[b].name}: channel-connection Jaccard {j.value:.4f} "
+            f"(chance {j.chance_overall:.4f}) over {len(j.blocks)} weight layers{lowest}"
+        )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = {"netgraph_version": __version__, "contract": graphs[0].graph["contract"], "networks": list(map(str, files))}
+    with atomic_write(out / "report.json", "w", encoding="utf-8") as f:
+        json.dump(jsonable({**doc, "pairs": pairs}), f, indent=1, allow_nan=False)
+    print(f"wrote {out / 'report.json'} (channel graphs: no HTML page yet)")
+    return 0
+
+
 def _run(args):
     from analysis import build_report, write_report
     from netgraph import load_checkpoint
 
     from .._progress import Progress
+    from ..errors import ParameterError
     from ..training.cluster import scheduler_address
     from ._cluster import open_cluster_from, with_pair_progress
     from ._paths import check_report_folder, resolve_checkpoints
@@ -60,6 +93,14 @@ def _run(args):
     named = resolve_checkpoints(args.paths, groups=True)
     files = [p for _, p in named]
     check_report_folder(args.out, files)  # before any work: the report never replaces what it reads
+    programs = [p.suffix == ".pt2" for p in files]
+    if any(programs):
+        if not all(programs):
+            raise ParameterError(
+                "PATH: torch.export programs (.pt2) are compared with each other only (block by block); "
+                "give only .pt2 files or none"
+            )
+        return _run_channels(args, files)
     groups = [g for g, _ in named] if any(g is not None for g, _ in named) else None
     with Progress("loading", unit="ckpt", total=len(files), disable=args.quiet) as loading:
         graphs = []

@@ -314,3 +314,26 @@ def test_block_jaccard_of_two_seeds_of_a_pruned_resnet():
     assert len(j.blocks) == 21 and j.blocks[0] == "resnet.embedder.embedder.convolution"
     assert (j.possible == [d["weight_shape"][0] * d["weight_shape"][1] for d in graphs[0].graph["layers"]]).all()
     assert 0 < j.value < 1 and 0 < j.chance_overall < 1
+
+
+def test_netgraph_similarity_of_programs_block_by_block(tmp_path, capsys):
+    import json
+
+    from netgraph.cli import main
+
+    model = HandSet().eval()
+    torch.export.save(torch.export.export(model, (X,)), tmp_path / "a.pt2")
+    with torch.no_grad():
+        model.fc.weight[0, 7] = 0.0  # channel 1 still reaches fc through feature 5: the same channel graph
+        model.conv2.weight[1, 0] = 0.0  # drops the connection (1, 0) -> (2, 1)
+    torch.export.save(torch.export.export(model, (X,)), tmp_path / "b.pt2")
+    out = tmp_path / "report"
+    assert main(["similarity", str(tmp_path / "a.pt2"), str(tmp_path / "b.pt2"), "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("a.pt2 ~ b.pt2: channel-connection Jaccard 0.8571 (chance ")  # 6 shared of 7
+    assert "over 3 weight layers; lowest conv2 0.6667" in lines[0]
+    report = json.loads((out / "report.json").read_text())
+    assert [p["values"] for p in report["pairs"]] == [[1.0, 2 / 3, 1.0]]
+    (tmp_path / "net.pt").write_bytes(b"")
+    assert main(["similarity", str(tmp_path / "a.pt2"), str(tmp_path / "net.pt"), "--out", str(out)]) == 2
+    assert "compared with each other only" in capsys.readouterr().err
