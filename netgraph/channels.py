@@ -49,10 +49,12 @@ Examples
 ('conv', 9)
 """
 
+import importlib
 import logging
 import math
 import operator
 import os
+import re
 import stat
 import warnings
 from pathlib import Path
@@ -66,7 +68,7 @@ from torch.nn.utils import prune
 from .errors import CheckpointError, GraphContractError, ParameterError
 from .fileio import error_reason, file_kind, note_input, stat_input
 
-__all__ = ["CONTRACT", "channel_graph", "apply_channel_graph"]
+__all__ = ["CONTRACT", "PYTREE_PACKAGES", "channel_graph", "apply_channel_graph"]
 
 #: ``G.graph["contract"]`` of a channel-level graph.
 CONTRACT = "netgraph-channels-1"
@@ -141,21 +143,66 @@ def channel_graph(model, example_input=None):
     return _Tracer(program).graph()
 
 
+#: Packages whose pytree types (the output classes of a model) a program may need registered
+#: before it loads; a program names the type, and netgraph imports its module from these only.
+PYTREE_PACKAGES = ("transformers",)
+_UNREGISTERED = re.compile(r"Deserializing ([A-Za-z_][\w.]*)\.(\w+) in pytree is not registered")
+
+
+class _Records(logging.Handler):
+    """The log records of a torch.export load (torch logs the cause of a failure, then raises a generic error)."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
 def _load_program(path):
-    """A saved :func:`torch.export.save` program; CheckpointError naming the file otherwise."""
+    """A saved :func:`torch.export.save` program; CheckpointError naming the file otherwise.
+
+    A program whose output is a type registered by a library (transformers' ``ModelOutput``
+    classes) needs that type registered to load: when the load names such a type of a package
+    in :data:`PYTREE_PACKAGES`, its module is imported and the load tried once more.
+    """
     st = stat_input(path, error=CheckpointError)
     if not stat.S_ISREG(st.st_mode):
         raise CheckpointError(f"{path}: is {file_kind(st.st_mode)}, expected a .pt2 file (torch.export.save)")
     note_input(path)
+    imported = set()
+    while True:
+        reason = _try_load(path)
+        if not isinstance(reason, str):
+            return reason
+        m = _UNREGISTERED.search(reason)
+        module = m.group(1) if m else None
+        if module is None or module in imported or module.partition(".")[0] not in PYTREE_PACKAGES:
+            break
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            reason += f" (a type of {module.partition('.')[0]}: install it to read this program)"
+            break
+        imported.add(module)
+    raise CheckpointError(f"{path}: cannot be read as a torch.export program (.pt2): {reason}")
+
+
+def _try_load(path):
+    """The program, or the reason it does not load (the cause torch logged, else its error)."""
     log = logging.getLogger("torch.export")
-    level = log.level
-    log.setLevel(logging.CRITICAL)  # torch logs the traceback of a failed load before raising it
+    records, propagate = _Records(), log.propagate
+    log.addHandler(records)
+    log.propagate = False  # torch logs the traceback of a failed load before raising a generic error
     try:
         return torch.export.load(path)
     except Exception as exc:  # torch raises what its zip and JSON readers raise
-        raise CheckpointError(f"{path}: cannot be read as a torch.export program (.pt2): {error_reason(exc)}") from None
+        causes = [r.exc_info[1] for r in records.records if r.exc_info and r.exc_info[1] is not None]
+        return error_reason(causes[-1] if causes else exc)
     finally:
-        log.setLevel(level)
+        log.removeHandler(records)
+        log.propagate = propagate
 
 
 class _Tracer:

@@ -337,3 +337,23 @@ def test_netgraph_similarity_of_programs_block_by_block(tmp_path, capsys):
     (tmp_path / "net.pt").write_bytes(b"")
     assert main(["similarity", str(tmp_path / "a.pt2"), str(tmp_path / "net.pt"), "--out", str(out)]) == 2
     assert "compared with each other only" in capsys.readouterr().err
+
+
+def test_a_program_of_a_transformers_model_loads_where_transformers_is_not_imported_yet(tmp_path):
+    import subprocess
+    import sys
+
+    transformers = pytest.importorskip("transformers")
+    config = transformers.ResNetConfig(layer_type="basic", depths=[1, 1, 1, 1], hidden_sizes=[8, 16, 32, 64])
+    model = transformers.ResNetForImageClassification(config).eval()
+    x = torch.zeros(1, 3, 32, 32)
+    path = tmp_path / "resnet.pt2"
+    torch.export.save(
+        torch.export.export(model, (x,)), path
+    )  # its output type is transformers' ImageClassifierOutput...
+    code = (
+        "import sys; from netgraph.channels import channel_graph; G = channel_graph(sys.argv[1]); "
+        "print(G.number_of_nodes(), 'transformers.modeling_outputs' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True).stdout
+    assert out.split() == [str(channel_graph(model, x).number_of_nodes()), "True"]  # registered, then loaded
