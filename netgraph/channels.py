@@ -67,6 +67,7 @@ from torch.nn.utils import prune
 
 from .errors import CheckpointError, GraphContractError, ParameterError
 from .fileio import error_reason, file_kind, note_input, stat_input
+from .io.paths import is_hf_folder
 
 __all__ = ["CONTRACT", "PYTREE_PACKAGES", "channel_graph", "apply_channel_graph"]
 
@@ -102,7 +103,9 @@ def channel_graph(model, example_input=None):
     model : torch.nn.Module, torch.export.ExportedProgram, str or Path
         A module, traced in evaluation mode (restored afterwards) with :func:`torch.export.export`;
         or a program already exported, in memory or saved with :func:`torch.export.save` (a
-        ``.pt2`` file: graph and weights in one file, read without unpickling code).
+        ``.pt2`` file: graph and weights in one file, read without unpickling code); or a
+        HuggingFace model folder (``config.json`` and ``model.safetensors``, built by
+        transformers when it is installed; image models, traced on a zero batch of their size).
     example_input : torch.Tensor
         For a module: one input batch of the shape it takes (its values do not matter). A
         program was traced on its own.
@@ -122,7 +125,10 @@ def channel_graph(model, example_input=None):
         If the traced program holds an operation the contract cannot place (named with its module).
     """
     if isinstance(model, str | os.PathLike):
-        model = _load_program(Path(model))
+        if is_hf_folder(model):
+            model, example_input = _load_hf_folder(Path(model))
+        else:
+            model = _load_program(Path(model))
     if isinstance(model, torch.export.ExportedProgram):
         return _Tracer(model).graph()
     if not isinstance(model, nn.Module):
@@ -187,6 +193,48 @@ def _load_program(path):
             break
         imported.add(module)
     raise CheckpointError(f"{path}: cannot be read as a torch.export program (.pt2): {reason}")
+
+
+def _load_hf_folder(path):
+    """The model of a HuggingFace folder (its ``config.architectures[0]``) and an input for it.
+
+    Built by transformers from ``config.json`` and ``model.safetensors`` alone (never remote
+    code); the input is a zero batch of ``config.num_channels`` x ``image_size`` (224 where the
+    configuration names none): the channel contract reads image models only.
+    """
+    try:
+        import transformers
+    except ImportError:
+        raise CheckpointError(
+            f"{path}: is a HuggingFace model folder; reading it needs transformers (pip install transformers)"
+        ) from None
+    for name in ("config.json", "model.safetensors"):
+        note_input(path / name)
+    try:
+        config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
+    except Exception as exc:  # transformers raises what its JSON reading raises
+        raise CheckpointError(f"{path}: config.json is not a transformers configuration: {error_reason(exc)}") from None
+    if not isinstance(getattr(config, "num_channels", None), int):
+        raise GraphContractError(
+            f"{path}: a {type(config).__name__} names no num_channels; the channel contract reads image models "
+            "(a block view of other models' weights is not there yet)"
+        )
+    architecture = (getattr(config, "architectures", None) or ["AutoModel"])[0]
+    cls = getattr(transformers, architecture, None)
+    if cls is None or not hasattr(cls, "from_pretrained"):
+        raise CheckpointError(f"{path}: config.json names the architecture {architecture!r}, which transformers lacks")
+    bars = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        model = cls.from_pretrained(path, local_files_only=True).eval()
+    except Exception as exc:
+        raise CheckpointError(f"{path}: transformers cannot build its {architecture}: {error_reason(exc)}") from None
+    finally:
+        if bars:
+            transformers.utils.logging.enable_progress_bar()
+    size = getattr(config, "image_size", None) or 224
+    size = tuple(size) if isinstance(size, list | tuple) else (size, size)
+    return model, torch.zeros(1, config.num_channels, *size)
 
 
 def _try_load(path):

@@ -33,11 +33,11 @@ Examples
 """
 
 import os
-from pathlib import Path
 
 from ._contract import graph_to_checkpoint, layer_nodes, network_graph
 from .errors import GraphContractError
 from .io import as_checkpoint
+from .io.paths import is_channel_checkpoint
 
 __all__ = ["to_graph", "from_graph", "graph_to_checkpoint", "layer_nodes"]
 
@@ -57,7 +57,7 @@ def to_graph(source, example_input=None, *, activation=None):
         concatenations): trace it on this input and return its channel-level graph
         (:func:`netgraph.channels.channel_graph`, whose contract is in :mod:`netgraph.channels`).
         A saved ``torch.export`` program (a ``.pt2`` path, or the ``ExportedProgram``) needs
-        none: it is traced already.
+        none: it is traced already; nor does a HuggingFace image model's folder.
     activation : str, optional
         Activation to assume where ``source`` does not record one.
 
@@ -126,7 +126,7 @@ def from_graph(G, model=None, *, backend="masked"):
 
 
 def _is_program(source):
-    """Whether ``source`` is a torch.export program: a ``.pt2`` path or an ``ExportedProgram``."""
+    """Whether ``source`` is read as a channel graph: a ``.pt2`` path or HuggingFace folder, or an ``ExportedProgram``."""
     if isinstance(source, str | os.PathLike):
-        return Path(source).suffix == ".pt2"
+        return is_channel_checkpoint(source)
     return type(source).__name__ == "ExportedProgram"  # without importing torch for the question

@@ -150,6 +150,7 @@ def _run(args):
     from netgraph import load_checkpoint
     from netgraph.fileio import atomic_write, check_not_input, jsonable
 
+    from ..io.paths import is_channel_checkpoint
     from ._paths import input_files, resolve_checkpoints
 
     files = resolve_checkpoints(args.paths, unique=False)
@@ -157,7 +158,7 @@ def _run(args):
         check_not_input(args.json, input_files(files), name="--json")
     results = []
     for k, path in enumerate(files):
-        if path.suffix == ".pt2":  # a torch.export program of any architecture: its channel graph
+        if is_channel_checkpoint(path):  # a network of any architecture (.pt2, HF folder): its channel graph
             r = analyze_channels(path)
         else:
             r = analyze_graph(load_checkpoint(path, bias_row=args.bias_row), source=str(path))  # no graph built

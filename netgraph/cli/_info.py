@@ -14,7 +14,8 @@ def register(subparsers):
         help="summarise a checkpoint: layers, connections, density, compression, metadata",
         description="Summarise checkpoints (netgraph, nn.Sequential/custom state_dict, "
         "torch.nn.utils.prune, safetensors, a netgraph export, a SET/NNSTD topology folder, or a torch.export "
-        "program (.pt2) of any feedforward architecture, shown as its channel graph): layer sizes, "
+        "program (.pt2) or a HuggingFace model folder of any feedforward architecture, shown as its channel graph): "
+        "layer sizes, "
         "connections per layer, "
         "density, compression vs. dense, and metadata.",
     )
@@ -57,11 +58,12 @@ def summarize(ckpt):
 
 def _run(args):
     from ..io import load_checkpoint
+    from ..io.paths import is_channel_checkpoint
     from ._paths import resolve_checkpoints
 
     files = resolve_checkpoints(args.paths, unique=False)
     summaries = [
-        summarize_channels(p) if p.suffix == ".pt2" else summarize(load_checkpoint(p, bias_row=args.bias_row))
+        summarize_channels(p) if is_channel_checkpoint(p) else summarize(load_checkpoint(p, bias_row=args.bias_row))
         for p in files
     ]
     if args.json:
@@ -77,6 +79,7 @@ def _run(args):
 def summarize_channels(path):
     """What ``netgraph info`` shows of a saved ``torch.export`` program: its channel graph's layers."""
     from ..channels import channel_graph
+    from ..io.paths import is_hf_folder
 
     G = channel_graph(path)
     layers = []
@@ -100,7 +103,7 @@ def summarize_channels(path):
     kinds = [s["kind"] for s in G.graph["spaces"]]
     return {
         "file": str(path),
-        "format": "torch.export program (channel graph)",
+        "format": ("HuggingFace model folder" if is_hf_folder(path) else "torch.export program") + " (channel graph)",
         "spaces": {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)},
         "channels": G.number_of_nodes(),
         "layers": layers,

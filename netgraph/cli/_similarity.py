@@ -85,6 +85,7 @@ def _run(args):
 
     from .._progress import Progress
     from ..errors import ParameterError
+    from ..io.paths import is_channel_checkpoint
     from ..training.cluster import scheduler_address
     from ._cluster import open_cluster_from, with_pair_progress
     from ._paths import check_report_folder, resolve_checkpoints
@@ -93,12 +94,12 @@ def _run(args):
     named = resolve_checkpoints(args.paths, groups=True)
     files = [p for _, p in named]
     check_report_folder(args.out, files)  # before any work: the report never replaces what it reads
-    programs = [p.suffix == ".pt2" for p in files]
+    programs = [is_channel_checkpoint(p) for p in files]
     if any(programs):
         if not all(programs):
             raise ParameterError(
-                "PATH: torch.export programs (.pt2) are compared with each other only (block by block); "
-                "give only .pt2 files or none"
+                "PATH: networks read as channel graphs (.pt2 programs, HuggingFace folders) are compared with "
+                "each other only (block by block); give only those or none"
             )
         return _run_channels(args, files)
     groups = [g for g, _ in named] if any(g is not None for g, _ in named) else None

@@ -39,13 +39,16 @@ __all__ = [
     "natural_key",
     "TOPOLOGY_SIDECAR",
     "PATH_HELP",
+    "is_hf_folder",
+    "is_channel_checkpoint",
 ]
 
 #: What a PATH argument may be, for the commands' ``--help``.
 PATH_HELP = (
     "a checkpoint file, a topology folder (*_l0.npz, *_l1.npz, ...: SET/NNSTD), a seed folder (final.pt), "
-    "a run folder (seed-*/final.pt), a study folder (*/seed-*/final.pt), or a folder of topology folders "
-    "(each; of epoch_N folders, the last)"
+    "a run folder (seed-*/final.pt), a study folder (*/seed-*/final.pt), a folder of topology folders "
+    "(each; of epoch_N folders, the last), or a network of any architecture as channels: a torch.export "
+    "program (.pt2) or a HuggingFace model folder (config.json, model.safetensors; needs transformers)"
 )
 
 
@@ -54,6 +57,31 @@ PATH_HELP = (
 TOPOLOGY_SIDECAR = "netgraph.json"
 _LAYER_FILE = re.compile(r"(?P<prefix>.*)_l(?P<index>\d+)\.npz")
 _EPOCH_FOLDER = re.compile(r"epoch[_-]?(\d+)", re.IGNORECASE)
+
+
+def is_hf_folder(path):
+    """Whether ``path`` is a HuggingFace model folder: ``config.json`` beside ``model.safetensors``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "config.json").write_text("{}")
+    >>> is_hf_folder(d), is_hf_folder(d / "config.json")
+    (False, False)
+    >>> _ = (d / "model.safetensors").write_bytes(b"")
+    >>> is_hf_folder(d)
+    True
+    """
+    p = Path(path)
+    return p.is_dir() and (p / "config.json").is_file() and (p / "model.safetensors").is_file()
+
+
+def is_channel_checkpoint(path):
+    """Whether ``path`` holds a network of any architecture, read as a channel graph (:mod:`netgraph.channels`):
+    a saved ``torch.export`` program (``.pt2``) or a HuggingFace model folder."""
+    p = Path(path)
+    return (p.suffix == ".pt2" and not p.is_dir()) or is_hf_folder(p)
 
 
 def layer_file_name(name):
@@ -148,7 +176,7 @@ def checkpoint_files(path):
         return [p]
     if not stat.S_ISDIR(st.st_mode):
         raise CheckpointError(f"{p}: is {file_kind(st.st_mode)}, expected a checkpoint file or a folder")
-    if layer_files(p):  # one network, before anything else the folder may hold
+    if layer_files(p) or is_hf_folder(p):  # one network, before anything else the folder may hold
         return [p]
     run = RunFolder(p)
     if run.final.is_file():
@@ -191,7 +219,9 @@ def input_files(paths):
     for p in paths:
         p = Path(p)
         out.append(p)
-        if p.is_dir():
+        if is_hf_folder(p):
+            out.extend([p / "config.json", p / "model.safetensors"])
+        elif p.is_dir():
             out.extend(p / name for files in layer_files(p).values() for _, name in files)
             out.append(p / TOPOLOGY_SIDECAR)
     return out

@@ -357,3 +357,26 @@ def test_a_program_of_a_transformers_model_loads_where_transformers_is_not_impor
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True).stdout
     assert out.split() == [str(channel_graph(model, x).number_of_nodes()), "True"]  # registered, then loaded
+
+
+def test_a_huggingface_model_folder_is_read_as_its_channel_graph(tmp_path, capsys):
+    from netgraph import CheckpointError, to_graph
+    from netgraph.cli import main
+
+    transformers = pytest.importorskip("transformers")
+    config = transformers.ResNetConfig(layer_type="basic", depths=[1, 1, 1, 1], hidden_sizes=[8, 16, 32, 64])
+    model = transformers.ResNetForImageClassification(config).eval()
+    model.save_pretrained(tmp_path / "resnet")
+    G = to_graph(tmp_path / "resnet")  # traced on a zero batch of 3 x 224 x 224
+    assert nx.utils.graphs_equal(G, channel_graph(model, torch.zeros(1, 3, 224, 224)))
+    assert main(["info", str(tmp_path / "resnet")]) == 0
+    out = capsys.readouterr().out  # one basic block per stage, each with a shortcut convolution (8 -> 64 at first)
+    assert (
+        "(HuggingFace model folder (channel graph))" in out
+        and "spaces      19 (1 input, 13 conv, 4 add, 1 linear)" in out
+    )
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "config.json").write_text("{not json")
+    (tmp_path / "broken" / "model.safetensors").write_bytes(b"")
+    with pytest.raises(CheckpointError, match="broken: config.json is not a transformers configuration"):
+        to_graph(tmp_path / "broken")
