@@ -367,6 +367,10 @@ class _Tracer:
         inputs = self.units[source.name]
         if target == _LINEAR:
             groups, kind = 1, "linear"
+            if len(_shape(source)) != 2:  # (N, T, features) and the like: its units are not the features
+                raise self._refuse(
+                    node, f"reads a tensor of shape {_shape(source)}; Linear layers are placed on (N, features)"
+                )
             if len(inputs) != weight.shape[1]:
                 raise self._refuse(node, f"reads {weight.shape[1]} features of a tensor with {len(inputs)} units")
         else:

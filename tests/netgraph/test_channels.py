@@ -380,3 +380,9 @@ def test_a_huggingface_model_folder_is_read_as_its_channel_graph(tmp_path, capsy
     (tmp_path / "broken" / "model.safetensors").write_bytes(b"")
     with pytest.raises(CheckpointError, match="broken: config.json is not a transformers configuration"):
         to_graph(tmp_path / "broken")
+
+
+def test_a_linear_layer_on_a_sequence_is_refused_not_misread():
+    model = nn.Sequential(nn.Conv1d(4, 4, 1), nn.Linear(5, 3))  # Linear on the last axis of (N, 4, 5)
+    with pytest.raises(GraphContractError, match=r"reads a tensor of shape \(1, 4, 5\); Linear layers are placed on"):
+        channel_graph(model, torch.zeros(1, 4, 5))
