@@ -67,9 +67,9 @@ from torch.nn.utils import prune
 
 from .errors import CheckpointError, GraphContractError, ParameterError
 from .fileio import error_reason, file_kind, note_input, stat_input
-from .io.paths import is_hf_folder
+from .io.paths import is_hf_folder, natural_key
 
-__all__ = ["CONTRACT", "PYTREE_PACKAGES", "channel_graph", "apply_channel_graph"]
+__all__ = ["CONTRACT", "PYTREE_PACKAGES", "channel_graph", "apply_channel_graph", "block_view"]
 
 #: ``G.graph["contract"]`` of a channel-level graph.
 CONTRACT = "netgraph-channels-1"
@@ -561,3 +561,79 @@ def _kept_slices(G, layer, weight):
         keep[j] = reached[which[g * per_group : (g + 1) * per_group]]
     keep = torch.from_numpy(keep).reshape(n_out, per_group, *([1] * (weight.dim() - 2)))
     return keep.expand(weight.shape).to(weight.dtype)
+
+
+def block_view(source):
+    """The weights of a model without its module: each 2-D (or convolution) weight its own block.
+
+    For a state_dict or safetensors file whose module is not at hand (a transformer's blocks,
+    say), there is no wiring to trace; each weight of 2 or more dimensions becomes a bipartite
+    block of the channel contract, named by its key: its own input space (``shape[1]`` units)
+    and output space (``shape[0]``), with an edge where the slice ``W[j, i, ...]`` has a present
+    element (torch-prune's ``weight_mask`` where the key has one, else non-zero), and the edge
+    attributes of :func:`channel_graph`. Block ``b`` of the keys in natural order (``layers.2``
+    before ``layers.10``, whatever order the file stores them in) has spaces ``2b`` and
+    ``2b + 1``; ``G.graph["layers"]`` names each block by its key, so the analyses that take
+    channel graphs take the view (:func:`analysis.block_jaccard` of the same blocks of two
+    checkpoints, degrees, driver nodes of each block).
+
+    Parameters
+    ----------
+    source : Mapping or path
+        A state_dict, or a safetensors or ``torch.save`` file of one (see
+        :func:`netgraph.io.tensors.read_tensors`).
+
+    Returns
+    -------
+    networkx.DiGraph
+        ``G.graph["view"] == "blocks"``.
+
+    Raises
+    ------
+    CheckpointError
+        If the file is not a state_dict, or it holds no weight of 2 or more dimensions.
+
+    Examples
+    --------
+    >>> import torch
+    >>> G = block_view({"attn.q.weight": torch.eye(2), "norm.weight": torch.ones(2)})
+    >>> G.graph["layers"][0]["module"], sorted(G.edges)
+    ('attn.q.weight', [((0, 0), (1, 0)), ((0, 1), (1, 1))])
+    """
+    from collections.abc import Mapping
+
+    from .io.tensors import read_tensors
+
+    label = "the state_dict" if isinstance(source, Mapping) else str(source)
+    tensors = dict(source) if isinstance(source, Mapping) else read_tensors(source)
+    G = nx.DiGraph(contract=CONTRACT, view="blocks", spaces=[], layers=[])
+    for key in sorted(tensors, key=natural_key):  # the same blocks in the same order from any file format
+        value = tensors[key]
+        if not isinstance(value, torch.Tensor) or value.dim() < 2 or key.endswith("_mask"):
+            continue
+        name = key.removesuffix("_orig")
+        mask = tensors.get(f"{name}_mask") if key.endswith("_orig") else None
+        weight = value.detach().to(torch.float64) * (mask if mask is not None else 1)
+        present = (weight != 0) if mask is None else mask.to(torch.bool)
+        nnz, gain = _slices(weight, present, 1)
+        b = len(G.graph["layers"])
+        inputs = [(2 * b, i) for i in range(weight.shape[1])]
+        outputs = [(2 * b + 1, j) for j in range(weight.shape[0])]
+        for space, kind in ((inputs, "input"), (outputs, "conv" if weight.dim() > 2 else "linear")):
+            G.graph["spaces"].append({"units": len(space), "kind": kind, "module": name})
+            G.add_nodes_from((v, {"layer": v[0], "index": v[1], "kind": kind, "bias": 0.0}) for v in space)
+        _add_edges(G, inputs, outputs, nnz, gain, "conv" if weight.dim() > 2 else "linear")
+        G.graph["layers"].append(
+            {
+                "module": name,
+                "weight": name,
+                "type": "Conv" if weight.dim() > 2 else "Linear",
+                "weight_shape": list(weight.shape),
+                "groups": 1,
+                "inputs": [list(v) for v in inputs],
+                "output": 2 * b + 1,
+            }
+        )
+    if not G.graph["layers"]:
+        raise CheckpointError(f"{label}: holds no weight of 2 or more dimensions")
+    return G

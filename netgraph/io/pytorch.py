@@ -19,13 +19,14 @@ from ..fileio import error_reason
 from .native import from_native, is_native
 from .state_dict import from_state_dict
 
-__all__ = ["NAME", "detect", "read", "from_object"]
+__all__ = ["NAME", "WRAPPER_KEYS", "detect", "read", "from_object", "torch_load"]
 
 #: The format name of a ``torch.save`` file in the registry.
 NAME = "torch"
 
 
-_WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
+#: The keys under which training scripts wrap a state_dict (``{"state_dict": ...}``).
+WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "network")
 
 
 def detect(path, head, size):
@@ -39,11 +40,12 @@ def detect(path, head, size):
 
 def read(path, *, activation=None, bias_row=None, nbytes):
     """The network of a ``torch.save`` file (netgraph's own, or a state_dict), loaded without running code."""
-    obj = _torch_load(path)
+    obj = torch_load(path)
     return from_object(obj, source=str(path), activation=activation, path_label=str(path), nbytes=nbytes)
 
 
-def _torch_load(path):
+def torch_load(path):
+    """``torch.load(path, weights_only=True)`` on the CPU; CheckpointError naming the file when it fails."""
     # sparse tensors are checked on load (indices within bounds), so nothing malformed reaches
     # to_dense(); torch's own warnings (beta sparse layouts, pickle protocols) are not ours to show
     try:
@@ -113,7 +115,7 @@ def from_object(obj, *, source, activation, path_label, nbytes):
         return from_native(obj, source=source, label=path_label, nbytes=nbytes)
     if isinstance(obj, Mapping):
         if obj and not all(isinstance(v, torch.Tensor) for v in obj.values()):
-            for key in _WRAPPER_KEYS:
+            for key in WRAPPER_KEYS:
                 inner = obj.get(key)
                 if isinstance(inner, Mapping) and inner and all(isinstance(v, torch.Tensor) for v in inner.values()):
                     ckpt = from_state_dict(inner, source=source, activation=activation, label=path_label, nbytes=nbytes)

@@ -386,3 +386,70 @@ def test_a_linear_layer_on_a_sequence_is_refused_not_misread():
     model = nn.Sequential(nn.Conv1d(4, 4, 1), nn.Linear(5, 3))  # Linear on the last axis of (N, 4, 5)
     with pytest.raises(GraphContractError, match=r"reads a tensor of shape \(1, 4, 5\); Linear layers are placed on"):
         channel_graph(model, torch.zeros(1, 4, 5))
+
+
+# --------------------------------------------------------------------------- the block view of a state_dict
+
+
+def test_the_block_view_of_a_state_dict_by_hand(tmp_path):
+    from netgraph import CheckpointError
+    from netgraph.channels import block_view
+
+    sd = HandSet().state_dict()
+    G = block_view(sd)
+    assert [d["module"] for d in G.graph["layers"]] == ["conv1.weight", "conv2.weight", "fc.weight"]
+    got = {(u, v): (d["kind"], d["nnz"], d["weight"]) for u, v, d in G.edges(data=True)}
+    assert got == {
+        ((0, 0), (1, 0)): ("conv", 2, 3.0),
+        ((0, 1), (1, 1)): ("conv", 1, -1.0),
+        ((2, 0), (3, 0)): ("conv", 1, 0.5),
+        ((2, 0), (3, 1)): ("conv", 1, 0.25),
+        ((2, 1), (3, 1)): ("conv", 1, 4.0),
+        ((4, 0), (5, 0)): ("linear", 1, 1.0),  # no wiring: the fc block reads 8 features, not 2 channels
+        ((4, 5), (5, 0)): ("linear", 1, 2.0),
+        ((4, 7), (5, 0)): ("linear", 1, -3.0),
+    }
+    torch.save({"state_dict": sd}, tmp_path / "wrapped.pt")
+    from safetensors.torch import save_file
+
+    save_file(sd, tmp_path / "model.safetensors")
+    for path in (tmp_path / "wrapped.pt", tmp_path / "model.safetensors"):
+        assert nx.utils.graphs_equal(block_view(path), G)
+    with pytest.raises(CheckpointError, match="holds no weight of 2 or more dimensions"):
+        block_view({"bias": torch.zeros(3)})
+
+
+def test_the_block_view_reads_torch_prune_masks():
+    from netgraph.channels import block_view
+
+    model = HandSet()
+    prune.custom_from_mask(model.conv2, "weight", torch.tensor([[1.0, 0.0], [0.0, 1.0]]).reshape(2, 2, 1, 1))
+    G = block_view(model.state_dict())  # conv2.weight_orig and conv2.weight_mask: one block, conv2.weight
+    assert [d["module"] for d in G.graph["layers"]] == ["conv1.weight", "conv2.weight", "fc.weight"]
+    assert sorted((u, v) for u, v in G.edges if u[0] == 2) == [((2, 0), (3, 0)), ((2, 1), (3, 1))]
+
+
+def test_two_pruned_versions_of_a_transformer_compared_block_by_block():
+    from analysis import block_jaccard
+    from netgraph.channels import block_view
+
+    transformers = pytest.importorskip("transformers")
+    config = transformers.LlamaConfig(
+        vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=2,
+        num_key_value_heads=2,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = transformers.LlamaForCausalLM(config).eval()
+    views = []
+    for amount in (0.5, 0.8):
+        sd = {k: v.clone() for k, v in model.state_dict().items()}
+        for value in sd.values():
+            if value.dim() == 2:  # magnitude pruning of each matrix on its own
+                cut = value.abs().flatten().kthvalue(int(amount * value.numel())).values
+                value[value.abs() <= cut] = 0.0
+        views.append(block_view(sd))
+    n_matrices = sum(v.dim() == 2 for v in model.state_dict().values())
+    j = block_jaccard(*views)
+    assert len(j.blocks) == n_matrices and "model.layers.0.self_attn.q_proj.weight" in j.blocks
+    # every surviving weight at 80% also survives at 50%: each block's Jaccard is |80%| / |50%| = 0.2 / 0.5
+    assert j.values == pytest.approx(0.4, abs=0.05)
