@@ -8,7 +8,7 @@ import json
 import math
 import sys
 
-from ._paths import PATH_HELP, add_bias_row_option
+from ._paths import PATH_HELP, add_bias_row_option, add_blocks_option
 
 __all__ = ["register"]
 
@@ -24,6 +24,7 @@ def register(subparsers):
     p.add_argument("paths", nargs="+", metavar="PATH", help=PATH_HELP)
     p.add_argument("--json", metavar="FILE", help="also write every number to FILE as JSON")
     add_bias_row_option(p)
+    add_blocks_option(p)
     p.set_defaults(func=_run)
 
 
@@ -55,13 +56,10 @@ def _f(x, spec):
     return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
 
 
-def analyze_channels(path):
+def analyze_channels(path, G):
     """The numbers ``netgraph analyze`` shows for a saved ``torch.export`` program, from its channel graph."""
     from analysis import degree_distribution, driver_nodes
 
-    from ..channels import channel_graph
-
-    G = channel_graph(path)
     drivers = driver_nodes(G)
     per_space = [0] * len(G.graph["spaces"])
     for layer, _ in drivers.nodes:
@@ -150,16 +148,15 @@ def _run(args):
     from netgraph import load_checkpoint
     from netgraph.fileio import atomic_write, check_not_input, jsonable
 
-    from ..io.paths import is_channel_checkpoint
-    from ._paths import input_files, resolve_checkpoints
+    from ._paths import channel_input, input_files, read_channels, resolve_checkpoints
 
     files = resolve_checkpoints(args.paths, unique=False)
     if args.json:
         check_not_input(args.json, input_files(files), name="--json")
     results = []
     for k, path in enumerate(files):
-        if is_channel_checkpoint(path):  # a network of any architecture (.pt2, HF folder): its channel graph
-            r = analyze_channels(path)
+        if channel_input(path, args):  # a network of any architecture (.pt2, HF folder, --blocks): as channels
+            r = analyze_channels(path, read_channels(path, args))
         else:
             r = analyze_graph(load_checkpoint(path, bias_row=args.bias_row), source=str(path))  # no graph built
         results.append(r)

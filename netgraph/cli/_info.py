@@ -3,7 +3,8 @@
 import json
 import math
 
-from ._paths import PATH_HELP, add_bias_row_option
+from ..io.paths import is_hf_folder
+from ._paths import PATH_HELP, add_bias_row_option, add_blocks_option
 
 __all__ = ["register"]
 
@@ -22,6 +23,7 @@ def register(subparsers):
     p.add_argument("paths", nargs="+", metavar="PATH", help=PATH_HELP)
     p.add_argument("--json", action="store_true", help="print the summary as JSON (a list for several checkpoints)")
     add_bias_row_option(p)
+    add_blocks_option(p)
     p.set_defaults(func=_run)
 
 
@@ -58,12 +60,13 @@ def summarize(ckpt):
 
 def _run(args):
     from ..io import load_checkpoint
-    from ..io.paths import is_channel_checkpoint
-    from ._paths import resolve_checkpoints
+    from ._paths import channel_input, read_channels, resolve_checkpoints
 
     files = resolve_checkpoints(args.paths, unique=False)
     summaries = [
-        summarize_channels(p) if is_channel_checkpoint(p) else summarize(load_checkpoint(p, bias_row=args.bias_row))
+        summarize_channels(p, read_channels(p, args), blocks=args.blocks)
+        if channel_input(p, args)
+        else summarize(load_checkpoint(p, bias_row=args.bias_row))
         for p in files
     ]
     if args.json:
@@ -76,12 +79,8 @@ def _run(args):
     return 0
 
 
-def summarize_channels(path):
-    """What ``netgraph info`` shows of a saved ``torch.export`` program: its channel graph's layers."""
-    from ..channels import channel_graph
-    from ..io.paths import is_hf_folder
-
-    G = channel_graph(path)
+def summarize_channels(path, G, *, blocks=False):
+    """What ``netgraph info`` shows of a channel graph ``G`` read from ``path`` (a program, a HF folder, a block view)."""
     layers = []
     for layer in G.graph["layers"]:
         edges = [d for _, _, d in G.in_edges(_nodes_of(G, layer["output"]), data=True) if d["kind"] != "identity"]
@@ -103,7 +102,7 @@ def summarize_channels(path):
     kinds = [s["kind"] for s in G.graph["spaces"]]
     return {
         "file": str(path),
-        "format": ("HuggingFace model folder" if is_hf_folder(path) else "torch.export program") + " (channel graph)",
+        "format": f"{_channel_source(path, blocks)} (channel graph)",
         "spaces": {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)},
         "channels": G.number_of_nodes(),
         "layers": layers,
@@ -113,6 +112,12 @@ def summarize_channels(path):
         "compression": possible / weights if weights else None,
         "channel_connections": sum(r["channel_connections"] for r in layers),
     }
+
+
+def _channel_source(path, blocks):
+    if blocks:
+        return "block view"
+    return "HuggingFace model folder" if is_hf_folder(path) else "torch.export program"
 
 
 def _nodes_of(G, space):

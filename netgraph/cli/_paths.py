@@ -7,7 +7,16 @@ from pathlib import Path
 from ..fileio import check_outputs
 from ..io.paths import PATH_HELP, input_files, resolve_checkpoints
 
-__all__ = ["resolve_checkpoints", "input_files", "check_report_folder", "add_bias_row_option", "PATH_HELP"]
+__all__ = [
+    "resolve_checkpoints",
+    "input_files",
+    "check_report_folder",
+    "add_bias_row_option",
+    "add_blocks_option",
+    "channel_input",
+    "read_channels",
+    "PATH_HELP",
+]
 
 
 def add_bias_row_option(parser):
@@ -19,6 +28,30 @@ def add_bias_row_option(parser):
         help="topology folders: the last row of every layer matrix holds the biases (--bias-row) or "
         "none does (--no-bias-row); default: told from how the shapes chain",
     )
+
+
+def add_blocks_option(parser):
+    """Add ``--blocks`` (``args.blocks``): read each PATH as the block view of its weights."""
+    parser.add_argument(
+        "--blocks",
+        action="store_true",
+        help="read each PATH (a state_dict or safetensors file of any model) as the block view of its weights: "
+        "each weight of 2+ dimensions its own bipartite block of channels, named by its key (no wiring)",
+    )
+
+
+def channel_input(path, args):
+    """Whether ``path`` is read as a channel graph: with ``--blocks``, a .pt2 program or a HuggingFace folder."""
+    from ..io.paths import is_channel_checkpoint
+
+    return args.blocks or is_channel_checkpoint(path)
+
+
+def read_channels(path, args):
+    """The channel graph of ``path`` (:func:`~netgraph.channels.channel_graph`), or its block view with ``--blocks``."""
+    from ..channels import block_view, channel_graph
+
+    return block_view(path) if args.blocks else channel_graph(path)
 
 
 def check_report_folder(out, files, *, option="--out"):

@@ -11,7 +11,7 @@ seed folder (its ``final.pt``), a run folder (every ``seed-*/final.pt``), a stud
 import sys
 
 from ._cluster import add_cluster_options
-from ._paths import PATH_HELP, add_bias_row_option
+from ._paths import PATH_HELP, add_bias_row_option, add_blocks_option
 
 __all__ = ["register"]
 
@@ -32,6 +32,7 @@ def register(subparsers):
     p.add_argument("--no-aligned", action="store_true", help="skip the aligned Jaccard and the NNSTD, the slowest part")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     add_bias_row_option(p)
+    add_blocks_option(p)
     p.add_argument(
         "--seed", type=int, default=0, help="seed of the random networks behind the aligned chance level (default 0)"
     )
@@ -56,10 +57,10 @@ def _run_channels(args, files):
     from analysis import block_jaccard
 
     from .._version import __version__
-    from ..channels import channel_graph
     from ..fileio import atomic_write, jsonable
+    from ._paths import read_channels
 
-    graphs = [channel_graph(p) for p in files]
+    graphs = [read_channels(p, args) for p in files]
     pairs = []
     for a, b in itertools.combinations(range(len(files)), 2):
         j = block_jaccard(graphs[a], graphs[b])
@@ -85,16 +86,15 @@ def _run(args):
 
     from .._progress import Progress
     from ..errors import ParameterError
-    from ..io.paths import is_channel_checkpoint
     from ..training.cluster import scheduler_address
     from ._cluster import open_cluster_from, with_pair_progress
-    from ._paths import check_report_folder, resolve_checkpoints
+    from ._paths import channel_input, check_report_folder, resolve_checkpoints
 
     scheduler_address(args.scheduler)  # a malformed --scheduler is bad input before any work
     named = resolve_checkpoints(args.paths, groups=True)
     files = [p for _, p in named]
     check_report_folder(args.out, files)  # before any work: the report never replaces what it reads
-    programs = [is_channel_checkpoint(p) for p in files]
+    programs = [channel_input(p, args) for p in files]
     if any(programs):
         if not all(programs):
             raise ParameterError(

@@ -453,3 +453,31 @@ def test_two_pruned_versions_of_a_transformer_compared_block_by_block():
     assert len(j.blocks) == n_matrices and "model.layers.0.self_attn.q_proj.weight" in j.blocks
     # every surviving weight at 80% also survives at 50%: each block's Jaccard is |80%| / |50%| = 0.2 / 0.5
     assert j.values == pytest.approx(0.4, abs=0.05)
+
+
+def test_the_commands_take_block_views(tmp_path, capsys):
+    import json
+
+    from safetensors.torch import save_file
+
+    from netgraph.cli import main
+
+    model = HandSet()
+    save_file(model.state_dict(), tmp_path / "a.safetensors")
+    with torch.no_grad():
+        model.fc.weight[0, 7] = 0.0  # the fc block loses one of its 3 connections
+    save_file(model.state_dict(), tmp_path / "b.safetensors")
+    a, b = str(tmp_path / "a.safetensors"), str(tmp_path / "b.safetensors")
+    assert main(["info", "--blocks", a]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert (
+        out[0].endswith("(block view (channel graph))")
+        and out[-3] == "  fc.weight  Linear 1x8  weights 3 / 8  channel connections 3 / 8"
+    )
+    assert main(["analyze", "--blocks", a]) == 0
+    assert "6 spaces, 17 channels, 8 connections" in capsys.readouterr().out
+    assert main(["similarity", "--blocks", a, b, "--out", str(tmp_path / "report")]) == 0
+    capsys.readouterr()
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["pairs"][0]["blocks"] == ["conv1.weight", "conv2.weight", "fc.weight"]
+    assert report["pairs"][0]["values"] == [1.0, 1.0, 2 / 3]
