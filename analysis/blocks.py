@@ -83,9 +83,9 @@ def _check_channel_graph(G, name):
 
 def _block_edges(G, layer):
     """The channel connections of one weight layer, and how many are possible."""
-    inputs = list(dict.fromkeys(tuple(v) for v in layer["inputs"]))
+    inputs = set(tuple(v) for v in layer["inputs"])
     out, n_out, groups = layer["output"], layer["weight_shape"][0], layer["groups"]
-    edges = {(u, v) for v in ((out, j) for j in range(n_out)) for u, _ in G.in_edges(v) if u in set(inputs)}
+    edges = {(u, v) for v in ((out, j) for j in range(n_out)) for u, _ in G.in_edges(v) if u in inputs}
     return edges, n_out * len(inputs) // groups
 
 

@@ -269,7 +269,8 @@ class _Tracer:
         self.spaces, self.layers = [], []
 
     def graph(self):
-        users = [n for n in self.program.graph.nodes if n.op == "placeholder" and n.name in self._user_inputs()]
+        names = self._user_inputs()
+        users = [n for n in self.program.graph.nodes if n.op == "placeholder" and n.name in names]
         if len(users) != 1:
             raise GraphContractError(f"the model takes {len(users)} tensor inputs; the channel contract needs one")
         for node in self.program.graph.nodes:
@@ -284,14 +285,7 @@ class _Tracer:
         return {spec.arg.name for spec in self.program.graph_signature.input_specs if spec.kind.name == "USER_INPUT"}
 
     def _space(self, n, kind, module, bias=None):
-        layer = len(self.spaces)
-        self.spaces.append({"units": n, "kind": kind, "module": module})
-        b = np.zeros(n) if bias is None else bias.detach().to(torch.float64).cpu().numpy()
-        nodes = [(layer, j) for j in range(n)]
-        self.G.add_nodes_from(
-            (v, {"layer": layer, "index": j, "kind": kind, "bias": float(b[j])}) for j, v in enumerate(nodes)
-        )
-        return nodes
+        return _new_space(self.G, self.spaces, n, kind, module, bias)
 
     def _call(self, node):
         target = str(node.target)
@@ -313,8 +307,7 @@ class _Tracer:
             return self._reshape(node)
         if target in _KEEP or target == "aten.mean.dim":
             return self._keep(node, target)
-        if self._inputs(node):
-            raise self._refuse(node, "has no place in the channel contract")
+        raise self._refuse(node, "has no place in the channel contract")
 
     def _inputs(self, node):
         """The traced tensors among ``node``'s arguments."""
@@ -379,19 +372,11 @@ class _Tracer:
                 raise self._refuse(node, f"reads {weight.shape[1] * groups} channels of a tensor with {len(inputs)}")
         present = (weight != 0) if mask is None else mask
         nnz, gain = _slices(weight.detach().to(torch.float64), present, groups)
-        outputs = self._space(weight.shape[0], kind, fqn.rpartition(".")[0], bias)
+        module = fqn.rpartition(".")[0]
+        outputs = self._space(weight.shape[0], kind, module, bias)
         _add_edges(self.G, inputs, outputs, nnz, gain, kind)
-        self.layers.append(
-            {
-                "module": fqn.rpartition(".")[0],
-                "weight": fqn,
-                "type": "Linear" if kind == "linear" else f"Conv{_CONV[target]}d",
-                "weight_shape": list(weight.shape),
-                "groups": int(groups),
-                "inputs": [list(v) for v in inputs],
-                "output": outputs[0][0],
-            }
-        )
+        layer_type = "Linear" if kind == "linear" else f"Conv{_CONV[target]}d"
+        self.layers.append(_layer_record(module, fqn, layer_type, weight.shape, groups, inputs, outputs))
         self.units[node.name] = outputs
 
     def _add(self, node):
@@ -477,11 +462,39 @@ def _slices(weight, present, groups):
     return full_nnz, full_gain
 
 
-def _add_edges(G, inputs, outputs, nnz, gain, kind):
-    """The edges of a weight layer: per distinct input node and output unit, the slices' sums."""
+def _new_space(G, spaces, n, kind, module, bias=None):
+    """Add a space of ``n`` units to ``G`` (its nodes, and its entry of ``spaces``); its nodes."""
+    layer = len(spaces)
+    spaces.append({"units": n, "kind": kind, "module": module})
+    b = np.zeros(n) if bias is None else bias.detach().to(torch.float64).cpu().numpy()
+    nodes = [(layer, j) for j in range(n)]
+    G.add_nodes_from((v, {"layer": layer, "index": j, "kind": kind, "bias": float(b[j])}) for j, v in enumerate(nodes))
+    return nodes
+
+
+def _layer_record(module, weight, layer_type, shape, groups, inputs, outputs):
+    """The entry of ``G.graph["layers"]`` for a weight layer (what apply_channel_graph and the analyses read)."""
+    return {
+        "module": module,
+        "weight": weight,
+        "type": layer_type,
+        "weight_shape": list(shape),
+        "groups": int(groups),
+        "inputs": [list(v) for v in inputs],
+        "output": outputs[0][0],
+    }
+
+
+def _columns(inputs):
+    """The distinct input nodes, each one's column, and the column of every input unit."""
     distinct = list(dict.fromkeys(inputs))
     column = {v: k for k, v in enumerate(distinct)}
-    which = np.array([column[v] for v in inputs])
+    return distinct, column, np.array([column[v] for v in inputs])
+
+
+def _add_edges(G, inputs, outputs, nnz, gain, kind):
+    """The edges of a weight layer: per distinct input node and output unit, the slices' sums."""
+    distinct, _, which = _columns(inputs)
     total_nnz = np.zeros((len(outputs), len(distinct)), dtype=np.int64)
     total_gain = np.zeros((len(outputs), len(distinct)))
     np.add.at(total_nnz.T, which, nnz.T)
@@ -548,10 +561,7 @@ def _kept_slices(G, layer, weight):
     """The mask of ``weight``: 1 on the kernel slices whose edge ``G`` still has, 0 elsewhere."""
     n_out, per_group = weight.shape[:2]
     groups, out = layer["groups"], layer["output"]
-    inputs = [tuple(v) for v in layer["inputs"]]
-    distinct = list(dict.fromkeys(inputs))
-    column = {v: k for k, v in enumerate(distinct)}
-    which = np.array([column[v] for v in inputs])
+    distinct, column, which = _columns([tuple(v) for v in layer["inputs"]])
     keep = np.zeros((n_out, per_group), dtype=bool)
     out_per_group = n_out // groups
     for j in range(n_out):
@@ -616,24 +626,12 @@ def block_view(source):
         weight = value.detach().to(torch.float64) * (mask if mask is not None else 1)
         present = (weight != 0) if mask is None else mask.to(torch.bool)
         nnz, gain = _slices(weight, present, 1)
-        b = len(G.graph["layers"])
-        inputs = [(2 * b, i) for i in range(weight.shape[1])]
-        outputs = [(2 * b + 1, j) for j in range(weight.shape[0])]
-        for space, kind in ((inputs, "input"), (outputs, "conv" if weight.dim() > 2 else "linear")):
-            G.graph["spaces"].append({"units": len(space), "kind": kind, "module": name})
-            G.add_nodes_from((v, {"layer": v[0], "index": v[1], "kind": kind, "bias": 0.0}) for v in space)
-        _add_edges(G, inputs, outputs, nnz, gain, "conv" if weight.dim() > 2 else "linear")
-        G.graph["layers"].append(
-            {
-                "module": name,
-                "weight": name,
-                "type": "Conv" if weight.dim() > 2 else "Linear",
-                "weight_shape": list(weight.shape),
-                "groups": 1,
-                "inputs": [list(v) for v in inputs],
-                "output": 2 * b + 1,
-            }
-        )
+        kind = "conv" if weight.dim() > 2 else "linear"
+        inputs = _new_space(G, G.graph["spaces"], weight.shape[1], "input", name)
+        outputs = _new_space(G, G.graph["spaces"], weight.shape[0], kind, name)
+        _add_edges(G, inputs, outputs, nnz, gain, kind)
+        layer_type = "Conv" if kind == "conv" else "Linear"
+        G.graph["layers"].append(_layer_record(name, name, layer_type, weight.shape, 1, inputs, outputs))
     if not G.graph["layers"]:
         raise CheckpointError(f"{label}: holds no weight of 2 or more dimensions")
     return G

@@ -20,7 +20,7 @@ import torch
 
 from ..errors import CheckpointError
 from ..fileio import note_input, stat_input
-from .pytorch import WRAPPER_KEYS, torch_load
+from . import pytorch
 
 __all__ = ["read_tensors"]
 
@@ -34,9 +34,8 @@ def read_tensors(path):
         If the file is not one of those, or holds no dict of tensors; the message names the file.
     """
     path = Path(path)
-    stat_input(path, error=CheckpointError)
+    st = stat_input(path, error=CheckpointError)
     note_input(path)
-    head = path.read_bytes()[:8] if path.is_file() else b""
     if path.suffix == ".safetensors":
         from safetensors import SafetensorError
         from safetensors.torch import load
@@ -45,11 +44,15 @@ def read_tensors(path):
             return dict(load(path.read_bytes()))
         except (SafetensorError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"{path}: cannot be read as safetensors (truncated or corrupt?): {exc}") from None
-    if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):
+    head = b""
+    if path.is_file():  # the first bytes only: the whole file is read once, by the reader below
+        with open(path, "rb") as f:
+            head = f.read(8)
+    if not pytorch.detect(path, head, st.st_size):
         raise CheckpointError(f"{path}: is neither a safetensors file nor a torch.save file")
-    obj = torch_load(path)
+    obj = pytorch.torch_load(path)
     if isinstance(obj, Mapping) and obj and not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        inner = next((obj[k] for k in WRAPPER_KEYS if isinstance(obj.get(k), Mapping) and obj[k]), None)
+        inner = next((obj[k] for k in pytorch.WRAPPER_KEYS if isinstance(obj.get(k), Mapping) and obj[k]), None)
         obj = inner if inner is not None else obj
     if not isinstance(obj, Mapping) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise CheckpointError(f"{path}: holds no state_dict (a dict of tensors)")
