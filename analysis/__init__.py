@@ -18,7 +18,8 @@ weights are never cached.
 - similarity: :func:`edge_jaccard`, :func:`node_jaccard`, :func:`aligned_jaccard`,
   :func:`chance_jaccard`, :func:`aligned_chance_jaccard`, :func:`similarity_matrix`, :func:`common_subnetwork`,
   :func:`common_subnetwork_curve`; channel-level graphs of convolutional networks block by block:
-  :func:`block_jaccard`; many pairs aligned at once, through a pluggable *pair_map* (the
+  :func:`block_jaccard` (channel connections or kernel elements, raw or aligned) and
+  :func:`block_nnstd`; many pairs aligned at once, through a pluggable *pair_map* (the
   protocol: :func:`local_pair_map`; a Dask one runs the pairs on a cluster): :func:`aligned_pairs`;
 - topology distance: :func:`nnstd` (NNSTD of Liu et al. 2020, as its authors compute it),
   :func:`nnstd_pairs` through a *pair_map*;
@@ -38,7 +39,8 @@ Examples
 (2, (2,))
 """
 
-from .blocks import BlockJaccard, block_jaccard
+from .block_report import BlockReport, build_block_report, write_block_report
+from .blocks import BlockJaccard, BlockNNSTD, block_jaccard, block_nnstd
 from .controllability import DriverNodes, driver_nodes, width_bound
 from .degrees import (
     DegreeDistribution,
@@ -100,6 +102,8 @@ __all__ = [
     "common_subnetwork_curve",
     "BlockJaccard",
     "block_jaccard",
+    "BlockNNSTD",
+    "block_nnstd",
     "Survival",
     "SharedEdges",
     "initial_survival",
@@ -111,4 +115,7 @@ __all__ = [
     "build_report",
     "write_report",
     "load_metrics",
+    "BlockReport",
+    "build_block_report",
+    "write_block_report",
 ]

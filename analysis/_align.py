@@ -13,7 +13,27 @@ from ._jaccard import Jaccard, blockwise_chance
 from ._results import frozen_array
 from ._space import edge_space
 
-__all__ = ["align_blocks", "align_pair_task", "aligned_result", "align_pair"]
+__all__ = ["match_targets", "align_blocks", "align_pair_task", "aligned_result", "align_pair"]
+
+
+def match_targets(A1, B):
+    """Match the targets (columns) of ``B`` to those of ``A1`` by the Jaccard of their incoming sets.
+
+    Hungarian method (:func:`scipy.optimize.linear_sum_assignment`) on the Jaccard distance;
+    ``A1`` and ``B`` are boolean source x target blocks over the same sources. Returns ``nxt``
+    (int64): target ``k`` of ``B`` goes to target ``nxt[k]`` of ``A1``.
+    """
+    a1 = A1.astype(np.float32)
+    b = B.astype(np.float32)
+    inter = a1.T @ b  # [j of G1, k of G2]
+    c1, c2 = a1.sum(axis=0), b.sum(axis=0)
+    union = c1[:, None] + c2[None, :] - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        jac = np.where(union > 0, inter / union, 1.0)
+    rows, cols = linear_sum_assignment(1.0 - jac)
+    nxt = np.empty(B.shape[1], dtype=np.int64)
+    nxt[cols] = rows
+    return nxt
 
 
 def align_blocks(blocks1, blocks2, sizes):
@@ -32,16 +52,7 @@ def align_blocks(blocks1, blocks2, sizes):
         B = np.empty_like(A2)
         B[perm] = A2  # row perm[k] of B = row k of A2 (sources relabelled)
         if l + 1 < n_blocks:  # hidden target layer: match neurons by incoming sets
-            a1 = A1.astype(np.float32)
-            b = B.astype(np.float32)
-            inter = a1.T @ b  # [j of G1, k of G2]
-            c1, c2 = a1.sum(axis=0), b.sum(axis=0)
-            union = c1[:, None] + c2[None, :] - inter
-            with np.errstate(invalid="ignore", divide="ignore"):
-                jac = np.where(union > 0, inter / union, 1.0)
-            rows, cols = linear_sum_assignment(1.0 - jac)
-            nxt = np.empty(sizes[l + 1], dtype=np.int64)
-            nxt[cols] = rows
+            nxt = match_targets(A1, B)
         else:
             nxt = np.arange(sizes[l + 1])
         C = np.empty_like(B)

@@ -7,6 +7,7 @@ with their file names, titles and captions (:class:`Figure`).
 """
 
 import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import numpy as np
 from . import plotting
 from ._blocks import arch_name
 
-__all__ = ["Figure", "figures"]
+__all__ = ["Figure", "figures", "listed_figures", "write_report_files"]
 
 
 @dataclass(frozen=True)
@@ -215,3 +216,48 @@ def _common_figure(report, add):
     )
     title = "Common-subnetwork size against min_share"
     add("common-subnetwork", title, title, ax, "common")
+
+
+def listed_figures(out):
+    """The PNG files the report already in ``out`` lists in its ``report.json`` (its "figures"), if any.
+
+    Only plain file names ending in ``.png`` count; a missing or unreadable ``report.json``
+    lists none.
+    """
+    try:
+        data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return []
+    figures = data.get("figures") if isinstance(data, dict) else None
+    names = [f.get("file") for f in figures if isinstance(f, dict)] if isinstance(figures, list) else []
+    return [
+        name
+        for name in names
+        if isinstance(name, str)
+        and name.endswith(".png")
+        and name == os.path.basename(name)
+        and name not in ("..", ".")
+    ]
+
+
+def write_report_files(out, data, figs, html_page):
+    """Write a report's ``report.json`` (``data`` with its figure list), PNGs and page into ``out``, as one group.
+
+    Staged and renamed together (:func:`netgraph.fileio.atomic_files`); the figures an earlier
+    report there listed that this one lacks are removed. Returns the paths.
+    """
+    from netgraph.fileio import atomic_files
+
+    data = {**data, "figures": [{"file": f.name, "title": f.title} for f in figs]}
+    text = json.dumps(data, indent=1, allow_nan=False)  # ASCII: every character escaped
+    html_page = html_page.encode("utf-8", "backslashreplace")  # a name from a non-UTF-8 path cannot fail it
+    with atomic_files(out) as group:
+        old = listed_figures(out)
+        for f in figs:
+            group.write(f.name, f.png)
+        group.write("report.json", text, mode="w", encoding="utf-8")
+        group.write("report.html", html_page)  # last: whoever opens the page finds its figures
+        for name in old:
+            if name not in {f.name for f in figs}:
+                group.remove(name)
+    return {"json": out / "report.json", "html": out / "report.html", "figures": [out / f.name for f in figs]}

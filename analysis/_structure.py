@@ -38,6 +38,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from netgraph.channel_network import ChannelNetwork
 from netgraph.errors import GraphContractError, ParameterError
 from netgraph.network import ADJACENCY_KEY, Checkpoint
 
@@ -47,6 +48,7 @@ __all__ = [
     "structure",
     "check_digraph",
     "is_network",
+    "is_channel_network",
     "graph_meta",
     "graph_attribute",
     "node_biases",
@@ -218,9 +220,14 @@ def is_network(G):
     return isinstance(G, Checkpoint)
 
 
+def is_channel_network(G):
+    """Whether ``G`` is a channel-level graph held as arrays (:class:`netgraph.channel_network.ChannelNetwork`)."""
+    return isinstance(G, ChannelNetwork)
+
+
 def check_digraph(G, *, name="G"):
-    """Raise ``ParameterError`` unless ``G`` is a networkx directed graph or a network."""
-    if is_network(G):
+    """Raise ``ParameterError`` unless ``G`` is a networkx directed graph, a network or a channel network."""
+    if is_network(G) or is_channel_network(G):
         return G
     if not isinstance(G, nx.Graph):
         raise ParameterError(
@@ -256,10 +263,10 @@ def structure(G, *, name="G"):
     True
     """
     check_digraph(G, name=name)
-    if is_network(G):
+    if is_network(G) or is_channel_network(G):
         hit = _NETWORK_VIEWS.get(G)
         if hit is None:
-            hit = _NETWORK_VIEWS[G] = _from_network(G)
+            hit = _NETWORK_VIEWS[G] = _from_network(G) if is_network(G) else _from_channel_network(G)
         return hit
     cache = None if hasattr(G, "_graph") else getattr(G, "__networkx_cache__", None)  # views: parent edits
     if cache is not None:
@@ -348,6 +355,19 @@ def _from_network(net):
     return _from_adjacency(nodes, sizes, *net.adjacency())
 
 
+def _from_channel_network(net):
+    """The :class:`Structure` of a channel network, from its arrays: the graph ``to_networkx`` would build.
+
+    Layered, as the DiGraph would be, when every edge joins a space to the next (a chain, a
+    block view); otherwise not.
+    """
+    indptr, indices = net.adjacency()
+    sources = np.repeat(np.arange(net.n_nodes, dtype=np.int64), np.diff(indptr))
+    if np.array_equal(net.space_of(sources) + 1, net.space_of(indices)):
+        return _from_adjacency(net.nodes, net.sizes, indptr, indices)
+    return Structure(nodes=net.nodes, indptr=indptr, indices=indices, layered=None)
+
+
 def _from_adjacency(nodes, sizes, indptr, indices):
     """The layered :class:`Structure` of :meth:`netgraph.network.Checkpoint.adjacency`'s arrays.
 
@@ -380,12 +400,17 @@ def _from_graph_arrays(G, cache):
 
 def graph_meta(G):
     """The metadata dict of a graph (``G.graph["meta"]``) or a network (``meta``); empty when there is none."""
+    if is_channel_network(G):
+        return {}
     meta = G.meta if is_network(G) else G.graph.get("meta")
     return meta if isinstance(meta, dict) else {}
 
 
 def graph_attribute(G, key, default=None):
-    """``activation``, ``has_bias`` or ``layer_sizes`` of a graph (``G.graph``) or a network."""
+    """``activation``, ``has_bias`` or ``layer_sizes`` of a graph (``G.graph``) or a network; ``contract``,
+    ``view``, ``spaces``, ``layers`` or ``element_masks`` of a channel graph or channel network."""
+    if is_channel_network(G):
+        return G.graph_attributes().get(key, default)
     if is_network(G):
         return list(G.layer_sizes) if key == "layer_sizes" else getattr(G, key, default)
     return G.graph.get(key, default)
@@ -394,6 +419,8 @@ def graph_attribute(G, key, default=None):
 def node_biases(G, s):
     """The ``bias`` of every node in the order of ``s.nodes``: a float64 array for a network, a list for a graph
     (None where a node has none)."""
+    if is_channel_network(G):
+        return G.bias
     if is_network(G):
         return np.concatenate([np.zeros(G.layer_sizes[0])] + [np.asarray(b, dtype=np.float64) for b in G.biases])
     return [G.nodes[node].get("bias") for node in s.nodes]
@@ -402,6 +429,8 @@ def node_biases(G, s):
 def edge_weights(G, s):
     """The weight of every edge in the CSR order of ``s``: a float64 array for a network, a list for a graph
     (None where an edge has none)."""
+    if is_channel_network(G):
+        return G.edge_arrays()[3]
     if is_network(G):
         return np.concatenate([t.data.astype(np.float64) for t in G.transposed_blocks()] or [np.zeros(0)])
     return [G.edges[s.nodes[u], s.nodes[v]].get("weight") for u, v in zip(s.sources.tolist(), s.indices.tolist())]

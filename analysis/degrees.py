@@ -23,13 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from netgraph.channel_network import CONTRACT
 from netgraph.errors import ParameterError
 from netgraph.fileio import jsonable
 from netgraph.validation import Interval, NoneOr, check_choice
 
 from ._results import concise_repr, frozen_array, provenance
 from ._space import check_layer
-from ._structure import node_to_json, structure
+from ._structure import graph_attribute, node_to_json, structure
 
 __all__ = [
     "DegreeDistribution",
@@ -170,6 +171,23 @@ def _degrees(s, direction):
     return s.in_degree + s.out_degree
 
 
+def _layer_nodes(G, s, layer):
+    """The ids (in ``s``) and labels of the nodes of ``layer``, by position.
+
+    A layered graph's layer; a channel-level graph's space (its nodes ``(layer, index)``, edges
+    that may skip spaces), whose in-degrees are those of the block that writes it.
+    """
+    spaces = graph_attribute(G, "spaces") if graph_attribute(G, "contract") == CONTRACT else None
+    if s.layered is not None or spaces is None:
+        lay = s.require_layered()
+        layer = check_layer(layer, len(lay.sizes))
+        ids = np.flatnonzero(lay.layer == layer)
+        return ids[np.argsort(lay.pos[ids])], lay.nodes[layer]
+    layer = check_layer(layer, len(spaces))
+    nodes = tuple((layer, i) for i in range(int(spaces[layer]["units"])))
+    return np.array([s.index[v] for v in nodes], dtype=np.int64), nodes
+
+
 def degree_distribution(G, *, direction="in", layer=None):
     """Degree of every node and the distribution of degrees.
 
@@ -180,7 +198,9 @@ def degree_distribution(G, *, direction="in", layer=None):
     direction : {"in", "out", "total"}, optional
         Which degree: incoming edges, outgoing edges or both.
     layer : int, optional
-        Only the nodes of this layer (``G`` must then be layered). Default: all nodes.
+        Only the nodes of this layer (``G`` must then be layered, or a channel-level graph:
+        the nodes of this space, whose in-degrees are those of the block writing it). Default:
+        all nodes.
 
     Returns
     -------
@@ -206,11 +226,8 @@ def degree_distribution(G, *, direction="in", layer=None):
     total = s.in_degree + s.out_degree
     nodes = s.nodes
     if layer is not None:
-        lay = s.require_layered()
-        layer = None if layer is None else check_layer(layer, len(lay.sizes))
-        ids = np.flatnonzero(lay.layer == layer)
-        ids = ids[np.argsort(lay.pos[ids])]
-        deg, total, nodes = deg[ids], total[ids], lay.nodes[layer]
+        ids, nodes = _layer_nodes(G, s, layer)
+        deg, total = deg[ids], total[ids]
     if deg.size:
         hist = np.bincount(deg)
         ccdf = np.cumsum(hist[::-1])[::-1] / deg.size

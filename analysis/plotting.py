@@ -34,6 +34,8 @@ __all__ = [
     "plot_driver_nodes",
     "plot_training_curves",
     "plot_common_subnetwork",
+    "plot_block_jaccard",
+    "plot_block_nnstd",
     "subplots",
     "png_bytes",
     "close",
@@ -547,4 +549,143 @@ def plot_common_subnetwork(curves, ax=None, *, labels=None):
     ax.tick_params(labelsize=MIN_FONT)
     if labels is not None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=MIN_FONT, frameon=False)
+    return ax
+
+
+# --------------------------------------------------------------------------- block by block
+
+
+def _block_axis(ax, n):
+    """Blocks ``0 .. n - 1`` on the x axis: every index labelled up to 30 blocks, else about one label per
+    half inch at steps of 1, 2, 5 × 10^k with a minor tick on every block (up to 200)."""
+    from matplotlib import ticker
+
+    ax.set_xlim(-0.6, n - 0.4)
+    if n <= 30:
+        ax.set_xticks(range(n))
+    else:
+        width = ax.get_position().width * ax.figure.get_figwidth()
+        bins = max(4, int(width / 0.5))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=bins, integer=True, steps=[1, 2, 5, 10]))
+        if n <= 200:
+            ax.xaxis.set_minor_locator(ticker.MultipleLocator(1))
+    ax.tick_params(labelsize=MIN_FONT)
+    ax.set_xlabel("block (weight layer, in order)", fontsize=9)
+
+
+def _block_bars(ax, values, levels, colour):
+    """Bars of ``values`` per block with a black tick at each block's ``levels``.
+
+    Beyond :data:`_SPARSE_BARS` blocks the bars touch (gaps of a pixel or two would stripe the
+    figure) and the ticks join into a step line.
+    """
+    values = np.asarray(values, dtype=float)
+    x = np.arange(values.size)
+    if values.size <= _SPARSE_BARS:
+        ax.bar(x, values, width=0.6, color=colour, linewidth=0)
+        ax.hlines(np.asarray(levels, dtype=float), x - 0.45, x + 0.45, colors="black", linewidth=1.5)
+    else:
+        ax.bar(x, values, width=1.0, color=colour, linewidth=0)
+        edges = np.arange(values.size + 1) - 0.5
+        ax.stairs(np.asarray(levels, dtype=float), edges, color="black", linewidth=1.0, baseline=None)
+    ax.set_ylim(0.0, 1.05)
+    ax.grid(axis="y", color="0.9", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+#: Most blocks drawn as separate bars, each with its own chance tick.
+_SPARSE_BARS = 100
+
+
+def _level_mark(n):
+    """How :func:`_block_bars` draws the levels of ``n`` blocks, for a title."""
+    return "black ticks" if n <= _SPARSE_BARS else "black line"
+
+
+def _block_figsize(n):
+    return (min(12.5, max(6.0, 2.5 + 0.1 * n)), 3.0)
+
+
+def plot_block_jaccard(result, ax=None):
+    """Per block of a :class:`~analysis.BlockJaccard`: its Jaccard index (bars) against its chance level (black ticks).
+
+    Blocks are on the x axis by index, in the graphs' order (their modules are too long to draw:
+    the report's tables name them); up to 30 every index is labelled, beyond that about one label
+    per half inch (at steps of 1, 2, 5 × 10^k, a minor tick on every block up to 200). Beyond 100
+    blocks the bars touch and the chance ticks join into a step line. The title says what was
+    compared and the overall value against its chance level.
+
+    Parameters
+    ----------
+    result : BlockJaccard
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from analysis import block_jaccard
+    >>> G = nx.DiGraph([((0, 0), (1, 0))])
+    >>> G.graph["layers"] = [{"module": "fc", "type": "Linear", "weight_shape": [1, 2], "groups": 1,
+    ...                       "inputs": [[0, 0], [0, 1]], "output": 1}]
+    >>> ax = plot_block_jaccard(block_jaccard(G, G))
+    >>> ax.get_ylabel(), ax.get_title().splitlines()[1]
+    ('Jaccard', 'overall 1.000, chance 0.333 (1 block)')
+    >>> close(ax)
+    """
+    n = len(result.blocks)
+    ax = _axes(ax, figsize=_block_figsize(n))
+    _block_bars(ax, result.values, result.chance, "tab:blue")
+    what = "kernel elements" if result.level == "kernel" else "channel connections"
+    how = "aligned" if result.aligned else "raw"
+    chance = "aligned chance" if result.aligned else "chance"
+    ax.set_title(
+        f"{what}, {how}: Jaccard per block (bars), {chance} ({_level_mark(n)})\n"
+        f"overall {result.value:.3f}, {chance} {result.chance_overall:.3f} ({n} block{'s' if n != 1 else ''})",
+        fontsize=9,
+    )
+    ax.set_ylabel("Jaccard", fontsize=9)
+    _block_axis(ax, n)
+    return ax
+
+
+def plot_block_nnstd(result, ax=None):
+    """Per block of a :class:`~analysis.BlockNNSTD`: its NNSTD (bars) against the random level (black ticks).
+
+    A distance (lower = more similar); blocks on the x axis as in :func:`plot_block_jaccard`.
+
+    Parameters
+    ----------
+    result : BlockNNSTD
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from analysis import block_nnstd
+    >>> G = nx.DiGraph([((0, 0), (1, 0))])
+    >>> G.graph["layers"] = [{"module": "fc", "type": "Linear", "weight_shape": [1, 2], "groups": 1,
+    ...                       "inputs": [[0, 0], [0, 1]], "output": 1}]
+    >>> ax = plot_block_nnstd(block_nnstd(G, G, rng=0))
+    >>> ax.get_ylabel()
+    'NNSTD'
+    >>> close(ax)
+    """
+    n = len(result.blocks)
+    ax = _axes(ax, figsize=_block_figsize(n))
+    _block_bars(ax, result.values, result.random, "tab:orange")
+    ax.set_title(
+        f"NNSTD per block (bars; a distance, lower = more similar), random ({_level_mark(n)})\n"
+        f"mean {result.value:.3f}, random {result.random_mean:.3f} ({n} block{'s' if n != 1 else ''})",
+        fontsize=9,
+    )
+    ax.set_ylabel("NNSTD", fontsize=9)
+    _block_axis(ax, n)
     return ax

@@ -44,8 +44,6 @@ Examples
 # duplicates and examples, where help() shows them); its code is about 50 lines, its steps the functions after it.
 
 import datetime
-import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +51,7 @@ import numpy as np
 
 from netgraph import __version__
 from netgraph.errors import ParameterError
-from netgraph.fileio import atomic_files, jsonable, load_json, note_input
+from netgraph.fileio import jsonable, load_json, note_input
 from netgraph.validation import check_rng
 
 from ._blocks import arch_name
@@ -61,7 +59,7 @@ from ._duplicates import duplicates_note, find_duplicates
 from ._group import NetworkStats, compute_group, measure_group
 from ._pair_kinds import pair_kinds
 from ._pairs import check_pair_map
-from ._report_figures import figures
+from ._report_figures import figures, write_report_files
 from ._report_html import page
 from ._report_inputs import check_report_args, default_group, default_labels, metrics_problem
 from ._results import concise_repr
@@ -665,28 +663,6 @@ def _report_provenance(networks, sources, parameters):
     }
 
 
-def _old_figures(out):
-    """The PNG files the report already in ``out`` lists in its ``report.json`` (its "figures"), if any.
-
-    Only plain file names ending in ``.png`` count; a missing or unreadable ``report.json``
-    lists none.
-    """
-    try:
-        data = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return []
-    figures = data.get("figures") if isinstance(data, dict) else None
-    names = [f.get("file") for f in figures if isinstance(f, dict)] if isinstance(figures, list) else []
-    return [
-        name
-        for name in names
-        if isinstance(name, str)
-        and name.endswith(".png")
-        and name == os.path.basename(name)
-        and name not in ("..", ".")
-    ]
-
-
 def write_report(report, out_dir):
     """Write ``report.json``, the PNG figures and a self-contained ``report.html`` into ``out_dir``, all at once.
 
@@ -716,19 +692,5 @@ def write_report(report, out_dir):
     """
     if not isinstance(report, SimilarityReport):
         raise ParameterError(f"report is a {type(report).__name__}, expected a SimilarityReport")
-    out = Path(out_dir)
-    data = report.to_dict()
     figs = figures(report)
-    data["figures"] = [{"file": f.name, "title": f.title} for f in figs]
-    html_page = page(report, figs).encode("utf-8", "backslashreplace")  # a name from a non-UTF-8 path cannot fail it
-    text = json.dumps(data, indent=1, allow_nan=False)  # ASCII: every character escaped
-    with atomic_files(out) as group:
-        old = _old_figures(out)
-        for f in figs:
-            group.write(f.name, f.png)
-        group.write("report.json", text, mode="w", encoding="utf-8")
-        group.write("report.html", html_page)  # last: whoever opens the page finds its figures
-        for name in old:
-            if name not in {f.name for f in figs}:
-                group.remove(name)
-    return {"json": out / "report.json", "html": out / "report.html", "figures": [out / f.name for f in figs]}
+    return write_report_files(Path(out_dir), report.to_dict(), figs, page(report, figs))

@@ -65,14 +65,20 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
+from .channel_network import CONTRACT, ChannelBlock, ChannelNetwork
 from .errors import CheckpointError, GraphContractError, ParameterError
 from .fileio import error_reason, file_kind, note_input, stat_input
 from .io.paths import is_hf_folder, natural_key
 
-__all__ = ["CONTRACT", "PYTREE_PACKAGES", "channel_graph", "apply_channel_graph", "block_view"]
-
-#: ``G.graph["contract"]`` of a channel-level graph.
-CONTRACT = "netgraph-channels-1"
+__all__ = [
+    "CONTRACT",
+    "PYTREE_PACKAGES",
+    "channel_network",
+    "channel_graph",
+    "apply_channel_graph",
+    "block_network",
+    "block_view",
+]
 
 _CONV = {"aten.conv1d.default": 1, "aten.conv2d.default": 2}
 _LINEAR = "aten.linear.default"
@@ -95,8 +101,24 @@ _KEEP = frozenset(
 )
 
 
-def channel_graph(model, example_input=None):
+def channel_graph(model, example_input=None, *, weights=None):
     """The channel-level graph of a feedforward ``nn.Module`` (see the module docstring).
+
+    ``channel_network(model, example_input, weights=weights).to_networkx()``: the graph as a
+    :class:`networkx.DiGraph`, its ``G.graph["element_masks"]`` the present elements of each
+    weight layer's weight (bool arrays of its shape). See :func:`channel_network` for the
+    parameters and errors.
+
+    Returns
+    -------
+    networkx.DiGraph
+        A new graph; the model is not changed.
+    """
+    return channel_network(model, example_input, weights=weights).to_networkx()
+
+
+def channel_network(model, example_input=None, *, weights=None):
+    """The channel-level graph of a feedforward ``nn.Module`` as arrays, with no networkx graph.
 
     Parameters
     ----------
@@ -109,28 +131,47 @@ def channel_graph(model, example_input=None):
     example_input : torch.Tensor
         For a module: one input batch of the shape it takes (its values do not matter). A
         program was traced on its own.
+    weights : Mapping or path, optional
+        For a module: a state_dict, or a safetensors or ``torch.save`` file of one (read
+        without running code, :func:`netgraph.io.tensors.read_tensors`), loaded into a copy of
+        the module before it is traced -- a checkpoint of any architecture read with the module
+        that makes it. torch-prune's ``weight_orig`` / ``weight_mask`` keys are honoured.
 
     Returns
     -------
-    networkx.DiGraph
-        A new graph; the model is not changed.
+    netgraph.channel_network.ChannelNetwork
+        What :func:`channel_graph` gives as a DiGraph; the model is not changed.
 
     Raises
     ------
     ParameterError
         If ``model`` is none of these, or ``example_input`` not a tensor of 2 or more dimensions.
     CheckpointError
-        If a ``.pt2`` file cannot be read as a program.
+        If a ``.pt2`` file cannot be read as a program, or ``weights`` do not fit the module
+        (missing, unexpected or misshapen keys, named).
     GraphContractError
         If the traced program holds an operation the contract cannot place (named with its module).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> model = nn.Sequential(nn.Conv2d(1, 2, 1, bias=False))
+    >>> state = {"0.weight": torch.tensor([1.0, 0.0]).reshape(2, 1, 1, 1)}
+    >>> channel_network(model, torch.zeros(1, 1, 2, 2), weights=state).n_edges  # the file's weights, not the module's
+    1
     """
+    if weights is not None:
+        if not isinstance(model, nn.Module):
+            raise ParameterError(f"weights=..., must be None for a {type(model).__name__}: they go into a module")
+        model = _with_weights(model, weights)
     if isinstance(model, str | os.PathLike):
         if is_hf_folder(model):
             model, example_input = _load_hf_folder(Path(model))
         else:
             model = _load_program(Path(model))
     if isinstance(model, torch.export.ExportedProgram):
-        return _Tracer(model).graph()
+        return _Tracer(model).network()
     if not isinstance(model, nn.Module):
         raise ParameterError(
             f"model is a {type(model).__name__}, expected a torch.nn.Module, a torch.export program or a .pt2 file"
@@ -146,7 +187,34 @@ def channel_graph(model, example_input=None):
             program = torch.export.export(model, (example_input,))
     finally:
         model.train(training)
-    return _Tracer(program).graph()
+    return _Tracer(program).network()
+
+
+def _with_weights(model, weights):
+    """A copy of ``model`` holding ``weights`` (a state_dict, or a file of one); CheckpointError if they do not fit."""
+    import copy
+    from collections.abc import Mapping
+
+    from .io.tensors import read_tensors
+
+    label = "weights" if isinstance(weights, Mapping) else str(weights)
+    tensors = dict(weights) if isinstance(weights, Mapping) else read_tensors(weights)
+    model = copy.deepcopy(model)
+    for key in tensors:
+        if key.endswith("_mask") and f"{key.removesuffix('_mask')}_orig" in tensors:
+            path, _, name = key.removesuffix("_mask").rpartition(".")
+            try:
+                module = model.get_submodule(path)
+            except AttributeError:
+                continue  # reported as an unexpected key below
+            if not hasattr(module, f"{name}_orig") and isinstance(getattr(module, name, None), torch.Tensor):
+                prune.identity(module, name)  # the keys of torch-prune's parametrisation, then loaded
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except RuntimeError as exc:
+        reason = " ".join(str(exc).split())
+        raise CheckpointError(f"{label}: does not fit the module ({reason[:400]})") from None
+    return model
 
 
 #: Packages whose pytree types (the output classes of a model) a program may need registered
@@ -240,17 +308,17 @@ def _load_hf_folder(path):
 def _try_load(path):
     """The program, or the reason it does not load (the cause torch logged, else its error)."""
     log = logging.getLogger("torch.export")
-    records, propagate = _Records(), log.propagate
-    log.addHandler(records)
-    log.propagate = False  # torch logs the traceback of a failed load before raising a generic error
+    records, propagate, handlers = _Records(), log.propagate, log.handlers
+    # torch logs the traceback of a failed load to its own stderr handler before raising a generic
+    # error: the records are kept here instead (the cause goes into netgraph's one-line message)
+    log.handlers, log.propagate = [records], False
     try:
         return torch.export.load(path)
     except Exception as exc:  # torch raises what its zip and JSON readers raise
         causes = [r.exc_info[1] for r in records.records if r.exc_info and r.exc_info[1] is not None]
         return error_reason(causes[-1] if causes else exc)
     finally:
-        log.removeHandler(records)
-        log.propagate = propagate
+        log.handlers, log.propagate = handlers, propagate
 
 
 class _Tracer:
@@ -265,10 +333,9 @@ class _Tracer:
             self.tensors[name] = (state[fqn] if fqn in state else program.constants[fqn], fqn)
         self.weights = {}  # node name -> (weight, mask or None, fqn): torch-prune's weight_orig * weight_mask
         self.units = {}  # node name -> list of graph nodes, one per unit of the tensor
-        self.G = nx.DiGraph()
-        self.spaces, self.layers = [], []
+        self.out = _Builder()
 
-    def graph(self):
+    def network(self):
         names = self._user_inputs()
         users = [n for n in self.program.graph.nodes if n.op == "placeholder" and n.name in names]
         if len(users) != 1:
@@ -277,15 +344,11 @@ class _Tracer:
             if node.op == "call_function":
                 self._call(node)
             elif node.op == "placeholder" and node is users[0]:
-                self.units[node.name] = self._space(_channels(node), "input", "")
-        self.G.graph.update(contract=CONTRACT, spaces=self.spaces, layers=self.layers)
-        return self.G
+                self.units[node.name] = self.out.space(_channels(node), "input", "")
+        return self.out.network()
 
     def _user_inputs(self):
         return {spec.arg.name for spec in self.program.graph_signature.input_specs if spec.kind.name == "USER_INPUT"}
-
-    def _space(self, n, kind, module, bias=None):
-        return _new_space(self.G, self.spaces, n, kind, module, bias)
 
     def _call(self, node):
         target = str(node.target)
@@ -370,13 +433,10 @@ class _Tracer:
             groups, kind = (node.args[6] if len(node.args) > 6 else 1), "conv"
             if len(inputs) != weight.shape[1] * groups:
                 raise self._refuse(node, f"reads {weight.shape[1] * groups} channels of a tensor with {len(inputs)}")
-        present = (weight != 0) if mask is None else mask
-        nnz, gain = _slices(weight.detach().to(torch.float64), present, groups)
         module = fqn.rpartition(".")[0]
-        outputs = self._space(weight.shape[0], kind, module, bias)
-        _add_edges(self.G, inputs, outputs, nnz, gain, kind)
+        outputs = self.out.space(weight.shape[0], kind, module, bias)
         layer_type = "Linear" if kind == "linear" else f"Conv{_CONV[target]}d"
-        self.layers.append(_layer_record(module, fqn, layer_type, weight.shape, groups, inputs, outputs))
+        self.out.weight_layer(weight, mask, groups, inputs, outputs, module=module, fqn=fqn, layer_type=layer_type)
         self.units[node.name] = outputs
 
     def _add(self, node):
@@ -386,13 +446,10 @@ class _Tracer:
         a, b = (self.units[o.name] for o in operands)
         if len(a) != len(b) or _shape(operands[0]) != _shape(operands[1]):
             raise self._refuse(node, f"adds tensors of shapes {_shape(operands[0])} and {_shape(operands[1])}")
-        outputs = self._space(len(a), "add", _module(node))
+        outputs = self.out.space(len(a), "add", _module(node))
         for j, v in enumerate(outputs):
             for u in (a[j], b[j]):
-                if self.G.has_edge(u, v):
-                    self.G.edges[u, v]["weight"] += 1.0
-                else:
-                    self.G.add_edge(u, v, kind="identity", weight=1.0, nnz=1)
+                self.out.identity_edge(u, v)
         self.units[node.name] = outputs
 
     def _cat(self, node):
@@ -410,7 +467,7 @@ class _Tracer:
         scale = (weight if weight is not None else torch.ones_like(var)) / torch.sqrt(var + eps)
         shift = (bias if bias is not None else torch.zeros_like(mean)) - mean * scale
         for v, s, t in zip(self.units[source.name], scale.tolist(), shift.tolist()):
-            self.G.nodes[v].update(bn_scale=float(s), bn_shift=float(t))
+            self.out.bn[v] = (float(s), float(t))
         self.units[node.name] = self.units[source.name]
 
     def _reshape(self, node):
@@ -462,27 +519,75 @@ def _slices(weight, present, groups):
     return full_nnz, full_gain
 
 
-def _new_space(G, spaces, n, kind, module, bias=None):
-    """Add a space of ``n`` units to ``G`` (its nodes, and its entry of ``spaces``); its nodes."""
-    layer = len(spaces)
-    spaces.append({"units": n, "kind": kind, "module": module})
-    b = np.zeros(n) if bias is None else bias.detach().to(torch.float64).cpu().numpy()
-    nodes = [(layer, j) for j in range(n)]
-    G.add_nodes_from((v, {"layer": layer, "index": j, "kind": kind, "bias": float(b[j])}) for j, v in enumerate(nodes))
-    return nodes
+class _Builder:
+    """What a trace or a block view makes, collected into a :class:`ChannelNetwork`."""
 
+    def __init__(self):
+        self.spaces, self.layers, self.blocks, self.masks = [], [], [], []
+        self.offsets, self.biases = [0], []
+        self.bn = {}  # node -> (scale, shift)
+        self.identity = {}  # (source id, target id) -> weight
 
-def _layer_record(module, weight, layer_type, shape, groups, inputs, outputs):
-    """The entry of ``G.graph["layers"]`` for a weight layer (what apply_channel_graph and the analyses read)."""
-    return {
-        "module": module,
-        "weight": weight,
-        "type": layer_type,
-        "weight_shape": list(shape),
-        "groups": int(groups),
-        "inputs": [list(v) for v in inputs],
-        "output": outputs[0][0],
-    }
+    def space(self, n, kind, module, bias=None):
+        """Add a space of ``n`` units; its nodes ``(layer, index)``."""
+        layer = len(self.spaces)
+        self.spaces.append({"units": n, "kind": kind, "module": module})
+        self.offsets.append(self.offsets[-1] + n)
+        self.biases.append(np.zeros(n) if bias is None else bias.detach().to(torch.float64).cpu().numpy())
+        return [(layer, j) for j in range(n)]
+
+    def id(self, v):
+        return self.offsets[v[0]] + v[1]
+
+    def identity_edge(self, u, v):
+        key = (self.id(u), self.id(v))
+        self.identity[key] = self.identity.get(key, 0.0) + 1.0  # x + x: one edge of weight 2
+
+    def weight_layer(self, weight, mask, groups, inputs, outputs, *, module, fqn, layer_type):
+        """A weight layer: its block (per distinct input node and output unit, the slices' sums) and record."""
+        present = ((weight != 0) if mask is None else mask).to(torch.bool)
+        nnz, gain = _slices(weight.detach().to(torch.float64), present, groups)
+        distinct, _, which = _columns(inputs)
+        total_nnz = np.zeros((len(outputs), len(distinct)), dtype=np.int64)
+        total_gain = np.zeros((len(outputs), len(distinct)))
+        if len(distinct) == len(inputs):  # each unit its own node: the slices are the connections
+            total_nnz[:, which], total_gain[:, which] = nnz, gain
+        else:  # a flatten: a channel's features summed into one connection
+            np.add.at(total_nnz.T, which, nnz.T)
+            np.add.at(total_gain.T, which, gain.T)
+        rows, cols = np.nonzero(total_nnz)
+        sources = [self.id(v) for v in distinct]
+        self.blocks.append(ChannelBlock(sources, rows, cols, total_nnz[rows, cols], total_gain[rows, cols]))
+        self.masks.append(present.cpu().numpy())
+        self.layers.append(
+            {
+                "module": module,
+                "weight": fqn,
+                "type": layer_type,
+                "weight_shape": list(weight.shape),
+                "groups": int(groups),
+                "inputs": [list(v) for v in inputs],
+                "output": outputs[0][0],
+            }
+        )
+
+    def network(self, view=None):
+        pairs = list(self.identity)
+        n = self.offsets[-1]
+        scale, shift = np.full(n, np.nan), np.full(n, np.nan)
+        for v, (a, b) in self.bn.items():
+            scale[self.id(v)], shift[self.id(v)] = a, b
+        return ChannelNetwork(
+            spaces=self.spaces,
+            layers=self.layers,
+            blocks=self.blocks,
+            identity=([u for u, _ in pairs], [v for _, v in pairs], list(self.identity.values())),
+            bias=np.concatenate(self.biases) if self.biases else np.zeros(0),
+            bn_scale=scale,
+            bn_shift=shift,
+            element_masks=self.masks,
+            view=view,
+        )
 
 
 def _columns(inputs):
@@ -490,17 +595,6 @@ def _columns(inputs):
     distinct = list(dict.fromkeys(inputs))
     column = {v: k for k, v in enumerate(distinct)}
     return distinct, column, np.array([column[v] for v in inputs])
-
-
-def _add_edges(G, inputs, outputs, nnz, gain, kind):
-    """The edges of a weight layer: per distinct input node and output unit, the slices' sums."""
-    distinct, _, which = _columns(inputs)
-    total_nnz = np.zeros((len(outputs), len(distinct)), dtype=np.int64)
-    total_gain = np.zeros((len(outputs), len(distinct)))
-    np.add.at(total_nnz.T, which, nnz.T)
-    np.add.at(total_gain.T, which, gain.T)
-    for j, k in zip(*np.nonzero(total_nnz)):
-        G.add_edge(distinct[k], outputs[j], kind=kind, weight=float(total_gain[j, k]), nnz=int(total_nnz[j, k]))
 
 
 def apply_channel_graph(G, model):
@@ -574,6 +668,26 @@ def _kept_slices(G, layer, weight):
 
 
 def block_view(source):
+    """The block view of a model's weights as a graph: ``block_network(source).to_networkx()``.
+
+    See :func:`block_network` for what the view is, its parameter and its errors.
+
+    Returns
+    -------
+    networkx.DiGraph
+        ``G.graph["view"] == "blocks"``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> G = block_view({"attn.q.weight": torch.eye(2), "norm.weight": torch.ones(2)})
+    >>> G.graph["layers"][0]["module"], sorted(G.edges)
+    ('attn.q.weight', [((0, 0), (1, 0)), ((0, 1), (1, 1))])
+    """
+    return block_network(source).to_networkx()
+
+
+def block_network(source):
     """The weights of a model without its module: each 2-D (or convolution) weight its own block.
 
     For a state_dict or safetensors file whose module is not at hand (a transformer's blocks,
@@ -583,7 +697,7 @@ def block_view(source):
     element (torch-prune's ``weight_mask`` where the key has one, else non-zero), and the edge
     attributes of :func:`channel_graph`. Block ``b`` of the keys in natural order (``layers.2``
     before ``layers.10``, whatever order the file stores them in) has spaces ``2b`` and
-    ``2b + 1``; ``G.graph["layers"]`` names each block by its key, so the analyses that take
+    ``2b + 1``; the layer records name each block by its key, so the analyses that take
     channel graphs take the view (:func:`analysis.block_jaccard` of the same blocks of two
     checkpoints, degrees, driver nodes of each block).
 
@@ -595,8 +709,8 @@ def block_view(source):
 
     Returns
     -------
-    networkx.DiGraph
-        ``G.graph["view"] == "blocks"``.
+    netgraph.channel_network.ChannelNetwork
+        ``view == "blocks"``.
 
     Raises
     ------
@@ -606,9 +720,9 @@ def block_view(source):
     Examples
     --------
     >>> import torch
-    >>> G = block_view({"attn.q.weight": torch.eye(2), "norm.weight": torch.ones(2)})
-    >>> G.graph["layers"][0]["module"], sorted(G.edges)
-    ('attn.q.weight', [((0, 0), (1, 0)), ((0, 1), (1, 1))])
+    >>> net = block_network({"attn.q.weight": torch.eye(2), "norm.weight": torch.ones(2)})
+    >>> net.sizes, net.n_edges, net.view
+    ((2, 2), 2, 'blocks')
     """
     from collections.abc import Mapping
 
@@ -616,7 +730,7 @@ def block_view(source):
 
     label = "the state_dict" if isinstance(source, Mapping) else str(source)
     tensors = dict(source) if isinstance(source, Mapping) else read_tensors(source)
-    G = nx.DiGraph(contract=CONTRACT, view="blocks", spaces=[], layers=[])
+    out = _Builder()
     for key in sorted(tensors, key=natural_key):  # the same blocks in the same order from any file format
         value = tensors[key]
         if not isinstance(value, torch.Tensor) or value.dim() < 2 or key.endswith("_mask"):
@@ -624,14 +738,11 @@ def block_view(source):
         name = key.removesuffix("_orig")
         mask = tensors.get(f"{name}_mask") if key.endswith("_orig") else None
         weight = value.detach().to(torch.float64) * (mask if mask is not None else 1)
-        present = (weight != 0) if mask is None else mask.to(torch.bool)
-        nnz, gain = _slices(weight, present, 1)
         kind = "conv" if weight.dim() > 2 else "linear"
-        inputs = _new_space(G, G.graph["spaces"], weight.shape[1], "input", name)
-        outputs = _new_space(G, G.graph["spaces"], weight.shape[0], kind, name)
-        _add_edges(G, inputs, outputs, nnz, gain, kind)
+        inputs = out.space(weight.shape[1], "input", name)
+        outputs = out.space(weight.shape[0], kind, name)
         layer_type = "Conv" if kind == "conv" else "Linear"
-        G.graph["layers"].append(_layer_record(name, name, layer_type, weight.shape, 1, inputs, outputs))
-    if not G.graph["layers"]:
+        out.weight_layer(weight, mask, 1, inputs, outputs, module=name, fqn=name, layer_type=layer_type)
+    if not out.layers:
         raise CheckpointError(f"{label}: holds no weight of 2 or more dimensions")
-    return G
+    return out.network(view="blocks")

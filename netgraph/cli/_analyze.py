@@ -56,59 +56,67 @@ def _f(x, spec):
     return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
 
 
-def analyze_channels(path, G):
-    """The numbers ``netgraph analyze`` shows for a saved ``torch.export`` program, from its channel graph."""
+def analyze_channels(path, net):
+    """The numbers ``netgraph analyze`` shows for a channel network (a program, a HF folder, a block view)."""
+    import numpy as np
+
     from analysis import degree_distribution, driver_nodes
 
-    drivers = driver_nodes(G)
-    per_space = [0] * len(G.graph["spaces"])
-    for layer, _ in drivers.nodes:
-        per_space[layer] += 1
+    drivers = driver_nodes(net)
+    indptr, indices = net.adjacency()
+    outs, ins = np.diff(indptr), np.bincount(indices, minlength=net.n_nodes)
     spaces = []
-    for l, space in enumerate(G.graph["spaces"]):
-        nodes = [(l, j) for j in range(space["units"])]
-        ins, outs = [G.in_degree(v) for v in nodes], [G.out_degree(v) for v in nodes]
+    for l, space in enumerate(net.spaces):
+        part = slice(net.offsets[l], net.offsets[l + 1])
+        i, o = ins[part], outs[part]
         spaces.append(
             {
                 "space": l,
                 "kind": space["kind"],
                 "module": space["module"],
                 "units": space["units"],
-                "in_mean": sum(ins) / len(ins),
-                "in_max": max(ins),
-                "out_mean": sum(outs) / len(outs),
-                "out_max": max(outs),
-                "n_isolated": sum(1 for a, b in zip(ins, outs) if a == b == 0),
-                "drivers": per_space[l],
+                "in_mean": float(i.mean()),
+                "in_max": int(i.max()),
+                "out_mean": float(o.mean()),
+                "out_max": int(o.max()),
+                "n_isolated": int(np.count_nonzero((i == 0) & (o == 0))),
+                "drivers": drivers.layer_drivers[l],
+                "bound": drivers.layer_bound[l],
             }
         )
-    total = degree_distribution(G, direction="total")
+    total = degree_distribution(net, direction="total")
     return {
         "file": str(path),
-        "contract": G.graph["contract"],
-        "channels": G.number_of_nodes(),
-        "connections": G.number_of_edges(),
+        "contract": net.contract,
+        "channels": net.n_nodes,
+        "connections": net.n_edges,
         "spaces": spaces,
         "degree": {"mean": total.mean, "std": total.std, "max": total.max, "n_isolated": total.n_isolated},
-        "driver_nodes": {"count": drivers.count, "fraction": drivers.fraction, "n_nodes": drivers.n_nodes},
+        "driver_nodes": {
+            "count": drivers.count,
+            "fraction": drivers.fraction,
+            "n_nodes": drivers.n_nodes,
+            "bound": drivers.bound,
+        },
     }
 
 
 def _print_channels(r, out):
     print(f"{r['file']}  (channel graph)", file=out)
-    header = f"{'space':>5} {'kind':>6} {'units':>6} {'in mean':>8} {'in max':>6} {'out mean':>8} {'out max':>7} {'isolated':>8} {'N_D':>6}  module"
+    header = f"{'space':>5} {'kind':>6} {'units':>6} {'in mean':>8} {'in max':>6} {'out mean':>8} {'out max':>7} {'isolated':>8} {'N_D':>6} {'bound':>6}  module"
     print(header, file=out)
     for s in r["spaces"]:
         print(
             f"{s['space']:>5} {s['kind']:>6} {s['units']:>6} {s['in_mean']:>8.2f} {s['in_max']:>6} "
-            f"{s['out_mean']:>8.2f} {s['out_max']:>7} {s['n_isolated']:>8} {s['drivers']:>6}  {s['module']}",
+            f"{s['out_mean']:>8.2f} {s['out_max']:>7} {s['n_isolated']:>8} {s['drivers']:>6} {s['bound']:>6}  {s['module']}",
             file=out,
         )
     d = r["driver_nodes"]
     print(
         f"total  {len(r['spaces'])} spaces, {r['channels']:,} channels, {r['connections']:,} connections, degree mean "
         f"{_f(r['degree']['mean'], '.2f')} max {r['degree']['max']}, N_D {d['count']} ({d['fraction']:.4f} of "
-        f"{d['n_nodes']} nodes; the width bound of layered networks does not apply to a DAG)",
+        f"{d['n_nodes']} nodes), bound {d['bound']} (units a space's sources cannot reach; loose where spaces share "
+        "sources)",
         file=out,
     )
 
@@ -148,7 +156,7 @@ def _run(args):
     from netgraph import load_checkpoint
     from netgraph.fileio import atomic_write, check_not_input, jsonable
 
-    from ._paths import channel_input, input_files, read_channels, resolve_checkpoints
+    from ._paths import channel_input, input_files, read_channel_network, resolve_checkpoints
 
     files = resolve_checkpoints(args.paths, unique=False)
     if args.json:
@@ -156,7 +164,7 @@ def _run(args):
     results = []
     for k, path in enumerate(files):
         if channel_input(path, args):  # a network of any architecture (.pt2, HF folder, --blocks): as channels
-            r = analyze_channels(path, read_channels(path, args))
+            r = analyze_channels(path, read_channel_network(path, args))
         else:
             r = analyze_graph(load_checkpoint(path, bias_row=args.bias_row), source=str(path))  # no graph built
         results.append(r)

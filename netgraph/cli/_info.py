@@ -60,11 +60,11 @@ def summarize(ckpt):
 
 def _run(args):
     from ..io import load_checkpoint
-    from ._paths import channel_input, read_channels, resolve_checkpoints
+    from ._paths import channel_input, read_channel_network, resolve_checkpoints
 
     files = resolve_checkpoints(args.paths, unique=False)
     summaries = [
-        summarize_channels(p, read_channels(p, args), blocks=args.blocks)
+        summarize_channels(p, read_channel_network(p, args), blocks=args.blocks)
         if channel_input(p, args)
         else summarize(load_checkpoint(p, bias_row=args.bias_row))
         for p in files
@@ -79,11 +79,10 @@ def _run(args):
     return 0
 
 
-def summarize_channels(path, G, *, blocks=False):
-    """What ``netgraph info`` shows of a channel graph ``G`` read from ``path`` (a program, a HF folder, a block view)."""
+def summarize_channels(path, net, *, blocks=False):
+    """What ``netgraph info`` shows of a channel network ``net`` read from ``path`` (a program, a HF folder, a block view)."""
     layers = []
-    for layer in G.graph["layers"]:
-        edges = [d for _, _, d in G.in_edges(_nodes_of(G, layer["output"]), data=True) if d["kind"] != "identity"]
+    for layer, block in zip(net.layers, net.blocks):
         inputs = len(dict.fromkeys(map(tuple, layer["inputs"])))
         shape = layer["weight_shape"]
         layers.append(
@@ -92,19 +91,19 @@ def summarize_channels(path, G, *, blocks=False):
                 "type": layer["type"],
                 "weight_shape": shape,
                 "groups": layer["groups"],
-                "weights": sum(d["nnz"] for d in edges),
+                "weights": int(block.nnz.sum()),
                 "possible": math.prod(shape),
-                "channel_connections": len(edges),
+                "channel_connections": block.n_edges,
                 "possible_channel_connections": shape[0] * inputs // layer["groups"],
             }
         )
     weights, possible = sum(r["weights"] for r in layers), sum(r["possible"] for r in layers)
-    kinds = [s["kind"] for s in G.graph["spaces"]]
+    kinds = [s["kind"] for s in net.spaces]
     return {
         "file": str(path),
         "format": f"{_channel_source(path, blocks)} (channel graph)",
         "spaces": {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)},
-        "channels": G.number_of_nodes(),
+        "channels": net.n_nodes,
         "layers": layers,
         "weights": weights,
         "possible": possible,
@@ -118,10 +117,6 @@ def _channel_source(path, blocks):
     if blocks:
         return "block view"
     return "HuggingFace model folder" if is_hf_folder(path) else "torch.export program"
-
-
-def _nodes_of(G, space):
-    return [(space, j) for j in range(G.graph["spaces"][space]["units"])]
 
 
 def _print_channels(s):

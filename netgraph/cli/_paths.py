@@ -15,6 +15,7 @@ __all__ = [
     "add_blocks_option",
     "channel_input",
     "read_channels",
+    "read_channel_network",
     "PATH_HELP",
 ]
 
@@ -52,6 +53,13 @@ def read_channels(path, args):
     from ..channels import block_view, channel_graph
 
     return block_view(path) if args.blocks else channel_graph(path)
+
+
+def read_channel_network(path, args):
+    """The channel graph of ``path`` as arrays (:func:`~netgraph.channels.channel_network`; the block view with ``--blocks``)."""
+    from ..channels import block_network, channel_network
+
+    return block_network(path) if args.blocks else channel_network(path)
 
 
 def check_report_folder(out, files, *, option="--out"):

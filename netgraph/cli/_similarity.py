@@ -49,34 +49,47 @@ def register(subparsers):
 
 
 def _run_channels(args, files):
-    """``netgraph similarity`` of torch.export programs: their channel graphs compared block by block."""
-    import itertools
-    import json
-    from pathlib import Path
+    """``netgraph similarity`` of channel graphs (programs, HuggingFace folders, ``--blocks`` views): a block report."""
+    from analysis import build_block_report, write_block_report
 
-    from analysis import block_jaccard
+    from ._paths import read_channel_network
 
-    from .._version import __version__
-    from ..fileio import atomic_write, jsonable
-    from ._paths import read_channels
+    graphs = [read_channel_network(p, args) for p in files]  # arrays: no networkx graph
+    names = [p.name for p in files]
+    labels = names if len(set(names)) == len(names) else None  # else folder/stem, made unique
 
-    graphs = [read_channels(p, args) for p in files]
-    pairs = []
-    for a, b in itertools.combinations(range(len(files)), 2):
-        j = block_jaccard(graphs[a], graphs[b])
-        pairs.append({"a": str(files[a]), "b": str(files[b]), **j.to_dict()})
-        low = int(j.values.argmin()) if len(j.blocks) else None
-        lowest = "" if low is None else f"; lowest {j.blocks[low]} {j.values[low]:.4f} (chance {j.chance[low]:.4f})"
-        print(
-            f"{files[a].name} ~ {files[b].name}: channel-connection Jaccard {j.value:.4f} "
-            f"(chance {j.chance_overall:.4f}) over {len(j.blocks)} weight layers{lowest}"
+    def progress(message):
+        if not args.quiet:
+            print(message, file=sys.stderr)
+
+    def line(pair):
+        """Channel Jaccard vs chance (and the lowest block), kernel elements, aligned and NNSTD of a pair."""
+        j = pair.channel
+        text = (
+            f"{pair.labels[0]} ~ {pair.labels[1]}: channel-connection Jaccard {j.value:.4f} "
+            f"(chance {j.chance_overall:.4f}) over {len(j.blocks)} weight layers"
         )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    doc = {"netgraph_version": __version__, "contract": graphs[0].graph["contract"], "networks": list(map(str, files))}
-    with atomic_write(out / "report.json", "w", encoding="utf-8") as f:
-        json.dump(jsonable({**doc, "pairs": pairs}), f, indent=1, allow_nan=False)
-    print(f"wrote {out / 'report.json'} (channel graphs: no HTML page yet)")
+        if len(j.blocks):
+            low = int(j.values.argmin())
+            text += f"; lowest {j.blocks[low]} {j.values[low]:.4f} (chance {j.chance[low]:.4f})"
+        if pair.kernel is not None:
+            text += f"; kernel elements {pair.kernel.value:.4f} (chance {pair.kernel.chance_overall:.4f})"
+        if pair.aligned is not None:
+            text += f"; aligned {pair.aligned.value:.4f} (chance {pair.aligned.chance_overall:.4f})"
+        if pair.nnstd is not None:
+            text += f"; NNSTD {pair.nnstd.value:.4f} (random {pair.nnstd.random_mean:.4f})"
+        return text
+
+    report = build_block_report(
+        graphs, labels=labels, sources=[str(p) for p in files], aligned=not args.no_aligned, rng=args.seed,
+        progress=progress,
+    )  # fmt: skip
+    paths = write_block_report(report, args.out)
+    for note in report.notes:
+        print(f"note: {note}")
+    for pair in report.pairs:
+        print(line(pair))
+    print(f"wrote {paths['json']}, {paths['html']} and {len(paths['figures'])} figures")
     return 0
 
 

@@ -14,6 +14,8 @@ scikit-learn              ``sklearn``                  fitted ``MLPClassifier`` 
 set-npz                   ``topology``                 SET / NNSTD topology folders, both ways
 graphml, gexf, edgelist   ``graphfiles``               graph files with ids ``L{layer}:{index}``
 npz                       ``npz``                      the arrays of a network
+channel graphs            ``channelfiles``             graphml, gexf, edgelist, npz of channel-level
+                                                      graphs (:mod:`netgraph.channels`), both ways
 ========================  ==========================  ===============================================
 
 :mod:`netgraph.io.registry` is the table of them (:data:`~netgraph.io.registry.FORMATS`: what
@@ -21,7 +23,9 @@ tells each apart, its reader, its writer); :func:`load_checkpoint` recognises a 
 content and calls its reader, :func:`export` writes through it. :mod:`netgraph.io.paths` says
 what a path argument stands for (a checkpoint, a topology folder, a seed, run or study folder,
 NNSTD's ``topo/``). Every reader returns a :class:`netgraph.network.Checkpoint`, made from the
-file's sparse arrays where the file stores them so (format 2, safetensors, topology folders).
+file's sparse arrays where the file stores them so (format 2, safetensors, topology folders);
+:func:`read_channel_graph` reads a channel-level graph that :func:`export` (through
+:func:`write_channel_graph`) wrote back into its ``networkx.DiGraph``.
 
 Examples
 --------
@@ -45,6 +49,8 @@ __all__ = [
     "export_format",
     "export_notes",
     "read_export",
+    "write_channel_graph",
+    "read_channel_graph",
     "sequential_state_dict",
     "sequential_code",
     "torch_load_code",
@@ -78,6 +84,8 @@ _LAZY = {
     "torch_load_code": "exports",
     "FORMATS": "exports",
     "read_export": "registry",
+    "write_channel_graph": "channelfiles",
+    "read_channel_graph": "channelfiles",
     "checkpoint_files": "paths",
     "resolve_checkpoints": "paths",
     "input_files": "paths",

@@ -1,6 +1,10 @@
 """Writing a network for other tools: :func:`export` to GraphML, GEXF, edge lists, npz, torch, set-npz.
 
-Every format but ``torch`` reads back exactly (:func:`netgraph.io.read_export`, and so
+A channel-level graph (a convolutional or residual network: a ``torch.export`` program, a
+HuggingFace model folder, or a graph of :mod:`netgraph.channels`, a block view too) is written
+in GraphML, GEXF, an edge list or npz by :mod:`netgraph.io.channelfiles`, and read back with
+:func:`netgraph.io.read_channel_graph`; ``torch`` and ``set-npz`` hold networks of Linear layers
+only. For a network of Linear layers, every format but ``torch`` reads back exactly (:func:`netgraph.io.read_export`, and so
 :func:`netgraph.load_checkpoint`, :func:`netgraph.to_graph` and every command): the same
 weights, biases, masks and metadata. ``torch`` is the deployable output: the ``state_dict`` of
 a plain ``nn.Sequential`` of ``nn.Linear`` layers (:func:`torch_load_code` says how to build and
@@ -18,14 +22,18 @@ Examples
 ((3, 2), 'gexf', 6)
 """
 
+import os
 from pathlib import Path
 
+from ..channel_network import ChannelNetwork
 from ..errors import ParameterError
 from ..fileio import check_not_input
 from ..network import Checkpoint
 from ..validation import check_choice
 from . import sequential
+from .channelfiles import channel_format, channel_notes, is_channel_graph, write_channel_graph
 from .load import as_checkpoint
+from .paths import is_channel_checkpoint
 from .registry import get, suffix_format
 
 __all__ = [
@@ -33,6 +41,7 @@ __all__ = [
     "export",
     "export_format",
     "export_notes",
+    "is_channel_source",
     "sequential_state_dict",
     "sequential_code",
     "torch_load_code",
@@ -94,8 +103,11 @@ def export(source, path, *, format=None):
 
     Parameters
     ----------
-    source : str, Path, Checkpoint, SparseMLP, nn.Module or state_dict
-        Anything :func:`~netgraph.to_graph` accepts.
+    source : str, Path, Checkpoint, SparseMLP, nn.Module, state_dict, networkx.DiGraph or ExportedProgram
+        Anything :func:`~netgraph.to_graph` accepts without an example input; a ``.pt2``
+        program, a HuggingFace model folder, an ``ExportedProgram`` or a channel-level graph
+        (:func:`netgraph.channels.channel_graph`, :func:`~netgraph.channels.block_view`) is
+        written as its channel-level graph (:func:`netgraph.io.write_channel_graph`).
     path : str or Path
         The file to write (replaced atomically if it exists; a link is followed). Missing
         parent folders are created.
@@ -104,7 +116,8 @@ def export(source, path, *, format=None):
         ``set-npz``, a topology folder at ``path``, are never implied). ``torch`` writes the
         ``state_dict`` of a plain ``nn.Sequential`` (see :func:`sequential_state_dict`): dense
         weights, zero where no connection is, without masks, so netgraph reads a present
-        connection of weight exactly 0 back as absent.
+        connection of weight exactly 0 back as absent. A channel-level graph takes the first
+        four only (see :func:`netgraph.io.channelfiles.channel_format`).
 
     Returns
     -------
@@ -114,7 +127,8 @@ def export(source, path, *, format=None):
     Raises
     ------
     ParameterError
-        If the format is unknown or cannot be inferred from ``path``.
+        If the format is unknown or cannot be inferred from ``path``, or cannot hold a
+        channel-level graph ``source`` is.
     CheckpointError
         If ``source`` cannot be read.
     OutputError
@@ -133,6 +147,10 @@ def export(source, path, *, format=None):
     ['0.bias', '0.weight', '2.bias', '2.weight']
     """
     path = Path(path)
+    if is_channel_source(source):
+        fmt = channel_format(path, format, label=None if is_channel_graph(source) else str(source))
+        check_not_input(path, [source], name="output")
+        return write_channel_graph(_channel_graph(source), path, format=fmt)
     fmt = get(export_format(path, format))
     if not fmt.folder:  # a folder format refuses its source folder itself, saying so
         # a loaded Checkpoint still names its file: never write over it either
@@ -153,8 +171,36 @@ def export_notes(source, path, *, format):
     >>> export_notes(SparseMLP([2, 1]), "net.gexf", format="gexf")
     []
     """
+    if is_channel_source(source):
+        return channel_notes(_channel_graph(source), format)
     fmt = get(format)
     return fmt.notes(as_checkpoint(source), path) if fmt.notes else []
+
+
+def is_channel_source(source):
+    """Whether :func:`export` writes ``source`` as a channel-level graph (see its ``source``).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph(contract="netgraph-channels-1")
+    >>> is_channel_source("model.pt2"), is_channel_source("net.pt"), is_channel_source(G)
+    (True, False, True)
+    """
+    if isinstance(source, str | os.PathLike):
+        return is_channel_checkpoint(source)
+    return is_channel_graph(source) or isinstance(source, ChannelNetwork) or type(source).__name__ == "ExportedProgram"
+
+
+def _channel_graph(source):
+    """The channel-level graph of a source :func:`is_channel_source` says is one (traced where it is a program)."""
+    if is_channel_graph(source):
+        return source
+    if isinstance(source, ChannelNetwork):
+        return source.to_networkx()
+    from ..channels import channel_graph
+
+    return channel_graph(source)
 
 
 def sequential_state_dict(source):

@@ -7,6 +7,8 @@ cannot use tuples -- and keep ``layer``, ``index``, ``role`` and ``bias`` as nod
 ``meta_json``. GraphML stores them as graph attributes; GEXF, whose graphs have no attributes,
 as a JSON object in the file's ``<meta><description>``; an edge list in ``#`` comment lines at
 its top (with the biases, which an edge list has no column for), which edge-list readers skip.
+Channel-level graphs are written in these formats by :mod:`netgraph.io.channelfiles`, through
+the helpers here; the readers here refuse such a file, naming the reader that takes it.
 """
 
 import io
@@ -30,6 +32,9 @@ __all__ = [
     "parse_node_id",
     "to_string_graph",
     "xml_root",
+    "graph_bytes",
+    "gexf_bytes",
+    "gexf_description",
     "read_graphml",
     "read_gexf",
     "read_edgelist",
@@ -125,12 +130,12 @@ def _text(head):
 
 def write_graphml(ckpt, path):
     """Write the GraphML export of a network (atomically)."""
-    return _write(path, _write_bytes(nx.write_graphml, _string_graph(ckpt)))
+    return _write(path, graph_bytes(nx.write_graphml, _string_graph(ckpt)))
 
 
 def write_gexf(ckpt, path):
     """Write the GEXF export of a network (atomically)."""
-    return _write(path, _gexf_bytes(_string_graph(ckpt)))
+    return _write(path, gexf_bytes(_string_graph(ckpt)))
 
 
 def write_edgelist(ckpt, path):
@@ -171,15 +176,19 @@ def xml_root(path, limit=1 << 20):
     return None
 
 
-def _write_bytes(writer, H):
+def graph_bytes(writer, H):
+    """The bytes ``writer(H, file)`` (a networkx writer: ``nx.write_graphml``, ...) writes."""
     buf = io.BytesIO()
     writer(H, buf)
     return buf.getvalue()
 
 
-def _gexf_bytes(H):
-    """GEXF from networkx, with the graph attributes as JSON in ``<meta><description>``."""
-    text = _write_bytes(nx.write_gexf, H).decode("utf-8")
+def gexf_bytes(H):
+    """GEXF from networkx, with the graph attributes (strings) as JSON in ``<meta><description>``.
+
+    :func:`gexf_description` reads them back.
+    """
+    text = graph_bytes(nx.write_gexf, H).decode("utf-8")
     description = json.dumps({"format": _GEXF_TAG, **H.graph}, sort_keys=True)
     head, sep, tail = text.partition("</meta>")
     if not sep:  # networkx always writes <meta>; keep the file valid if that ever changes
@@ -195,7 +204,7 @@ def _edgelist_bytes(H, ckpt):
         f"# meta_json={H.graph['meta_json']}",
         f"# biases_json={json.dumps([np.asarray(b, dtype=np.float64).tolist() for b in ckpt.biases])}",
     ]
-    return ("\n".join(header) + "\n").encode("utf-8") + _write_bytes(nx.write_weighted_edgelist, H)
+    return ("\n".join(header) + "\n").encode("utf-8") + graph_bytes(nx.write_weighted_edgelist, H)
 
 
 def _graph_attributes(flat, path):
@@ -228,8 +237,18 @@ def _check_declared_sizes(path, nbytes, layer_sizes, nodes):
     check_implied_size(path, elements=elements, units=sum(sizes), nbytes=nbytes)
 
 
+def _refuse_channels(flat):
+    """A channel-level graph export (:mod:`netgraph.io.channelfiles`) is no network of Linear layers: say so."""
+    if flat.get("contract") is not None:
+        raise CheckpointError(
+            f"is a channel-level graph export (contract {str(flat['contract'])[:40]!r}), not a network of Linear "
+            "layers: read it with netgraph.io.read_channel_graph"
+        )
+
+
 def _contract_graph(H, flat, path, nbytes):
     """The :func:`~netgraph.to_graph` graph of a string-id graph read from a file."""
+    _refuse_channels(flat)
     if H.is_multigraph():
         raise CheckpointError("holds parallel edges (several weights for one connection)")
     nodes = {}
@@ -251,8 +270,14 @@ def read_graphml(path, nbytes):
     return _contract_graph(H, H.graph, path, nbytes)
 
 
-def read_gexf(path, nbytes):
-    """The network of a GEXF export (graph attributes from its ``<meta><description>``)."""
+def gexf_description(path):
+    """The graph attributes :func:`gexf_bytes` wrote into a GEXF file's ``<meta><description>``.
+
+    Returns
+    -------
+    dict
+        Empty where the file has no description, or another tool's.
+    """
     description = None
     for _, elem in ElementTree.iterparse(path, events=("end",)):
         if elem.tag.rsplit("}", 1)[-1] == "description":
@@ -260,15 +285,20 @@ def read_gexf(path, nbytes):
             break
         if elem.tag.rsplit("}", 1)[-1] in ("graph", "nodes"):  # the description comes before the graph
             break
-    flat = {}
-    if description:
-        try:
-            flat = load_json(description, path)
-        except CheckpointError:  # another tool's description: not ours to read
-            flat = {}
-        if not isinstance(flat, dict) or flat.get("format") != _GEXF_TAG:
-            flat = {}
-    return _contract_graph(nx.read_gexf(path), flat, path, nbytes)
+    if not description:
+        return {}
+    try:
+        flat = load_json(description, path)
+    except CheckpointError:  # another tool's description: not ours to read
+        return {}
+    if not isinstance(flat, dict) or flat.get("format") != _GEXF_TAG:
+        return {}
+    return {k: v for k, v in flat.items() if k != "format"}
+
+
+def read_gexf(path, nbytes):
+    """The network of a GEXF export (graph attributes from its ``<meta><description>``)."""
+    return _contract_graph(nx.read_gexf(path), gexf_description(path), path, nbytes)
 
 
 def read_edgelist(path, nbytes):
@@ -286,7 +316,8 @@ def read_edgelist(path, nbytes):
                         flat[key] = load_json(body[len(key) + 1 :], path, field=f"line {lineno} ({key})")
                         break
                 else:
-                    flat.update(re.findall(r"(layer_sizes|activation)=(\S+)", body))
+                    flat.update(re.findall(r"(layer_sizes|activation|contract)=(\S+)", body))
+                    _refuse_channels(flat)
                 continue
             parts = line.split()
             if len(parts) != 3:

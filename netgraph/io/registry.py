@@ -29,7 +29,17 @@ from ..fileio import error_reason, file_kind, stat_input
 from ..validation import check_choice
 from . import graphfiles, npz, pytorch, safetensors, sequential, topology
 
-__all__ = ["Format", "FORMATS", "EXPORT_READS", "get", "detect", "suffix_format", "read_head", "read_export"]
+__all__ = [
+    "Format",
+    "FORMATS",
+    "EXPORT_READS",
+    "get",
+    "detect",
+    "suffix_format",
+    "read_head",
+    "read_export",
+    "read_wrapped",
+]
 
 
 @dataclass(frozen=True)
@@ -225,9 +235,29 @@ def read_export(path, format=None):
     if format is None:
         format = suffix_format(path)
     check_choice(format, EXPORT_READS, name="format")
-    reader = _EXPORT_READERS[format]
+    ckpt = read_wrapped(path, _EXPORT_READERS[format], what=f"a netgraph {format} export")
+    return ckpt.replace(source=str(path), source_format=format)
+
+
+def read_wrapped(path, reader, *, what):
+    """``reader(path, nbytes)``, with every error a damaged file makes it raise one CheckpointError naming ``path``.
+
+    A CheckpointError or GraphContractError of the reader keeps its message, prefixed with the
+    path; the errors of parsers meeting a damaged file (OSError, ValueError, XML and networkx
+    errors, ...) become ``PATH: cannot be read as WHAT (damaged?): REASON``.
+
+    Examples
+    --------
+    >>> def reader(path, nbytes):
+    ...     raise ValueError("bad byte")
+    >>> read_wrapped(__file__, reader, what="a netgraph npz export")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    netgraph.errors.CheckpointError: ...registry.py: cannot be read as a netgraph npz export (damaged?): bad byte
+    """
+    path = Path(path)
     try:
-        ckpt = reader(path, path.stat().st_size)
+        return reader(path, path.stat().st_size)
     except CheckpointError as exc:
         msg = str(exc)
         raise CheckpointError(
@@ -245,6 +275,4 @@ def read_export(path, format=None):
         ElementTree.ParseError,
         nx.NetworkXError,
     ) as exc:
-        reason = error_reason(exc)
-        raise CheckpointError(f"{path}: cannot be read as a netgraph {format} export (damaged?): {reason}") from None
-    return ckpt.replace(source=str(path), source_format=format)
+        raise CheckpointError(f"{path}: cannot be read as {what} (damaged?): {error_reason(exc)}") from None

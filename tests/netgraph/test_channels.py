@@ -1,5 +1,7 @@
 """Channel-level graphs of convolutional and residual networks (issue 19): hand-worked answers."""
 
+import json
+
 import networkx as nx
 import pytest
 import torch
@@ -206,7 +208,8 @@ def test_resnet18_pruned_to_10_percent_as_a_channel_graph():
     assert sum(d["nnz"] for d in weighted) == present  # every present weight is in exactly one edge's slice
     assert len(G.graph["layers"]) == len(layers) == 21  # 17 convolutions on the main path, 3 shortcuts, the classifier
     assert sum(s["kind"] == "add" for s in G.graph["spaces"]) == 8  # one residual add per basic block
-    assert driver_nodes(G).count >= 3  # the RGB inputs at least; the bound of layered graphs does not apply
+    d = driver_nodes(G)
+    assert d.count >= d.bound >= 3  # the RGB inputs at least, and the channels no source can reach
 
 
 def test_resnet18_channel_pruned_by_torch_pruning_has_the_narrower_spaces():
@@ -355,8 +358,9 @@ def test_a_program_of_a_transformers_model_loads_where_transformers_is_not_impor
         "import sys; from netgraph.channels import channel_graph; G = channel_graph(sys.argv[1]); "
         "print(G.number_of_nodes(), 'transformers.modeling_outputs' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True).stdout
-    assert out.split() == [str(channel_graph(model, x).number_of_nodes()), "True"]  # registered, then loaded
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [str(channel_graph(model, x).number_of_nodes()), "True"]  # registered, then loaded
+    assert "Traceback" not in done.stderr  # torch's log of the first, failed load is kept from the user
 
 
 def test_a_huggingface_model_folder_is_read_as_its_channel_graph(tmp_path, capsys):
@@ -481,3 +485,74 @@ def test_the_commands_take_block_views(tmp_path, capsys):
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert report["pairs"][0]["blocks"] == ["conv1.weight", "conv2.weight", "fc.weight"]
     assert report["pairs"][0]["values"] == [1.0, 1.0, 2 / 3]
+
+
+def test_netgraph_similarity_of_channel_graphs_writes_a_block_report(tmp_path, capsys):
+    import json
+    import re
+
+    from safetensors.torch import save_file
+
+    from netgraph.cli import main
+
+    model = HandSet().eval()
+    torch.export.save(torch.export.export(model, (X,)), tmp_path / "a.pt2")
+    save_file(model.state_dict(), tmp_path / "a.safetensors")
+    with torch.no_grad():
+        model.fc.weight[0, 7] = 0.0  # the traced fc still reads channel 1 (feature 5); its block view loses feature 7
+        model.conv2.weight[1, 0] = 0.0  # drops the connection (1, 0) -> (2, 1)
+    torch.export.save(torch.export.export(model, (X,)), tmp_path / "b.pt2")
+    torch.save(model.state_dict(), tmp_path / "b.pt")
+    out = tmp_path / "programs"
+    assert main(["similarity", str(tmp_path / "a.pt2"), str(tmp_path / "b.pt2"), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    line, wrote = captured.out.splitlines()
+    # kernel elements: 3 + 2 + 2 shared of 3 + 3 + 3; NNSTD: conv2's channel 1 reads {0, 1} in a, {1} in b: (0 + 1/4 + 0) / 3
+    assert line.startswith(
+        "a.pt2 ~ b.pt2: channel-connection Jaccard 0.8571 (chance 0.5294) over 3 weight layers; lowest conv2 0.6667 "
+        "(chance 0.4286); kernel elements 0.7778 (chance "
+    )
+    assert re.search(r"; aligned 0\.8571 \(chance 0\.\d{4}\); NNSTD 0\.0833 \(random 0\.\d{4}\)$", line)
+    assert wrote == f"wrote {out / 'report.json'}, {out / 'report.html'} and 2 figures"
+    assert captured.err == "comparing a.pt2 ~ b.pt2 (pair 1 of 1)\n"
+    report = json.loads((out / "report.json").read_text())
+    assert report["pairs"][0]["kernel"]["values"] == [1.0, 2 / 3, 2 / 3]
+    assert report["networks"][1]["weights"] == 7 and report["provenance"]["parameters"]["rng"] == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "conv2" in page and "a.pt2" in page and page.count("data:image/png;base64,") == 2
+
+    out = tmp_path / "blocks"
+    a, b = str(tmp_path / "a.safetensors"), str(tmp_path / "b.pt")
+    assert main(["similarity", "--blocks", a, b, "--out", str(out), "--no-aligned", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "note: Aligned Jaccard and NNSTD not computed (aligned=False).",
+        # 2 + 2 + 2 shared of 2 + 3 + 3, chance (1 + 1.5 + 0.75) / (3 + 3.5 + 4.25): fc.weight has 8 features
+        "a.safetensors ~ b.pt: channel-connection Jaccard 0.7500 (chance 0.3023) over 3 weight layers; lowest "
+        "conv2.weight 0.6667 (chance 0.4286); kernel elements 0.7778 (chance 0.1852)",
+        f"wrote {out / 'report.json'}, {out / 'report.html'} and 2 figures",
+    ]
+    assert captured.err == ""
+    report = json.loads((out / "report.json").read_text())
+    assert report["view"] == "blocks" and report["pairs"][0]["aligned"] is None
+    assert report["pairs"][0]["values"] == [1.0, 2 / 3, 2 / 3]
+    assert "block views of state_dicts" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_netgraph_similarity_reports_the_same_of_channel_networks_and_their_digraphs(tmp_path, capsys, monkeypatch):
+    """The command reads arrays (ChannelNetwork); read as DiGraphs instead, the report says the same."""
+    from netgraph.cli import _paths, main
+
+    model = HandSet().eval()
+    torch.export.save(torch.export.export(model, (X,)), tmp_path / "a.pt2")
+    with torch.no_grad():
+        model.conv2.weight[1, 0] = 0.0
+    torch.export.save(torch.export.export(model, (X,)), tmp_path / "b.pt2")
+    argv = ["similarity", str(tmp_path / "a.pt2"), str(tmp_path / "b.pt2"), "--quiet", "--out"]
+    assert main([*argv, str(tmp_path / "arrays")]) == 0
+    arrays = capsys.readouterr().out.splitlines()[0]
+    monkeypatch.setattr(_paths, "read_channel_network", _paths.read_channels)
+    assert main([*argv, str(tmp_path / "graphs")]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == arrays
+    a, b = (json.loads((tmp_path / d / "report.json").read_text())["pairs"] for d in ("arrays", "graphs"))
+    assert a[0]["channel"]["values"] == b[0]["channel"]["values"]
