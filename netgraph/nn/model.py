@@ -33,7 +33,16 @@ from torch.nn import functional as F
 from ..errors import ParameterError
 from ..validation import check_choice, check_layer_sizes
 
-__all__ = ["SparseMLP", "MaskedLinear", "ACTIVATIONS", "BACKENDS", "WEIGHT_INITS", "init_he_", "init_torch_"]
+__all__ = [
+    "SparseMLP",
+    "MaskedWeight",
+    "MaskedLinear",
+    "ACTIVATIONS",
+    "BACKENDS",
+    "WEIGHT_INITS",
+    "init_he_",
+    "init_torch_",
+]
 
 #: Activations a :class:`SparseMLP` can use between layers, by name.
 ACTIVATIONS = {
@@ -107,7 +116,52 @@ def _uniform_(layer, bound, bias_bound, generator):
 WEIGHT_INITS = {"he": init_he_, "torch": init_torch_}
 
 
-class MaskedLinear(nn.Linear):
+class MaskedWeight:
+    """The mask protocol of a layer whose ``weight`` is multiplied by a boolean ``mask`` buffer of its shape.
+
+    Mixed into :class:`MaskedLinear` and :class:`netgraph.nn.conv.MaskedConv2d`: what
+    checkpoints, graphs, the topology code and the trainer ask of a masked layer.
+    """
+
+    #: How the weight's layout is named in messages.
+    LAYOUT = "the weight's"
+
+    def set_mask(self, mask):
+        """Replace the mask (copied into the existing buffer) and zero the weights it removes."""
+        mask = torch.as_tensor(mask)
+        if tuple(mask.shape) != tuple(self.mask.shape):
+            raise ParameterError(
+                f"mask has shape {tuple(mask.shape)}, expected {tuple(self.mask.shape)} ({self.LAYOUT})"
+            )
+        with torch.no_grad():
+            self.mask.copy_(mask.to(torch.bool))
+            self.weight.mul_(self.mask)
+
+    def n_connections(self):
+        """Number of present connections (for a convolution: kernel elements)."""
+        return int(self.mask.sum())
+
+    @property
+    def weight_param(self):
+        """nn.Parameter: the parameter that holds the weights (here the dense ``weight``)."""
+        return self.weight
+
+    def dense_weight(self):
+        """The weight with zeros where no connection is (a new tensor)."""
+        return (self.weight * self.mask).detach().clone()
+
+    def to_values(self, tensor):
+        """A per-weight tensor of this layer's layout (dense) in mask order (CSR order for out x in): ``tensor[mask]``."""
+        return tensor[self.mask]
+
+    def from_values(self, values):
+        """Per-weight values in mask order laid out as this layer keeps them (dense, zeros elsewhere)."""
+        out = torch.zeros(self.mask.shape, dtype=values.dtype, device=values.device)
+        out[self.mask] = values
+        return out
+
+
+class MaskedLinear(MaskedWeight, nn.Linear):
     """An ``nn.Linear`` whose forward pass uses ``weight * mask``.
 
     Parameters
@@ -120,6 +174,8 @@ class MaskedLinear(nn.Linear):
         Which connections exist. Default: all of them (a dense layer).
     """
 
+    LAYOUT = "out x in"
+
     def __init__(self, in_features, out_features, bias=True, mask=None):
         super().__init__(in_features, out_features, bias=bias)
         if mask is None:
@@ -127,40 +183,8 @@ class MaskedLinear(nn.Linear):
         self.register_buffer("mask", torch.zeros(out_features, in_features, dtype=torch.bool))
         self.set_mask(mask)
 
-    def set_mask(self, mask):
-        """Replace the mask (copied into the existing buffer) and zero the weights it removes."""
-        mask = torch.as_tensor(mask)
-        if tuple(mask.shape) != tuple(self.mask.shape):
-            raise ParameterError(f"mask has shape {tuple(mask.shape)}, expected {tuple(self.mask.shape)} (out x in)")
-        with torch.no_grad():
-            self.mask.copy_(mask.to(torch.bool))
-            self.weight.mul_(self.mask)
-
     def forward(self, x):
         return F.linear(x, self.weight * self.mask, self.bias)
-
-    def n_connections(self):
-        """Number of present connections."""
-        return int(self.mask.sum())
-
-    @property
-    def weight_param(self):
-        """nn.Parameter: the parameter that holds the weights (here the dense ``weight``)."""
-        return self.weight
-
-    def dense_weight(self):
-        """The weight matrix (out x in) with zeros where no connection is (a new tensor)."""
-        return (self.weight * self.mask).detach().clone()
-
-    def to_values(self, tensor):
-        """A per-weight tensor of this layer's layout (dense, out x in) in CSR order: ``tensor[mask]``."""
-        return tensor[self.mask]
-
-    def from_values(self, values):
-        """Per-weight values in CSR order laid out as this layer keeps them (dense, zeros elsewhere)."""
-        out = torch.zeros(self.mask.shape, dtype=values.dtype, device=values.device)
-        out[self.mask] = values
-        return out
 
     def extra_repr(self):
         n = int(self.mask.sum())

@@ -1,8 +1,9 @@
 """One layer's weight and mask as the strategies see them (private to netgraph).
 
-Growth strategies and pruning criteria work on one layer at a time: a 2-D weight tensor and a
-boolean mask of the same shape, out x in (``nn.Linear``'s layout), and answer with flat
-row-major indices ``j * n_in + i``. These helpers check that input and build that answer, so
+Growth strategies and pruning criteria work on one layer at a time: a weight tensor of 2 or
+more dimensions and a boolean mask of the same shape -- out x in (``nn.Linear``'s layout), or
+out x in x kernel (``nn.Conv2d``'s) -- and answer with flat row-major indices (``j * n_in + i``
+for a Linear layer). These helpers check that input and build that answer, so
 :mod:`netgraph.topology.growth`, :mod:`netgraph.topology.pruning`, :mod:`netgraph.topology.evolution` and
 :mod:`netgraph.topology.edits` share one copy.
 """
@@ -16,12 +17,13 @@ __all__ = ["check_layer", "check_grads", "as_index", "np_mask", "np_weight"]
 
 
 def check_layer(weight, mask):
-    """The mask as a bool tensor, after checking that ``weight`` is 2-D and ``mask`` has its shape."""
-    if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
-        raise ParameterError(f"weight must be a 2-D tensor (out x in), got {type(weight).__name__}")
+    """The mask as a bool tensor, after checking that ``weight`` has 2+ dimensions and ``mask`` its shape."""
+    if not isinstance(weight, torch.Tensor) or weight.dim() < 2:
+        what = f"a {weight.dim()}-D tensor" if isinstance(weight, torch.Tensor) else type(weight).__name__
+        raise ParameterError(f"weight is {what}, must be a tensor of 2 or more dimensions (out x in [x kernel])")
     mask = torch.as_tensor(mask)
     if tuple(mask.shape) != tuple(weight.shape):
-        raise ParameterError(f"mask has shape {tuple(mask.shape)}, expected {tuple(weight.shape)} (out x in)")
+        raise ParameterError(f"mask has shape {tuple(mask.shape)}, expected {tuple(weight.shape)} (the weight's)")
     return mask.to(torch.bool)
 
 

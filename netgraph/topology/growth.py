@@ -4,9 +4,10 @@ Every strategy is a small function in :data:`GROWTH_STRATEGIES` with one signatu
 
     fn(weight, mask, n, *, rng, grad=None, **options) -> torch.LongTensor
 
-``weight``, ``mask`` and ``grad`` are 2-D tensors of one layer, out x in (``nn.Linear``'s
-layout); ``rng`` is a ``numpy.random.Generator``. The result holds ``n`` distinct flat
-(row-major) indices ``j * n_in + i`` of positions where ``mask`` is False, in ascending
+``weight``, ``mask`` and ``grad`` are tensors of one layer, out x in (``nn.Linear``'s
+layout) or out x in x kernel (``nn.Conv2d``'s: one position per kernel element); ``rng`` is a
+``numpy.random.Generator``. The result holds ``n`` distinct flat (row-major) indices of
+positions where ``mask`` is False (``j * n_in + i`` for a Linear layer), in ascending
 order -- fewer only when fewer absent positions exist. A strategy never picks an existing
 connection. Its options are its keyword-only parameters besides ``rng`` and ``grad``.
 
@@ -102,6 +103,15 @@ def grow_random(weight, mask, n, *, rng, grad=None):
 def grow_strategic(weight, mask, n, *, rng, grad=None, start_fraction=0.2):
     """Strategic synthesis: strong sources as start points, Gaussian-weighted endpoints.
 
+    The nodes are units: for a Linear layer the input and output units, for a convolution its
+    input and output *channels*, each kernel slice ``W[j, i]`` the connection between two of
+    them (its present elements summed in the magnitudes below). A new element of a convolution
+    is a free kernel position: step 3 draws, for a start channel ``i``, among the free elements
+    ``(j, y, x)`` of its slices, each with probability proportional to ``Phi`` of its output
+    channel ``j`` -- so the output channel follows the Gaussian rule and the position within the
+    slice is uniform among the free ones. For a Linear layer (a 1-element kernel) this is the
+    rule below exactly, with the same random draws.
+
     1. Each source unit ``i`` (input side) is scored by its outgoing magnitude
        ``s_i = sum_j |W[j, i]|`` over present connections. Sources are ranked by score
        (ties: lower index first); the start points are the top ``ceil(start_fraction * n_in)``
@@ -144,14 +154,16 @@ def grow_strategic(weight, mask, n, *, rng, grad=None, start_fraction=0.2):
     """
     _START_FRACTION(start_fraction, name="start_fraction")
     m = np_mask(mask)
-    n_out, n_in = m.shape
-    free = n_out - m.sum(axis=0)  # free targets per source
+    n_out, n_in = m.shape[:2]
+    m = m.reshape(n_out, n_in, -1)  # out x in x kernel elements (1 for a Linear layer)
+    k_size = m.shape[2]
+    free = (~m).sum(axis=(0, 2))  # free elements per source
     n = min(int(n), int(free.sum()))
     if n == 0:
         return as_index(np.zeros(0, dtype=np.int64), weight)
-    a = np.abs(np_weight(weight) * m, dtype=np.float64)
-    source_score = a.sum(axis=0)
-    target_score = a.sum(axis=1)
+    a = np.abs(np_weight(weight).reshape(m.shape) * m, dtype=np.float64)
+    source_score = a.sum(axis=(0, 2))
+    target_score = a.sum(axis=(1, 2))
 
     # (1) start points: top sources by score that have room, extended until n positions fit
     ranked = np.argsort(-source_score, kind="stable")
@@ -171,26 +183,28 @@ def grow_strategic(weight, mask, n, *, rng, grad=None, start_fraction=0.2):
         counts -= over
         left = int(over.sum())
 
-    # (3) endpoints: Gumbel-top-k with log-probabilities log Phi(z_j) among free targets
+    # (3) endpoints: Gumbel-top-k with log-probabilities log Phi(z_j) among the free elements (j, e)
     sigma = target_score.std()
     z = (target_score - target_score.mean()) / sigma if sigma > 0 else np.zeros(n_out)
-    log_p = log_ndtr(z)
+    log_p = np.repeat(log_ndtr(z), k_size)  # per candidate j * k_size + e
+    n_cand = n_out * k_size
     starts, counts = starts[counts > 0], counts[counts > 0]
     out = []
-    rows = max(1, _CHUNK // n_out)
+    rows = max(1, _CHUNK // n_cand)
     for lo in range(0, starts.size, rows):
         src, cnt = starts[lo : lo + rows], counts[lo : lo + rows]
-        keys = log_p + rng.gumbel(size=(src.size, n_out))
-        keys[m[:, src].T] = -np.inf
+        keys = log_p + rng.gumbel(size=(src.size, n_cand))
+        keys[m[:, src, :].transpose(1, 0, 2).reshape(src.size, n_cand)] = -np.inf
         top = int(cnt.max())
-        if top < n_out:
+        if top < n_cand:
             part = np.argpartition(-keys, top - 1, axis=1)[:, :top]
         else:
-            part = np.broadcast_to(np.arange(n_out), (src.size, n_out))
+            part = np.broadcast_to(np.arange(n_cand), (src.size, n_cand))
         order = np.take_along_axis(part, np.argsort(-np.take_along_axis(keys, part, axis=1), axis=1), axis=1)
         take = np.arange(top) < cnt[:, None]
-        tgt = order[take]
-        out.append(tgt * n_in + np.repeat(src, cnt))
+        cand = order[take]  # j * k_size + e
+        tgt, elem = np.divmod(cand, k_size)
+        out.append((tgt * n_in + np.repeat(src, cnt)) * k_size + elem)
     return as_index(np.sort(np.concatenate(out)), weight)
 
 
@@ -216,7 +230,7 @@ def grow_gradient(weight, mask, n, *, rng, grad=None):
     if grad is None:
         raise ParameterError("grad=None: the 'gradient' growth strategy needs the dense gradient of the layer")
     if tuple(grad.shape) != tuple(mask.shape):
-        raise ParameterError(f"grad has shape {tuple(grad.shape)}, expected {tuple(mask.shape)} (out x in)")
+        raise ParameterError(f"grad has shape {tuple(grad.shape)}, expected {tuple(mask.shape)} (the weight's)")
     m = np_mask(mask).ravel()
     score = np.abs(grad.detach().cpu().numpy().astype(np.float64, copy=False).ravel())
     absent = np.flatnonzero(~m)
@@ -432,7 +446,7 @@ def dense_gradients(model, inputs, targets):
 
     Parameters
     ----------
-    model : SparseMLP
+    model : SparseMLP or netgraph.nn.conv.SparseCNN
     inputs : torch.Tensor, shape (batch, n_features)
     targets : torch.LongTensor, shape (batch,)
         Class indices.
@@ -440,7 +454,7 @@ def dense_gradients(model, inputs, targets):
     Returns
     -------
     list of torch.Tensor
-        One ``(n_out, n_in)`` tensor per layer.
+        One per layer, of its weight's shape.
 
     Examples
     --------
@@ -456,13 +470,17 @@ def dense_gradients(model, inputs, targets):
     # the model's own forward, with every weight replaced by its effective value W * M and every
     # mask by ones, so that the gradient reaches absent positions too
     replaced, eff = {}, []
-    for l, layer in enumerate(model.layers):
+    names = {id(module): name for name, module in model.named_modules()}
+    for layer in model.layers:
+        name = names[id(layer)]
         w = (layer.weight * layer.mask).detach().requires_grad_(True)
         eff.append(w)
-        replaced[f"layers.{l}.weight"] = w
-        replaced[f"layers.{l}.mask"] = torch.ones_like(layer.mask)
+        replaced[f"{name}.weight"] = w
+        replaced[f"{name}.mask"] = torch.ones_like(layer.mask)
         if layer.bias is not None:
-            replaced[f"layers.{l}.bias"] = layer.bias.detach()
+            replaced[f"{name}.bias"] = layer.bias.detach()
+    for name, buffer in model.named_buffers():  # BatchNorm's running statistics: updated in copies, not the model's
+        replaced.setdefault(name, buffer.clone())
     with torch.enable_grad():
         out = torch.func.functional_call(model, replaced, (inputs,))
         grads = torch.autograd.grad(F.cross_entropy(out, targets), eff)

@@ -15,6 +15,13 @@ every layer) is the alternative; giving neither means dense layers.
 Masks are boolean tensors of shape ``(n_out, n_in)`` (``nn.Linear``'s out x in), ready for
 :class:`netgraph.SparseMLP`.
 
+For layers of any shape -- convolutions ``(n_out, n_in, k_h, k_w)`` beside Linear layers --
+:func:`erk_densities` gives RigL's Erdős–Rényi-Kernel densities (Evci et al. 2020): a layer's
+density proportional to ``sum(shape) / prod(shape)`` (``(n_in + n_out + k_h + k_w) / (n_in
+n_out k_h k_w)``; SET's ε rule for a Linear layer), scaled so that the network has the target
+density, layers that would exceed 1 made dense; :func:`uniform_densities` the same density
+everywhere. :func:`random_masks` draws masks with exactly those counts.
+
 Examples
 --------
 >>> m = erdos_renyi_mask(4, 3, density=0.5, rng=0)
@@ -28,16 +35,28 @@ References
 .. [1] D. C. Mocanu, E. Mocanu, P. Stone, P. H. Nguyen, M. Gibescu, A. Liotta, "Scalable
    training of artificial neural networks with adaptive sparse connectivity inspired by
    network science", Nature Communications 9, 2383 (2018).
+.. [2] U. Evci, T. Gale, J. Menick, P. S. Castro, E. Elsen, "Rigging the Lottery: Making All
+   Tickets Winners", ICML (2020).
 """
 
+import math
 import numbers
 
+import numpy as np
 import torch
 
 from ..errors import ParameterError
 from ..validation import Interval, check_layer_sizes, check_positive_int, check_rng
 
-__all__ = ["epsilon_probability", "expected_density", "erdos_renyi_mask", "init_masks"]
+__all__ = [
+    "epsilon_probability",
+    "expected_density",
+    "erdos_renyi_mask",
+    "init_masks",
+    "erk_densities",
+    "uniform_densities",
+    "random_masks",
+]
 
 _EPSILON = Interval(numbers.Real, 0, closed="neither")
 _DENSITY = Interval(numbers.Real, 0, 1)
@@ -213,3 +232,139 @@ def _check_set_args(n_in, n_out, epsilon):
 
 def _check_density(density):
     return _DENSITY(density, name="density")
+
+
+def _check_shapes(shapes, dense):
+    shapes = [tuple(shape) for shape in shapes]
+    for k, shape in enumerate(shapes):
+        if len(shape) < 2 or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in shape
+        ):
+            raise ParameterError(f"shapes[{k}]={shape!r}, must be a weight shape of 2 or more positive ints")
+    dense = set(dense)
+    bad = sorted(k for k in dense if not (isinstance(k, numbers.Integral) and 0 <= k < len(shapes)))
+    if bad:
+        raise ParameterError(f"dense={sorted(dense, key=str)!r}, must hold layer indices in [0, {len(shapes)})")
+    return shapes, dense
+
+
+def erk_densities(shapes, density, *, dense=()):
+    """RigL's Erdős–Rényi-Kernel densities of layers of these weight shapes, for an overall ``density``.
+
+    Layer ``l`` (``N_l = prod(shape_l)`` weights) gets ``d_l = min(1, eps * sum(shape_l) /
+    prod(shape_l))``, ``eps`` chosen so that ``sum_l d_l N_l = density * sum_l N_l``: a layer
+    whose density would exceed 1 is made dense, and ``eps`` solved again over the rest (the
+    layers with the largest ratio first, one ratio at a time), as RigL does.
+
+    Parameters
+    ----------
+    shapes : sequence of tuple of int
+        Weight shapes, ``(n_out, n_in)`` or ``(n_out, n_in, k_h, k_w)``.
+    density : float
+        The overall density, in ``[0, 1]``.
+    dense : iterable of int, optional
+        Layers kept dense whatever the rule says (RigL keeps the first one dense); they count
+        towards the overall density.
+
+    Returns
+    -------
+    list of float
+        One density per layer.
+
+    Raises
+    ------
+    ParameterError
+        If a shape is not a weight shape, ``density`` is outside ``[0, 1]``, a ``dense`` index is
+        not a layer, or the dense layers alone exceed ``density``.
+
+    Examples
+    --------
+    Two Linear layers 2 -> 2 and 4 -> 4 at density 0.8: the first would need 4/3, so it is dense,
+    and the second holds the rest, 12 of its 16 weights:
+
+    >>> erk_densities([(2, 2), (4, 4)], 0.8)
+    [1.0, 0.75]
+    >>> [round(d, 4) for d in erk_densities([(2, 2), (4, 4)], 0.5)]
+    [0.8333, 0.4167]
+    """
+    shapes, dense = _check_shapes(shapes, dense)
+    density = _check_density(density)
+    sizes = [math.prod(shape) for shape in shapes]
+    ratio = [sum(shape) / n for shape, n in zip(shapes, sizes)]
+    target = density * sum(sizes)
+    while True:
+        sparse = [k for k in range(len(shapes)) if k not in dense]
+        rest = target - sum(sizes[k] for k in dense)
+        if rest < -1e-9 * max(target, 1.0):
+            raise ParameterError(
+                f"density={density!r}, must be at least the share of the dense layers "
+                f"({sum(sizes[k] for k in dense) / sum(sizes):.6g})"
+            )
+        if not sparse:
+            return [1.0] * len(shapes)
+        eps = max(rest, 0.0) / sum(ratio[k] * sizes[k] for k in sparse)
+        top = max(ratio[k] for k in sparse)
+        if eps * top <= 1.0:
+            return [1.0 if k in dense else eps * ratio[k] for k in range(len(shapes))]
+        dense |= {k for k in sparse if ratio[k] == top}
+
+
+def uniform_densities(shapes, density, *, dense=()):
+    """The same density for every layer but the ``dense`` ones, scaled so the network has ``density``.
+
+    Parameters, returns and errors as for :func:`erk_densities`.
+
+    Examples
+    --------
+    >>> uniform_densities([(2, 2), (4, 4)], 0.5)
+    [0.5, 0.5]
+    >>> uniform_densities([(2, 2), (4, 4)], 0.5, dense=[0])
+    [1.0, 0.375]
+    """
+    shapes, dense = _check_shapes(shapes, dense)
+    density = _check_density(density)
+    sizes = [math.prod(shape) for shape in shapes]
+    rest = density * sum(sizes) - sum(sizes[k] for k in dense)
+    sparse = sum(n for k, n in enumerate(sizes) if k not in dense)
+    if rest < -1e-9 * sum(sizes):
+        raise ParameterError(
+            f"density={density!r}, must be at least the share of the dense layers "
+            f"({sum(sizes[k] for k in dense) / sum(sizes):.6g})"
+        )
+    d = min(1.0, max(rest, 0.0) / sparse) if sparse else 1.0
+    return [1.0 if k in dense else d for k in range(len(shapes))]
+
+
+def random_masks(shapes, densities, *, rng=None):
+    """Masks of these shapes with exactly ``round(d * prod(shape))`` present weights each, placed uniformly.
+
+    Parameters
+    ----------
+    shapes : sequence of tuple of int
+        Weight shapes.
+    densities : sequence of float
+        One per shape, in ``[0, 1]`` (:func:`erk_densities`, :func:`uniform_densities`).
+    rng : None, int, SeedSequence or numpy.random.Generator, optional
+        One stream for all layers, first to last.
+
+    Returns
+    -------
+    list of torch.Tensor of bool
+
+    Examples
+    --------
+    >>> [int(m.sum()) for m in random_masks([(6, 1, 5, 5), (10, 96)], [0.5, 0.1], rng=0)]
+    [75, 96]
+    """
+    shapes, _ = _check_shapes(shapes, ())
+    densities = list(densities)
+    if len(densities) != len(shapes):
+        raise ParameterError(f"densities has {len(densities)} entries, expected {len(shapes)} (one per shape)")
+    rng = check_rng(rng)
+    masks = []
+    for shape, d in zip(shapes, densities):
+        n = math.prod(shape)
+        flat = np.zeros(n, dtype=bool)
+        flat[rng.choice(n, size=int(round(_check_density(d) * n)), replace=False)] = True
+        masks.append(torch.from_numpy(flat.reshape(shape)))
+    return masks

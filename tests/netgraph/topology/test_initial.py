@@ -3,7 +3,15 @@ import pytest
 import torch
 
 from netgraph.errors import ParameterError
-from netgraph.topology.initial import epsilon_probability, erdos_renyi_mask, expected_density, init_masks
+from netgraph.topology.initial import (
+    epsilon_probability,
+    erdos_renyi_mask,
+    erk_densities,
+    expected_density,
+    init_masks,
+    random_masks,
+    uniform_densities,
+)
 
 
 @pytest.mark.parametrize(
@@ -102,3 +110,55 @@ def test_expected_density_is_what_init_masks_draws(options):
     counts = [sum(int(m.sum()) for m in init_masks(sizes, rng=seed, **options)) for seed in range(20)]
     possible = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     assert np.mean(counts) / possible == pytest.approx(expected_density(sizes, **options), rel=0.02)
+
+
+# ERK (RigL): density ∝ sum(shape) / prod(shape), scaled to the target, capped at 1
+CONV_AND_LINEAR = [(2, 1, 3, 3), (4, 2)]  # 18 weights, ratio 9/18; 8 weights, ratio 6/8
+
+
+@pytest.mark.parametrize(
+    ("shapes", "density", "dense", "expected"),
+    [
+        # 13 of 26 weights: eps = 13 / (0.5 * 18 + 0.75 * 8) = 13/15
+        (CONV_AND_LINEAR, 0.5, (), [0.5 * 13 / 15, 0.75 * 13 / 15]),
+        # the first layer dense (18 weights), the other holds 0.8 * 26 - 18 = 2.8 of its 8
+        (CONV_AND_LINEAR, 0.8, (0,), [1.0, 0.35]),
+        # 2 -> 2 would need 4/3: dense; 4 -> 4 holds 16 - 4 = 12 of 16
+        ([(2, 2), (4, 4)], 0.8, (), [1.0, 0.75]),
+        ([(2, 2), (4, 4)], 1.0, (), [1.0, 1.0]),
+        ([(2, 2), (4, 4)], 0.0, (), [0.0, 0.0]),
+    ],
+)
+def test_erk_densities_by_hand(shapes, density, dense, expected):
+    got = erk_densities(shapes, density, dense=dense)
+    assert got == pytest.approx(expected)
+    sizes = [int(np.prod(s)) for s in shapes]
+    assert sum(d * n for d, n in zip(got, sizes)) == pytest.approx(density * sum(sizes))  # the target, exactly
+
+
+def test_uniform_densities_keep_the_target_with_a_dense_first_layer():
+    assert uniform_densities(CONV_AND_LINEAR, 0.8, dense=[0]) == pytest.approx([1.0, 0.35])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: erk_densities(CONV_AND_LINEAR, 0.5, dense=[0]), "density=0.5, must be at least the share"),
+        (lambda: erk_densities([(3,)], 0.5), r"shapes\[0\]=\(3,\), must be a weight shape"),
+        (lambda: erk_densities(CONV_AND_LINEAR, 1.5), "density"),
+        (lambda: uniform_densities(CONV_AND_LINEAR, 0.5, dense=[2]), r"dense=\[2\], must hold layer indices"),
+        (lambda: random_masks(CONV_AND_LINEAR, [0.5]), "densities has 1 entries, expected 2"),
+    ],
+)
+def test_bad_erk_input_is_refused(call, message):
+    with pytest.raises(ParameterError, match=message):
+        call()
+
+
+def test_random_masks_have_exact_counts_and_follow_the_seed():
+    shapes = [(6, 1, 5, 5), (16, 6, 5, 5), (10, 120)]
+    densities = erk_densities(shapes, 0.1, dense=[0])
+    masks = random_masks(shapes, densities, rng=3)
+    assert [tuple(m.shape) for m in masks] == shapes and masks[0].all()
+    assert [int(m.sum()) for m in masks] == [round(d * np.prod(s)) for d, s in zip(densities, shapes)]
+    assert all(torch.equal(a, b) for a, b in zip(masks, random_masks(shapes, densities, rng=3)))
