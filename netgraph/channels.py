@@ -68,6 +68,7 @@ from torch.nn.utils import prune
 from .channel_network import CONTRACT, ChannelBlock, ChannelNetwork
 from .errors import CheckpointError, GraphContractError, ParameterError
 from .fileio import error_reason, file_kind, note_input, stat_input
+from .io.cnn import is_cnn_checkpoint, load_cnn_checkpoint
 from .io.paths import is_hf_folder, natural_key
 
 __all__ = [
@@ -125,7 +126,9 @@ def channel_network(model, example_input=None, *, weights=None):
     model : torch.nn.Module, torch.export.ExportedProgram, str or Path
         A module, traced in evaluation mode (restored afterwards) with :func:`torch.export.export`;
         or a program already exported, in memory or saved with :func:`torch.export.save` (a
-        ``.pt2`` file: graph and weights in one file, read without unpickling code); or a
+        ``.pt2`` file: graph and weights in one file, read without unpickling code); or the
+        checkpoint of a convolutional network netgraph trained (``netgraph train --arch``,
+        :mod:`netgraph.io.cnn`; traced on a zero image of its shape); or a
         HuggingFace model folder (``config.json`` and ``model.safetensors``, built by
         transformers when it is installed; image models, traced on a zero batch of their size).
     example_input : torch.Tensor
@@ -168,6 +171,9 @@ def channel_network(model, example_input=None, *, weights=None):
     if isinstance(model, str | os.PathLike):
         if is_hf_folder(model):
             model, example_input = _load_hf_folder(Path(model))
+        elif is_cnn_checkpoint(model):  # a convolutional network netgraph trained, traced on a zero image
+            ckpt = load_cnn_checkpoint(model)
+            model, example_input = ckpt.to_model(), torch.zeros(1, *ckpt.image_shape)
         else:
             model = _load_program(Path(model))
     if isinstance(model, torch.export.ExportedProgram):

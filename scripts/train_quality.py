@@ -6,6 +6,9 @@ Parts (each can run alone; the section is rebuilt from every run directory prese
   growth, and the dense network; targets: test accuracy >= 0.95 (sparse), >= 0.97 (dense).
 - ``mnist``: 784-1000-1000-1000-10, epsilon=20, zeta=0.3, SGD, random growth (SET); target:
   test accuracy >= 0.975 within 30 epochs. Needs the MNIST IDX files (``--data-dir``).
+- ``cnn``: LeNet-5 and ResNet-8 (:mod:`netgraph.nn.conv`) on MNIST at 10% density (ERK), random
+  (SET), strategic and gradient growth, and each dense; target: test accuracy >= 0.985 within 10
+  epochs. Written to its own section of docs/RESULTS.md (``--arch`` runs one network only).
 - ``report``: only rebuild the section from the runs already in ``--out``.
 
 Runs are resumable (``--resume`` semantics of ``netgraph train``): rerunning a part
@@ -15,6 +18,7 @@ Usage::
 
     python scripts/train_quality.py digits --seeds 0-4
     python scripts/train_quality.py mnist --seeds 0 --data-dir ../shared/data/mnist
+    python scripts/train_quality.py cnn --seeds 0 --data-dir ../shared/data/mnist
     python scripts/train_quality.py report
 """
 
@@ -58,11 +62,21 @@ _MNIST_BASE = dict(
     weight_decay=0.0002,
 )
 _MNIST_TARGET = 0.975
+_CNN_ARCHS = ("lenet5", "resnet8")
+_CNN_METHODS = {
+    "random": dict(density=0.1, growth="random"),
+    "strategic": dict(density=0.1, growth="strategic"),
+    "gradient": dict(density=0.1, growth="gradient"),
+    "dense": dict(growth="none"),
+}
+_CNN_BASE = dict(dataset="mnist", sparse_init="erk", zeta=0.3, epochs=10, lr=0.05, momentum=0.9, weight_decay=0.0002)
+_CNN_TARGET = 0.985
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("part", choices=("digits", "mnist", "report"))
+    parser.add_argument("part", choices=("digits", "mnist", "cnn", "report"))
+    parser.add_argument("--arch", choices=_CNN_ARCHS, help="cnn: only this network (default both)")
     parser.add_argument("--seeds", default=None, help="default: 0-4 for digits, 0 for mnist")
     parser.add_argument("--out", default="runs/quality", help="where the runs go (default runs/quality)")
     parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"))
@@ -89,10 +103,63 @@ def main(argv=None):
         for seed in parse_seeds(args.seeds or "0"):
             r = train_run(cfg, out / "mnist-random", seed=seed, resume=True, progress=not args.quiet, data=data)
             print(f"mnist random seed {seed}: {r.final_test_accuracy:.4f}", flush=True)
+    elif args.part == "cnn":
+        data = load("mnist", data_dir=args.data_dir)
+        for arch in (args.arch,) if args.arch else _CNN_ARCHS:
+            for method, kw in _CNN_METHODS.items():
+                cfg = TrainConfig(
+                    **{**_CNN_BASE, **kw, "arch": arch, "data_dir": args.data_dir},
+                    **({"epochs": args.epochs} if args.epochs else {}),
+                )
+                for seed in parse_seeds(args.seeds or "0"):
+                    r = train_run(
+                        cfg, out / f"{arch}-{method}", seed=seed, resume=True, progress=not args.quiet, data=data
+                    )
+                    print(f"{arch} {method} seed {seed}: {r.final_test_accuracy:.4f}", flush=True)
+        body = cnn_report(out)
+        replace_marked(RESULTS_MD, "results:cnn", body, header=_HEADER, title="## Convolutional networks")
+        print(body)
+        return 0
     body = report(out)
     write_section("training", body)
     print(body)
     return 0
+
+
+def cnn_report(out):
+    """The Markdown body of the convolutional networks' section, from the runs under ``out``."""
+    lines = [
+        "Measured by `python scripts/train_quality.py cnn --seeds 0 --data-dir ../shared/data/mnist` (runs "
+        f"under `{out}`). Machine: {machine_line()}.",
+        "",
+        "MNIST (60000 train / 10000 test), `netgraph train --arch lenet5|resnet8`: masks on every kernel "
+        "element and Linear weight, initial densities by ERK (RigL) at 10% overall, exact counts; ζ = 0.3 "
+        "(SET removal criterion), SGD lr 0.05 momentum 0.9, weight decay 2e-4, batch 128, 10 epochs; dense: "
+        f"the same network without masks or evolution. Target: test accuracy ≥ {_CNN_TARGET} within 10 epochs.",
+        "",
+        "| network | method | seed | density | test accuracy by epoch | last | first epoch ≥ 0.985 | median s/epoch | "
+        "median evolution s | met |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for arch in _CNN_ARCHS:
+        for method in _CNN_METHODS:
+            runs = _runs(Path(out) / f"{arch}-{method}")
+            if not runs:
+                lines.append(f"| {arch} | {method} | | | not run | | | | | |")
+            for m, p in runs:
+                rows = m["epochs"]
+                accs = [r["test_accuracy"] for r in rows]
+                first = next((r["epoch"] for r in rows if r["test_accuracy"] >= _CNN_TARGET), None)
+                done = len(rows) == p["config"]["epochs"]
+                met = "yes" if first is not None else ("no" if done else "not yet")
+                lines.append(
+                    f"| {arch} | {method} | {m['seed']} | {rows[-1]['density']:.4f} | "
+                    + ", ".join(f"{a:.4f}" for a in accs)
+                    + f" | {accs[-1]:.4f} | {first if first is not None else '—'} | "
+                    f"{statistics.median(r['seconds'] for r in rows):.1f} | "
+                    f"{statistics.median(r['evolution_seconds'] for r in rows):.2f} | {met} |"
+                )
+    return "\n".join(lines)
 
 
 def _runs(directory):

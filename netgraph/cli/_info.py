@@ -116,7 +116,11 @@ def summarize_channels(path, net, *, blocks=False):
 def _channel_source(path, blocks):
     if blocks:
         return "block view"
-    return "HuggingFace model folder" if is_hf_folder(path) else "torch.export program"
+    from ..io.cnn import is_cnn_checkpoint
+
+    if is_hf_folder(path):
+        return "HuggingFace model folder"
+    return "netgraph convolutional network checkpoint" if is_cnn_checkpoint(path) else "torch.export program"
 
 
 def _print_channels(s):

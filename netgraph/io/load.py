@@ -17,6 +17,7 @@ from ..fileio import looks_like_text, note_input, stat_input
 from ..network import Checkpoint
 from ..nn.model import ACTIVATIONS, SparseMLP
 from . import topology
+from .cnn import is_cnn_checkpoint
 from .paths import layer_file_name
 from .pytorch import from_object
 from .registry import detect, read_head
@@ -140,6 +141,12 @@ def _load(path, activation, bias_row):
         if looks_like_text(head):
             raise CheckpointError(f"{path}: is a text file, not a checkpoint")
         raise CheckpointError(f"{path}: is not a PyTorch or safetensors checkpoint (unrecognised header)")
+    if fmt.name == "torch" and is_cnn_checkpoint(path):
+        raise CheckpointError(
+            f"{path}: is the checkpoint of a convolutional network, not a chain of Linear layers: read it as its "
+            "channel graph (netgraph.to_graph(path), netgraph info/analyze/similarity) or with "
+            "netgraph.io.cnn.load_cnn_checkpoint"
+        )
     if fmt.name == "npz" and topology.is_layer_file(path):
         m = layer_file_name(path.name)
         where = f"{path.parent} (with the other {m['prefix']}_l*.npz files)" if m else "the folder of all its layers"

@@ -79,9 +79,12 @@ def is_hf_folder(path):
 
 def is_channel_checkpoint(path):
     """Whether ``path`` holds a network of any architecture, read as a channel graph (:mod:`netgraph.channels`):
-    a saved ``torch.export`` program (``.pt2``) or a HuggingFace model folder."""
+    a saved ``torch.export`` program (``.pt2``), a HuggingFace model folder, or the checkpoint of a
+    convolutional network netgraph trained (:mod:`netgraph.io.cnn`)."""
+    from .cnn import is_cnn_checkpoint
+
     p = Path(path)
-    return (p.suffix == ".pt2" and not p.is_dir()) or is_hf_folder(p)
+    return (p.suffix == ".pt2" and not p.is_dir()) or is_hf_folder(p) or (p.is_file() and is_cnn_checkpoint(p))
 
 
 def layer_file_name(name):

@@ -84,7 +84,13 @@ class SparseCNN(nn.Module):
     image_shape : tuple of int
         ``(C, H, W)`` of one input.
     n_classes : int
+    arch : str
+        The name of the class in :data:`ARCHITECTURES`.
+    arch_options : dict
+        The constructor's further arguments (what a checkpoint records to rebuild it).
     """
+
+    arch = None
 
     def __init__(self, image_shape, n_classes):
         super().__init__()
@@ -92,6 +98,7 @@ class SparseCNN(nn.Module):
         if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
             raise ParameterError(f"n_classes={n_classes!r}, must be an int >= 2")
         self.n_classes = n_classes
+        self.arch_options = {}
         self._layer_names = ()
 
     def _set_layers(self, names):
@@ -189,6 +196,8 @@ class LeNet5(SparseCNN):
     [(6, 1, 5, 5), (16, 6, 5, 5), (120, 400), (84, 120), (10, 84)]
     """
 
+    arch = "lenet5"
+
     def __init__(self, image_shape, n_classes):
         super().__init__(image_shape, n_classes)
         c, h, w = self.image_shape
@@ -261,11 +270,14 @@ class ResNet8(SparseCNN):
     (10, ('stem', 'stage1.conv1', 'stage1.conv2'))
     """
 
+    arch = "resnet8"
+
     def __init__(self, image_shape, n_classes, widths=(16, 32, 64)):
         super().__init__(image_shape, n_classes)
         widths = tuple(widths)
         if len(widths) != 3 or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in widths):
             raise ParameterError(f"widths={widths!r}, must be three positive ints")
+        self.arch_options = {"widths": list(widths)}
         c = self.image_shape[0]
         self.stem = MaskedConv2d(c, widths[0], 3, padding=1, bias=False)
         self.stem_bn = nn.BatchNorm2d(widths[0])

@@ -65,9 +65,10 @@ def init_he_(layer, *, output, generator):
 
     Parameters
     ----------
-    layer : MaskedLinear
+    layer : MaskedLinear or netgraph.nn.conv.MaskedConv2d
         Its mask must be set; ``weight`` and ``bias`` are overwritten (absent connections
-        included: :meth:`SparseMLP.apply_masks_` zeroes them).
+        included: :meth:`SparseMLP.apply_masks_` zeroes them). For a convolution ``f`` counts
+        kernel elements.
     output : bool
         Whether ``layer`` is the output layer (no activation follows it).
     generator : torch.Generator
@@ -79,7 +80,7 @@ def init_he_(layer, *, output, generator):
     >>> bool(layer.weight.abs().max() <= math.sqrt(6 / 2)), layer.bias.tolist()
     (True, [0.0, 0.0])
     """
-    n_out, n_in = layer.weight.shape
+    n_out = layer.weight.shape[0]
     fan_in = max(1.0, float(layer.mask.sum()) / n_out)
     bound = math.sqrt((3.0 if output else 6.0) / fan_in)
     _uniform_(layer, bound, 0.0, generator)
@@ -97,16 +98,16 @@ def init_torch_(layer, *, output, generator):
     >>> bool(layer.weight.abs().max() <= 0.5), bool(layer.bias.abs().max() <= 0.5)
     (True, True)
     """
-    n_in = layer.weight.shape[1]
+    n_in = math.prod(layer.weight.shape[1:])  # a convolution's fan-in: channels x kernel
     bound = 1.0 / math.sqrt(n_in)
     _uniform_(layer, bound, bound, generator)
 
 
 @torch.no_grad()
 def _uniform_(layer, bound, bias_bound, generator):
-    n_out, n_in = layer.weight.shape
-    layer.weight.copy_((torch.rand(n_out, n_in, generator=generator) * 2 - 1) * bound)
-    layer.bias.copy_((torch.rand(n_out, generator=generator) * 2 - 1) * bias_bound)
+    layer.weight.copy_((torch.rand(layer.weight.shape, generator=generator) * 2 - 1) * bound)
+    if layer.bias is not None:  # convolutions before a BatchNorm have none
+        layer.bias.copy_((torch.rand(layer.weight.shape[0], generator=generator) * 2 - 1) * bias_bound)
 
 
 #: Initial weights by name, as ``TrainConfig.weight_init`` takes them; each is

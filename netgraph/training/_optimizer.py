@@ -108,12 +108,26 @@ def state_values(optimizer, model):
         if layer.bias is not None:
             entry["bias"] = {k: _copy_state(v) for k, v in saved["state"].get(index[id(layer.bias)], {}).items()}
         layers.append(entry)
-    return {
+    out = {
         "format": OPTIMIZER_STATE_FORMAT,
         "version": OPTIMIZER_STATE_VERSION,
         "param_groups": [_copy_state(group) for group in saved["param_groups"]],
         "layers": layers,
     }
+    others = {
+        name: {k: _copy_state(v) for k, v in saved["state"].get(index[id(p)], {}).items()}
+        for name, p in _other_parameters(model)
+    }
+    if others:  # a convolutional network's BatchNorm parameters, by name
+        out["others"] = others
+    return out
+
+
+def _other_parameters(model):
+    """``(name, parameter)`` of the parameters that are not a layer's weight or bias (BatchNorm's)."""
+    own = {id(layer.weight_param) for layer in model.layers}
+    own |= {id(layer.bias) for layer in model.layers if layer.bias is not None}
+    return [(name, p) for name, p in model.named_parameters() if id(p) not in own]
 
 
 def load_state_values(optimizer, model, state):
@@ -148,6 +162,12 @@ def load_state_values(optimizer, model, state):
             loaded[index[id(weight)]] = {**per_weight, **{k: _copy_state(v) for k, v in entry["weight"].items()}}
         if layer.bias is not None and entry["bias"]:
             loaded[index[id(layer.bias)]] = {k: _copy_state(v) for k, v in entry["bias"].items()}
+    others = dict(_other_parameters(model))
+    for name, entry in state.get("others", {}).items():
+        if name not in others:
+            raise CheckpointError(f"the optimizer state names a parameter {name!r} the network lacks")
+        if entry:
+            loaded[index[id(others[name])]] = {k: _copy_state(v) for k, v in entry.items()}
     groups = optimizer.state_dict()["param_groups"]
     if len(groups) != len(state["param_groups"]):
         raise CheckpointError(

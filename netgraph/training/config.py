@@ -73,6 +73,8 @@ __all__ = [
     "KEEP_CHOICES",
     "BACKEND_CHOICES",
     "SPARSE_MAX_DENSITY",
+    "ARCH_CHOICES",
+    "SPARSE_INITS",
 ]
 
 
@@ -91,6 +93,12 @@ BACKEND_CHOICES = ("auto", "sparse", "masked")
 #: 1.2x at 20%, 0.84x at 30%); 0.2 keeps a margin. On CUDA "auto" is always masked, until
 #: measured there.
 SPARSE_MAX_DENSITY = 0.2
+#: ``TrainConfig.arch``: ``"mlp"`` (a :class:`~netgraph.SparseMLP` of ``layers``) or a convolutional
+#: network of :data:`netgraph.nn.conv.ARCHITECTURES` (named here so that this module stays torch-free).
+ARCH_CHOICES = ("mlp", "lenet5", "resnet8")
+#: ``TrainConfig.sparse_init`` of a convolutional network: RigL's Erdős–Rényi-Kernel densities or one
+#: density for every layer (:func:`netgraph.topology.initial.erk_densities`, ``uniform_densities``).
+SPARSE_INITS = ("erk", "uniform")
 #: Fields of which at most one may be given (the command line makes their options exclusive).
 EXCLUSIVE = ("epsilon", "density")
 _PRUNING_SCHEDULES = ("gmp",)
@@ -129,6 +137,17 @@ class TrainConfig:
         Held-out fraction (default 0.2; MNIST-style datasets use their own split).
     data_seed : int
         Seed of the train/test split, the same for every run seed.
+    arch : str
+        ``"mlp"`` (default): a :class:`~netgraph.SparseMLP` of ``layers``; ``"lenet5"`` or
+        ``"resnet8"``: a convolutional network (:mod:`netgraph.nn.conv`) for the dataset's images
+        (digits 8x8, MNIST-style 28x28), its kernel elements masked; ``density`` is then the
+        overall density, spread over the layers by ``sparse_init``.
+    sparse_init : str
+        A convolutional network's initial densities: ``"erk"`` (RigL's Erdős–Rényi-Kernel) or
+        ``"uniform"`` (see :data:`SPARSE_INITS`); the masks hold exactly those counts.
+    dense_first : bool
+        Keep a convolutional network's first layer dense (as RigL does), the others sparser
+        so that the overall density is ``density``.
     layers : sequence of int or None
         Layer widths, inputs to outputs; the first must equal the dataset's feature count and
         the last its class count. None resolves to ``(n_features, 256, 256, n_classes)``.
@@ -238,6 +257,13 @@ class TrainConfig:
         None, group="data", help="held-out fraction (default 0.2; MNIST has its own split)"
     )
     data_seed: int = _option(0, group="data", help="seed of the train/test split, shared by all seeds (default 0)")
+    arch: str = _option(
+        "mlp", group="network", help="mlp (default), or a convolutional network: lenet5, resnet8 (image datasets)"
+    )
+    sparse_init: str = _option(
+        "erk", group="network", help="convolutional networks: erk (default, RigL's) or uniform layer densities"
+    )
+    dense_first: bool = _option(False, group="network", help="convolutional networks: keep the first layer dense")
     layers: tuple | None = _option(
         None, group="network", help="layer widths, e.g. 64,256,256,10 (default: FEATURES,256,256,CLASSES)"
     )
@@ -351,8 +377,11 @@ class TrainConfig:
         ('sparse', 'masked')
         """
         values = _checked_values(self)
-        if data is not None:
+        if data is not None and values["arch"] != "mlp":
+            _check_images(values["arch"], data)
+        elif data is not None:
             values["layers"] = _layers_for_data(values["layers"], data)
+        if data is not None:
             if values["batch_size"] is None:
                 values["batch_size"] = default_batch_size(len(data.y_train))
         values["backend"] = _resolved_backend(values)
@@ -402,6 +431,9 @@ PARAMETER_CONSTRAINTS = {
     "label_column": String("a column name"),
     "test_size": NoneOr(Interval(Real, 0, 1, closed="right")),
     "data_seed": Interval(Integral, 0),
+    "arch": Options(ARCH_CHOICES),
+    "sparse_init": Options(SPARSE_INITS),
+    "dense_first": check_bool,
     "layers": NoneOr(check_layer_sizes),
     "activation": Options(RegistryNames("netgraph.nn.model", "ACTIVATIONS")),
     "epsilon": NoneOr(Interval(Real, 0, closed="neither")),
@@ -497,8 +529,29 @@ def _nesterov_needs_sgd_momentum(v):
         raise ParameterError("nesterov=True needs optimizer='sgd' with momentum > 0")
 
 
+def _convolutional_networks_take_their_own_shape(v):
+    """A convolutional ``arch`` builds its own layers, with ReLU, masked layers and no dead-unit removal."""
+    if v["arch"] == "mlp":
+        for name, default in (("sparse_init", "erk"), ("dense_first", False)):
+            if v[name] != default:
+                raise ParameterError(
+                    f"{name}={v[name]!r} applies to convolutional networks (arch='lenet5' or 'resnet8'), not to "
+                    "arch='mlp', whose layers draw epsilon or density each"
+                )
+        return
+    for name, allowed in (("layers", None), ("epsilon", None), ("activation", "relu"), ("remove_dead", False)):
+        if v[name] != allowed:
+            raise ParameterError(
+                f"{name}={v[name]!r}, must be {allowed!r} with arch={v['arch']!r} (a convolutional network has its "
+                "own layers and ReLU; its density is density=, spread by sparse_init)"
+            )
+    if v["backend"] == "sparse":
+        raise ParameterError(f"backend='sparse', must be 'masked' or 'auto' with arch={v['arch']!r}")
+
+
 #: The checks between fields of :class:`TrainConfig`, in order, after :data:`PARAMETER_CONSTRAINTS`.
 RULES = (
+    _convolutional_networks_take_their_own_shape,
     _at_most_one_initial_topology,
     _growth_needs_a_sparse_start,
     _growth_needs_a_sparse_layer,
@@ -530,7 +583,9 @@ def _resolved_backend(v):
     """The backend ``"auto"`` stands for, from the checked values (see :data:`SPARSE_MAX_DENSITY`)."""
     if v["backend"] != "auto":
         return v["backend"]
-    if v["device"] != "cpu":  # CUDA: the sparse kernels are not measured there yet
+    if (
+        v["arch"] != "mlp" or v["device"] != "cpu"
+    ):  # conv layers are masked; CUDA: sparse kernels not measured  # CUDA: the sparse kernels are not measured there yet
         return "masked"
     if v["epsilon"] is not None:
         if v["layers"] is None:  # an epsilon start before the layers are known: decided with the data
@@ -545,6 +600,14 @@ def _resolved_backend(v):
 
 def _is_sparse(epsilon, density):
     return epsilon is not None or (density is not None and density < 1.0)
+
+
+def _check_images(arch, data):
+    if getattr(data, "image_shape", None) is None:
+        raise ParameterError(
+            f"arch={arch!r} needs images: {data.name} has {data.n_features} features of no image shape "
+            "(digits, mnist and fashion-mnist have one)"
+        )
 
 
 def _layers_for_data(layers, data):

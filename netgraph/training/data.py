@@ -46,6 +46,7 @@ Examples
 0.0
 """
 
+import math
 import numbers
 import os
 from dataclasses import dataclass, field
@@ -106,6 +107,9 @@ class Dataset:
         in its canonical form (``"1"`` for ``1.0``).
     standardize : str
         ``"feature"`` or ``"global"`` (see :func:`load`).
+    image_shape : tuple of int or None
+        ``(channels, height, width)`` of one sample where the features are an image's pixels
+        (digits 8x8, MNIST-style 28x28; what a convolutional network reshapes them to), else None.
     """
 
     x_train: torch.Tensor = field(repr=False)
@@ -119,6 +123,7 @@ class Dataset:
     source: str = ""
     class_names: tuple = ()
     standardize: str = "feature"
+    image_shape: tuple | None = None
 
     def to_dict(self):
         """JSON-safe description (sizes and provenance, not the data)."""
@@ -132,6 +137,7 @@ class Dataset:
             "source": self.source,
             "standardize": self.standardize,
             "class_names": list(self.class_names),
+            "image_shape": None if self.image_shape is None else list(self.image_shape),
         }
 
 
@@ -471,6 +477,10 @@ def _stratified_split(y, test_size, gen):
     return train, test
 
 
+#: The image shape of the samples of the image datasets, by name.
+_IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28)}
+
+
 def _finish(name, x_tr, y_tr, x_te, y_te, *, seed, source, class_names, standardize):
     axis = 0 if standardize == "feature" else None
     mean = x_tr.mean(axis=axis, dtype=np.float64)
@@ -490,4 +500,5 @@ def _finish(name, x_tr, y_tr, x_te, y_te, *, seed, source, class_names, standard
         source=source,
         class_names=tuple(class_names),
         standardize=standardize,
+        image_shape=_IMAGE_SHAPES.get(name) if math.prod(_IMAGE_SHAPES.get(name, (0,))) == x_tr.shape[1] else None,
     )

@@ -71,8 +71,10 @@ from .._version import __version__
 from ..errors import CheckpointError, NetgraphError, ParameterError
 from ..fileio import atomic_write, jsonable
 from ..io import load_checkpoint, save_checkpoint
+from ..io.cnn import CNNCheckpoint, is_cnn_checkpoint, load_cnn_checkpoint, save_cnn_checkpoint
 from ..io.runs import RunFolder
 from ..network import Checkpoint
+from ..nn.conv import SparseCNN
 from ..nn.model import WEIGHT_INITS, SparseMLP
 from ..topology.evolution import reset_optimizer_state
 from ..validation import check_choice, check_seed
@@ -185,7 +187,7 @@ def initial_network(config, seed, *, data=None):
         data = config.load_data() if data is None else data
     config = config.resolved(data)
     torch_gen, np_gen = _generators(seed)
-    return _init_model(config, torch_gen, np_gen)
+    return _init_model(config, torch_gen, np_gen, data)
 
 
 def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, keep="all", where=None):
@@ -254,7 +256,7 @@ def train_run(config, out_dir, *, seed, resume=False, progress=True, data=None, 
     torch_gen, np_gen = _generators(seed)
     # drawn before anything is written, so that a layer without connections fails cleanly
     # (a resumed run replaces it, and the generators' states, from its checkpoint)
-    fresh = _init_model(config, torch_gen, np_gen)
+    fresh = _init_model(config, torch_gen, np_gen, data)
     _check_prune_target(config, fresh)
     created = not run_dir.path.exists()
     run_dir.path.mkdir(parents=True, exist_ok=True)
@@ -368,7 +370,7 @@ class _Run:
             "total_connections": sum(connections),
             "density": model.density(),
         }
-        snapshot = Checkpoint.from_model(model)
+        snapshot = _snapshot(model)
         optimizer_state = _optimizer.state_values(self.optimizer, model)
         numpy_rng, torch_rng = self.np_gen.bit_generator.state, self.torch_gen.get_state().clone()
         removed = added = [0] * len(connections)
@@ -379,7 +381,7 @@ class _Run:
         row.update(removed=removed, added=added, seconds=now - t0, evolution_seconds=now - t_evolve)
         self.rows.append(row)
         state = TrainState(epoch, optimizer_state, numpy_rng, torch_rng, self.initial_density, list(self.rows))
-        save_checkpoint(
+        _save(
             snapshot,
             self.folder.epoch(epoch),
             meta=_meta(config, self.seed, row, self.initial_topology),
@@ -468,7 +470,7 @@ class _Run:
             counts = remove_dead_(masked)
             model = _on_backend(masked, model.backend)
             final_meta["remove_dead"] = jsonable(counts)
-        save_checkpoint(model, self.folder.final, meta=final_meta)
+        _save(model, self.folder.final, meta=final_meta)
         _write_metrics(self.folder, self.seed, config, rows, extra={"remove_dead": final_meta.get("remove_dead")})
         if self.keep == "last":  # e.g. a resumed run that had nothing left to train
             _remove_epoch_files(self.folder, but=rows[-1]["epoch"])
@@ -476,7 +478,7 @@ class _Run:
             seed=self.seed,
             method=config.method,
             out_dir=str(self.folder.path),
-            layer_sizes=tuple(model.layer_sizes),
+            layer_sizes=tuple(getattr(model, "layer_sizes", ())),
             epochs=tuple(rows),
             final_test_accuracy=_accuracy(model, self.x_test, self.y_test),
             final_connections=tuple(model.n_connections(layer=l) for l in range(len(model.layers))),
@@ -511,10 +513,15 @@ def _check_device(name):
 _RESUMABLE_CHANGES = ("backend",)
 
 
+_FIELD_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.default is not dataclasses.MISSING}
+
+
 def _check_resume(ckpt, config, run_dir):
     saved = ckpt.meta.get("params") or {}
     now = config.to_dict()
     keys = (set(saved) | set(now)) - set(_RESUMABLE_CHANGES)
+    # a field added after the run was recorded has its default there (arch: "mlp", ...)
+    saved = {**{k: _FIELD_DEFAULTS[k] for k in keys - set(saved) if k in _FIELD_DEFAULTS}, **saved}
     differ = sorted(k for k in keys if saved.get(k) != now.get(k))
     if differ:
         detail = ", ".join(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}" for k in differ[:6])
@@ -527,7 +534,7 @@ def _last_checkpoint(run_dir):
     """The newest epoch checkpoint that loads completely, with its epoch; None if there is none."""
     for epoch, path in reversed(run_dir.epoch_files()):
         try:
-            ckpt = load_checkpoint(path)
+            ckpt = load_cnn_checkpoint(path) if is_cnn_checkpoint(path) else load_checkpoint(path)
         except CheckpointError:
             continue
         if ckpt.meta.get("epoch") == epoch and TrainState.is_complete(ckpt.train_state):
@@ -544,8 +551,48 @@ def _generators(seed):
     return torch_gen, np.random.default_rng(numpy_seq)
 
 
-def _init_model(config, torch_gen, np_gen):
+def _snapshot(model):
+    """A copy of the network as it is now, to be saved (the training goes on changing it)."""
+    return CNNCheckpoint.from_model(model) if isinstance(model, SparseCNN) else Checkpoint.from_model(model)
+
+
+def _save(network, path, *, meta, train_state=None):
+    """Save a network (or its snapshot) in its kind's checkpoint format."""
+    if isinstance(network, SparseCNN | CNNCheckpoint):
+        return save_cnn_checkpoint(network, path, meta=meta, train_state=train_state)
+    return save_checkpoint(network, path, meta=meta, train_state=train_state)
+
+
+def _init_cnn(config, torch_gen, np_gen, data):
+    """A convolutional network of ``config.arch`` for ``data``'s images: ERK or uniform masks, then weights."""
+    from ..nn.conv import ARCHITECTURES
+    from ..topology.initial import erk_densities, random_masks, uniform_densities
+
+    model = ARCHITECTURES[config.arch](data.image_shape, data.n_classes)
+    shapes = model.weight_shapes
+    density = 1.0 if config.density is None else config.density
+    spread = erk_densities if config.sparse_init == "erk" else uniform_densities
+    densities = spread(shapes, density, dense=[0] if config.dense_first else ())
+    model.set_masks(random_masks(shapes, densities, rng=np_gen))
+    for l, layer in enumerate(model.layers):
+        if not bool(layer.mask.any()):
+            raise ParameterError(
+                f"layer {l} ({model.layer_names[l]}, weight {list(shapes[l])}) draws no weight at density "
+                f"{densities[l]:.3g} ({config.sparse_init}); use a larger density"
+            )
+    init = WEIGHT_INITS[config.weight_init]
+    last = len(model.layers) - 1
+    with torch.no_grad():
+        for l, layer in enumerate(model.layers):
+            init(layer, output=l == last, generator=torch_gen)
+    return model.apply_masks_()
+
+
+def _init_model(config, torch_gen, np_gen, data=None):
     from ..topology.initial import init_masks
+
+    if config.arch != "mlp":
+        return _init_cnn(config, torch_gen, np_gen, data if data is not None else config.load_data())
 
     masks = init_masks(config.layers, epsilon=config.epsilon, density=config.density, rng=np_gen)
     for l, mask in enumerate(masks):
@@ -589,11 +636,11 @@ def _check_prune_target(config, model):
     if not isinstance(densities, list):
         densities = [densities] * len(model.layers)
     for l, (layer, d) in enumerate(zip(model.layers, densities)):
-        n_out, n_in = layer.weight.shape
-        if round(d * (n_out * n_in)) == 0:  # as prune_to_density_ rounds
+        n_out, n_in = layer.weight.shape[:2]
+        if round(d * layer.weight.numel()) == 0:  # as prune_to_density_ rounds
             raise ParameterError(
                 f"target_density={config.target_density:g} prunes layer {l} ({n_in} -> {n_out}) to no connection "
-                f"(density {d:.3g} of {n_out * n_in}); use a larger target_density"
+                f"(density {d:.3g} of {layer.weight.numel()}); use a larger target_density"
             )
 
 
@@ -647,8 +694,14 @@ def _initial_topology(model):
     runs of different methods with one seed share it; a report
     (:func:`analysis.build_report`) pairs networks by it.
     """
-    digest = hashlib.sha256(b"netgraph-initial-topology-1")
-    digest.update(np.asarray(model.layer_sizes, dtype="<i8").tobytes())
+    if isinstance(model, SparseCNN):  # its architecture and weight shapes in place of the layer sizes
+        digest = hashlib.sha256(b"netgraph-initial-topology-cnn-1")
+        digest.update(model.arch.encode())
+        for shape in model.weight_shapes:
+            digest.update(np.asarray(shape, dtype="<i8").tobytes())
+    else:
+        digest = hashlib.sha256(b"netgraph-initial-topology-1")
+        digest.update(np.asarray(model.layer_sizes, dtype="<i8").tobytes())
     for layer in model.layers:
         digest.update(np.packbits(layer.mask.detach().cpu().numpy().astype(bool), axis=None).tobytes())
     return digest.hexdigest()[:16]
@@ -677,7 +730,8 @@ def _params(config, seed, data, model, keep, where):
         "config": config.to_dict(),
         "keep": keep,
         "where": dict(where) if where is not None else here(),
-        "layer_sizes": list(model.layer_sizes),
+        "layer_sizes": list(getattr(model, "layer_sizes", ())),
+        **({"weight_shapes": [list(s) for s in model.weight_shapes]} if isinstance(model, SparseCNN) else {}),
         "dataset": data.to_dict(),
         "random_streams": "numpy.random.SeedSequence(seed).spawn(2) -> [torch.Generator: weight init, "
         "shuffling, gradient-growth batch; numpy Generator: masks, topology evolution]",
