@@ -77,6 +77,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("part", choices=("digits", "mnist", "cnn", "report"))
     parser.add_argument("--arch", choices=_CNN_ARCHS, help="cnn: only this network (default both)")
+    parser.add_argument(
+        "--lr-schedule", choices=("constant", "cosine"), default="constant", help="cnn: the learning-rate schedule"
+    )
     parser.add_argument("--seeds", default=None, help="default: 0-4 for digits, 0 for mnist")
     parser.add_argument("--out", default="runs/quality", help="where the runs go (default runs/quality)")
     parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"))
@@ -108,13 +111,12 @@ def main(argv=None):
         for arch in (args.arch,) if args.arch else _CNN_ARCHS:
             for method, kw in _CNN_METHODS.items():
                 cfg = TrainConfig(
-                    **{**_CNN_BASE, **kw, "arch": arch, "data_dir": args.data_dir},
+                    **{**_CNN_BASE, **kw, "arch": arch, "data_dir": args.data_dir, "lr_schedule": args.lr_schedule},
                     **({"epochs": args.epochs} if args.epochs else {}),
                 )
+                folder = out / _cnn_folder(arch, method, args.lr_schedule)
                 for seed in parse_seeds(args.seeds or "0"):
-                    r = train_run(
-                        cfg, out / f"{arch}-{method}", seed=seed, resume=True, progress=not args.quiet, data=data
-                    )
+                    r = train_run(cfg, folder, seed=seed, resume=True, progress=not args.quiet, data=data)
                     print(f"{arch} {method} seed {seed}: {r.final_test_accuracy:.4f}", flush=True)
         body = cnn_report(out)
         replace_marked(RESULTS_MD, "results:cnn", body, header=_HEADER, title="## Convolutional networks")
@@ -126,39 +128,46 @@ def main(argv=None):
     return 0
 
 
+def _cnn_folder(arch, method, schedule):
+    return f"{arch}-{method}" + ("" if schedule == "constant" else f"-{schedule}")
+
+
 def cnn_report(out):
     """The Markdown body of the convolutional networks' section, from the runs under ``out``."""
     lines = [
-        "Measured by `python scripts/train_quality.py cnn --seeds 0 --data-dir ../shared/data/mnist` (runs "
-        f"under `{out}`). Machine: {machine_line()}.",
+        "Measured by `python scripts/train_quality.py cnn --seeds 0 --data-dir ../shared/data/mnist` (and with "
+        f"`--lr-schedule cosine`; runs under `{out}`). Machine: {machine_line()}.",
         "",
         "MNIST (60000 train / 10000 test), `netgraph train --arch lenet5|resnet8`: masks on every kernel "
         "element and Linear weight, initial densities by ERK (RigL) at 10% overall, exact counts; ζ = 0.3 "
-        "(SET removal criterion), SGD lr 0.05 momentum 0.9, weight decay 2e-4, batch 128, 10 epochs; dense: "
-        f"the same network without masks or evolution. Target: test accuracy ≥ {_CNN_TARGET} within 10 epochs.",
+        "(SET removal criterion), SGD lr 0.05 momentum 0.9, weight decay 2e-4, batch 128, 10 epochs, the "
+        "learning rate constant or decayed by a cosine; dense: the same network without masks or evolution. "
+        f"Target: test accuracy ≥ {_CNN_TARGET} within 10 epochs. Seconds per epoch include the test "
+        "evaluation and the evolution, and runs shared the machine with other work (speed: docs/BENCHMARKS.md).",
         "",
-        "| network | method | seed | density | test accuracy by epoch | last | first epoch ≥ 0.985 | median s/epoch | "
-        "median evolution s | met |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| network | method | lr | seed | density | test accuracy by epoch | last | first epoch ≥ 0.985 | "
+        "median s/epoch | median evolution s | met |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for arch in _CNN_ARCHS:
-        for method in _CNN_METHODS:
-            runs = _runs(Path(out) / f"{arch}-{method}")
-            if not runs:
-                lines.append(f"| {arch} | {method} | | | not run | | | | | |")
-            for m, p in runs:
-                rows = m["epochs"]
-                accs = [r["test_accuracy"] for r in rows]
-                first = next((r["epoch"] for r in rows if r["test_accuracy"] >= _CNN_TARGET), None)
-                done = len(rows) == p["config"]["epochs"]
-                met = "yes" if first is not None else ("no" if done else "not yet")
-                lines.append(
-                    f"| {arch} | {method} | {m['seed']} | {rows[-1]['density']:.4f} | "
-                    + ", ".join(f"{a:.4f}" for a in accs)
-                    + f" | {accs[-1]:.4f} | {first if first is not None else '—'} | "
-                    f"{statistics.median(r['seconds'] for r in rows):.1f} | "
-                    f"{statistics.median(r['evolution_seconds'] for r in rows):.2f} | {met} |"
-                )
+        for schedule in ("constant", "cosine"):
+            for method in _CNN_METHODS:
+                runs = _runs(Path(out) / _cnn_folder(arch, method, schedule))
+                if not runs and schedule == "constant":
+                    lines.append(f"| {arch} | {method} | {schedule} | | | not run | | | | | |")
+                for m, p in runs:
+                    rows = m["epochs"]
+                    accs = [r["test_accuracy"] for r in rows]
+                    first = next((r["epoch"] for r in rows if r["test_accuracy"] >= _CNN_TARGET), None)
+                    done = len(rows) == p["config"]["epochs"]
+                    met = "yes" if first is not None else ("no" if done else "not yet")
+                    lines.append(
+                        f"| {arch} | {method} | {schedule} | {m['seed']} | {rows[-1]['density']:.4f} | "
+                        + ", ".join(f"{a:.4f}" for a in accs)
+                        + f" | {accs[-1]:.4f} | {first if first is not None else '—'} | "
+                        f"{statistics.median(r['seconds'] for r in rows):.1f} | "
+                        f"{statistics.median(r['evolution_seconds'] for r in rows):.2f} | {met} |"
+                    )
     return "\n".join(lines)
 
 

@@ -75,6 +75,8 @@ __all__ = [
     "SPARSE_MAX_DENSITY",
     "ARCH_CHOICES",
     "SPARSE_INITS",
+    "LR_SCHEDULES",
+    "epoch_lr",
 ]
 
 
@@ -99,6 +101,8 @@ ARCH_CHOICES = ("mlp", "lenet5", "resnet8")
 #: ``TrainConfig.sparse_init`` of a convolutional network: RigL's Erdős–Rényi-Kernel densities or one
 #: density for every layer (:func:`netgraph.topology.initial.erk_densities`, ``uniform_densities``).
 SPARSE_INITS = ("erk", "uniform")
+#: ``TrainConfig.lr_schedule`` values: the learning rate of every epoch, or a cosine decay over the run.
+LR_SCHEDULES = ("constant", "cosine")
 #: Fields of which at most one may be given (the command line makes their options exclusive).
 EXCLUSIVE = ("epsilon", "density")
 _PRUNING_SCHEDULES = ("gmp",)
@@ -212,6 +216,9 @@ class TrainConfig:
         ``"sgd"`` (with ``momentum``) or ``"adam"`` (:data:`DEFAULT_LR`).
     lr : float or None
         Learning rate; None resolves to 0.05 for SGD (momentum 0.9), 0.001 for Adam.
+    lr_schedule : str
+        ``"constant"`` (default) or ``"cosine"``: epoch ``e`` of ``E`` trains at
+        ``lr * (1 + cos(pi * (e - 1) / E)) / 2`` (see :data:`LR_SCHEDULES`).
     momentum : float
         SGD momentum.
     nesterov : bool
@@ -304,6 +311,9 @@ class TrainConfig:
     remove_dead: bool = _option(False, group="pruning", help="remove neurons without effect at the end")
     optimizer: str = _option("sgd", group="optimisation", help="sgd with momentum (default) or adam")
     lr: float | None = _option(None, group="optimisation", help="learning rate (default 0.05 sgd, 0.001 adam)")
+    lr_schedule: str = _option(
+        "constant", group="optimisation", help="constant (default) or cosine: lr (1 + cos(pi (e-1)/E)) / 2 in epoch e"
+    )
     momentum: float = _option(0.9, group="optimisation", help="SGD momentum (default 0.9)")
     nesterov: bool = _option(False, group="optimisation", help="Nesterov momentum")
     weight_decay: float = _option(0.0002, group="optimisation", help="L2 penalty (default 0.0002)")
@@ -455,6 +465,7 @@ PARAMETER_CONSTRAINTS = {
     "remove_dead": check_bool,
     "optimizer": Options(tuple(DEFAULT_LR)),
     "lr": NoneOr(Interval(Real, 0, closed="neither")),
+    "lr_schedule": Options(LR_SCHEDULES),
     "momentum": Interval(Real, 0, 1),
     "nesterov": check_bool,
     "weight_decay": Interval(Real, 0),
@@ -657,3 +668,20 @@ def default_batch_size(n_train):
     (24, 128, 16)
     """
     return min(_MAX_DEFAULT_BATCH, max(_MIN_DEFAULT_BATCH, math.ceil(n_train / _STEPS_PER_EPOCH)))
+
+
+def epoch_lr(config, epoch):
+    """The learning rate epoch ``epoch`` (1-based) of a resolved configuration trains at.
+
+    Examples
+    --------
+    >>> cfg = TrainConfig(lr=0.1, epochs=4, lr_schedule="cosine")
+    >>> [round(epoch_lr(cfg, e), 4) for e in range(1, 5)]
+    [0.1, 0.0854, 0.05, 0.0146]
+    >>> epoch_lr(TrainConfig(lr=0.1), 3)
+    0.1
+    """
+    lr = config.lr if config.lr is not None else DEFAULT_LR[config.optimizer]
+    if config.lr_schedule == "cosine":
+        return lr * (1.0 + math.cos(math.pi * (epoch - 1) / config.epochs)) / 2.0
+    return lr

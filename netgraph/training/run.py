@@ -80,7 +80,7 @@ from ..topology.evolution import reset_optimizer_state
 from ..validation import check_choice, check_seed
 from . import _optimizer
 from ._state import TrainState, damaged_state
-from .config import KEEP_CHOICES, TrainConfig, default_batch_size, method_label
+from .config import KEEP_CHOICES, TrainConfig, default_batch_size, epoch_lr, method_label
 
 __all__ = [
     "TrainConfig",
@@ -351,6 +351,9 @@ class _Run:
         """Train ``epoch``, checkpoint it, change the topology (but after the last epoch)."""
         config, model = self.config, self.model
         t0 = time.perf_counter()
+        if config.lr_schedule != "constant":  # set each epoch from the epoch: a resumed run trains alike
+            for group in self.optimizer.param_groups:
+                group["lr"] = epoch_lr(config, epoch)
         loss, train_acc = _train_epoch(
             model, self.optimizer, self.x_train, self.y_train, config.batch_size, self.torch_gen, bar
         )
@@ -369,6 +372,7 @@ class _Run:
             "connections": connections,
             "total_connections": sum(connections),
             "density": model.density(),
+            **({"lr": epoch_lr(config, epoch)} if config.lr_schedule != "constant" else {}),
         }
         snapshot = _snapshot(model)
         optimizer_state = _optimizer.state_values(self.optimizer, model)

@@ -288,7 +288,7 @@ def test_the_recorded_configuration_of_a_command_is_unchanged(tmp_path):
     assert recorded.pop("backend") == meta.pop("backend") == "masked"  # density 0.54: above the crossover
     # and three since issue 20, the convolutional networks' (a run recorded without them resumes:
     # tests/netgraph/training/test_cnn.py::test_a_run_recorded_before_convolutional_networks_resumes)
-    for key, default in (("arch", "mlp"), ("sparse_init", "erk"), ("dense_first", False)):
+    for key, default in (("arch", "mlp"), ("sparse_init", "erk"), ("dense_first", False), ("lr_schedule", "constant")):
         assert recorded.pop(key) == meta.pop(key) == default
     assert json.dumps(recorded) == _RECORDED  # same keys, order, values and types (4.0, not 4)
     assert json.dumps(meta, sort_keys=True) == json.dumps(json.loads(_RECORDED), sort_keys=True)

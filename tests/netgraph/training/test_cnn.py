@@ -124,3 +124,16 @@ def test_a_run_recorded_before_convolutional_networks_resumes(tmp_path, monkeypa
     (run / "final.pt").unlink()
     with pytest.raises(ParameterError, match="the configuration differs .*arch: 'mlp' -> 'lenet5'"):
         train_run(changed, tmp_path / "old", seed=0, resume=True, progress=False)
+
+
+def test_a_cosine_schedule_sets_each_epochs_rate_and_resumes_bit_for_bit(tmp_path):
+    config = TrainConfig(arch="lenet5", density=0.2, epochs=3, lr=0.1, lr_schedule="cosine")
+    whole = train_run(config, tmp_path / "whole", seed=0, progress=False)
+    assert [round(r["lr"], 6) for r in whole.epochs] == [0.1, 0.075, 0.025]  # 0.1 (1 + cos(pi k / 3)) / 2
+    cut = tmp_path / "cut" / "seed-0"
+    shutil.copytree(tmp_path / "whole" / "seed-0", cut)
+    for name in ("epoch-002.pt", "epoch-003.pt", "final.pt"):
+        (cut / name).unlink()
+    train_run(config, tmp_path / "cut", seed=0, resume=True, progress=False)
+    a, b = load_cnn_checkpoint(tmp_path / "whole/seed-0/final.pt"), load_cnn_checkpoint(cut / "final.pt")
+    assert _state_equal(a.state, b.state)
