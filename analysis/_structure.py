@@ -410,7 +410,8 @@ def graph_attribute(G, key, default=None):
     """``activation``, ``has_bias`` or ``layer_sizes`` of a graph (``G.graph``) or a network; ``contract``,
     ``view``, ``spaces``, ``layers`` or ``element_masks`` of a channel graph or channel network."""
     if is_channel_network(G):
-        return G.graph_attributes().get(key, default)
+        value = G.graph_attribute(key)
+        return default if value is None else value
     if is_network(G):
         return list(G.layer_sizes) if key == "layer_sizes" else getattr(G, key, default)
     return G.graph.get(key, default)

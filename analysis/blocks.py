@@ -215,17 +215,17 @@ def block_jaccard(G1, G2, *, level="channel", aligned=False, n_random=1, rng=Non
     if level == "kernel":
         pairs = [(cb.element_mask(G1, k, "G1"), cb.element_mask(G2, k, "G2")) for k in range(len(layers))]
         possible = np.array([a.size for a, _ in pairs], dtype=np.int64)
-    elif not aligned:
-        pairs = [(cb.block_matrix(G1, k, l), cb.block_matrix(G2, k, l)) for k, l in enumerate(layers)]
-        possible = np.array([int(cb.allowed(l).sum()) for l in layers], dtype=np.int64)
     else:
+        possible = np.array([int(cb.allowed(l).sum()) for l in layers], dtype=np.int64)
+    if level == "channel" and not aligned:
+        pairs = [(cb.block_matrix(G1, k, l), cb.block_matrix(G2, k, l)) for k, l in enumerate(layers)]
+    elif aligned:
         n_random = check_positive_int(n_random, name="n_random")
         gen = check_rng(rng)
         keep = [not p for p in cb.permutable(G1, layers)]
         walked = list(_aligned_blocks(G1, G2, layers, match=_jaccard_match, keep_order=keep))
         pairs = [(A1, C) for _, A1, C, _, _ in walked]
         perms = tuple(frozen_array(p, np.int64) for *_, p in walked)
-        possible = np.array([int(cb.allowed(l).sum()) for l in layers], dtype=np.int64)
     inter, union, n1, n2 = _counts(pairs)
     values = _values(inter, union)
     total_union = int(union.sum())

@@ -277,6 +277,17 @@ class ChannelNetwork:
         indptr, indices, _ = self._csr
         return indptr.copy(), indices.copy()
 
+    def graph_attribute(self, key):
+        """One entry of :meth:`graph_attributes` (None where there is none), without building the others.
+
+        ``spaces`` and ``layers`` are new lists of the network's records (not copies of them).
+        """
+        if key in ("spaces", "layers"):
+            return list(getattr(self, key))
+        if key in ("contract", "view", "element_masks"):
+            return getattr(self, key)
+        return None
+
     def graph_attributes(self):
         """``G.graph`` of :meth:`to_networkx` (new lists and dicts; the masks are the network's arrays)."""
         g = {"contract": self.contract}

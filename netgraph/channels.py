@@ -196,15 +196,22 @@ def channel_network(model, example_input=None, *, weights=None):
     return _Tracer(program).network()
 
 
-def _with_weights(model, weights):
-    """A copy of ``model`` holding ``weights`` (a state_dict, or a file of one); CheckpointError if they do not fit."""
-    import copy
+def _named_tensors(source, name):
+    """``(label, tensors)`` of a state_dict (labelled ``name``) or of a file of one (labelled by its path)."""
     from collections.abc import Mapping
 
     from .io.tensors import read_tensors
 
-    label = "weights" if isinstance(weights, Mapping) else str(weights)
-    tensors = dict(weights) if isinstance(weights, Mapping) else read_tensors(weights)
+    if isinstance(source, Mapping):
+        return name, dict(source)
+    return str(source), read_tensors(source)
+
+
+def _with_weights(model, weights):
+    """A copy of ``model`` holding ``weights`` (a state_dict, or a file of one); CheckpointError if they do not fit."""
+    import copy
+
+    label, tensors = _named_tensors(weights, "weights")
     model = copy.deepcopy(model)
     for key in tensors:
         if key.endswith("_mask") and f"{key.removesuffix('_mask')}_orig" in tensors:
@@ -730,12 +737,7 @@ def block_network(source):
     >>> net.sizes, net.n_edges, net.view
     ((2, 2), 2, 'blocks')
     """
-    from collections.abc import Mapping
-
-    from .io.tensors import read_tensors
-
-    label = "the state_dict" if isinstance(source, Mapping) else str(source)
-    tensors = dict(source) if isinstance(source, Mapping) else read_tensors(source)
+    label, tensors = _named_tensors(source, "the state_dict")
     out = _Builder()
     for key in sorted(tensors, key=natural_key):  # the same blocks in the same order from any file format
         value = tensors[key]

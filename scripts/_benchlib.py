@@ -6,10 +6,13 @@ so the benchmarks can be run one at a time. The experiment scripts write their s
 ``docs/RESULTS.md`` the same way (:func:`replace_marked`).
 """
 
+import json
 import math
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +22,18 @@ _HEADER = """# Benchmarks
 Each section is written by the script it names, run on the machine it describes. Speed
 targets are ratios against a reference implementation measured in the same run.
 """
+
+
+def python_json(code, *args):
+    """Run ``code`` in a new Python process with ``args``; the JSON on the last line of its stdout.
+
+    A process of its own gives each measurement its own peak memory and thread settings;
+    a failure raises RuntimeError with the end of its stderr.
+    """
+    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def timeit(fn, *, repeat=5, number=1):

@@ -21,13 +21,12 @@ prints only; ``--no-reference`` skips the networkx matching, minutes at ResNet-5
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _benchlib import machine_line, write_section  # noqa: E402
+from _benchlib import machine_line, python_json, write_section  # noqa: E402
 
 NETWORKS = {  # name -> ResNetConfig keyword arguments
     "ResNet-18": {"layer_type": "basic", "depths": [2, 2, 2, 2], "hidden_sizes": [64, 128, 256, 512]},
@@ -95,20 +94,13 @@ print(json.dumps(row))
 """
 
 
-def _python(code, *args):
-    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(done.stderr[-2000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def measure(kwargs, pruned, reference, folder):
     """The arrays and networkx rows of one network (seed 0, compared with seed 1)."""
     paths = [Path(folder) / f"seed{seed}.pt2" for seed in (0, 1)]
     for seed, path in enumerate(paths):
-        info = _python(_SAVE, json.dumps(kwargs), int(pruned), seed, path)
-    arrays = _python(_ARRAYS, *paths)
-    graph = _python(_NETWORKX, paths[0], int(reference))
+        info = python_json(_SAVE, json.dumps(kwargs), int(pruned), seed, path)
+    arrays = python_json(_ARRAYS, *paths)
+    graph = python_json(_NETWORKX, paths[0], int(reference))
     assert graph["drivers"] == arrays["drivers"], "the two paths' driver counts differ"
     return {**info, "arrays": arrays, "networkx": graph}
 

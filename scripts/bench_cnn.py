@@ -13,13 +13,11 @@ Needs the MNIST IDX files. Run: ``python scripts/bench_cnn.py --data-dir ../shar
 """
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _benchlib import machine_line, write_section  # noqa: E402
+from _benchlib import machine_line, python_json, write_section  # noqa: E402
 
 _ONE = r"""
 import json, sys, time
@@ -60,12 +58,7 @@ print(json.dumps(row))
 
 
 def measure(arch, sparse, threads, data_dir):
-    done = subprocess.run(
-        [sys.executable, "-c", _ONE, arch, str(int(sparse)), str(threads), data_dir], capture_output=True, text=True
-    )
-    if done.returncode:
-        raise RuntimeError(done.stderr[-2000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return python_json(_ONE, arch, int(sparse), threads, data_dir)
 
 
 def table(rows):

@@ -48,7 +48,7 @@ import numpy as np
 from ..channel_network import CONTRACT, ElementMasks
 from ..errors import CheckpointError, GraphContractError, ParameterError
 from ..fileio import atomic_write, check_implied_size, jsonable, load_json
-from .graphfiles import gexf_bytes, gexf_description, graph_bytes, node_id, parse_node_id
+from .graphfiles import gexf_bytes, gexf_description, graph_bytes, node_id, parse_node_id, scan_edgelist
 from .registry import get, read_wrapped, suffix_format
 
 __all__ = [
@@ -385,31 +385,20 @@ def _read_gexf(path, nbytes):
 
 
 def _read_edgelist(path, nbytes):
-    flat, edges, seen = {}, [], {}
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            line = line.strip()
-            if not line:
-                continue
-            if line.startswith("#"):
-                body = line[1:].strip()
-                for key in ("spaces_json", "layers_json", "nodes_json"):
-                    if body.startswith(f"{key}="):
-                        flat[key] = body[len(key) + 1 :]
-                        break
-                else:
-                    flat.update(re.findall(r"(contract|view)=(\S+)", body))
-                continue
-            parts = line.split()
-            if len(parts) != 5:
-                raise CheckpointError(f"line {lineno}: expected 'source target weight nnz kind', got {line[:60]!r}")
-            key = (parts[0], parts[1])
-            if key in seen:
-                raise CheckpointError(
-                    f"line {lineno}: the edge {parts[0]} -> {parts[1]} is listed again (first on line {seen[key]})"
-                )
-            seen[key] = lineno
-            edges.append((lineno, parts))
+    flat, edges = {}, []
+    lines = scan_edgelist(
+        path,
+        columns=("source", "target", "weight", "nnz", "kind"),
+        json_keys=("spaces_json", "layers_json", "nodes_json"),
+        value_keys=("contract", "view"),
+    )
+    for lineno, kind, item in lines:
+        if kind == "json":
+            flat[item[0]] = item[1]
+        elif kind == "values":
+            flat.update(item)
+        else:
+            edges.append((lineno, item))
     G = nx.DiGraph(**_graph_attributes(flat, path))
     sizes = _sizes(G, path, nbytes)
     attrs = load_json(flat.get("nodes_json", "[]"), path, field="nodes_json")

@@ -19,6 +19,7 @@ rebuilds the network. The channel-level graph of one is
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import CheckpointError
 from ..fileio import atomic_write, note_input, stat_input
@@ -105,10 +106,6 @@ class CNNCheckpoint:
             ) from None
         return model
 
-    def layer_shapes(self):
-        """The weight shape of each masked layer, from the saved masks."""
-        return [tuple(v.shape) for k, v in self.state.items() if k.endswith(".mask")]
-
 
 def save_cnn_checkpoint(model, path, *, meta=None, train_state=None):
     """Write a convolutional network (a :class:`~netgraph.nn.conv.SparseCNN` or a :class:`CNNCheckpoint`) atomically.
@@ -142,8 +139,6 @@ def save_cnn_checkpoint(model, path, *, meta=None, train_state=None):
     }
     with atomic_write(path, "wb") as f:
         torch.save(doc, f)
-    from pathlib import Path
-
     return Path(path)
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "graph_bytes",
     "gexf_bytes",
     "gexf_description",
+    "scan_edgelist",
     "read_graphml",
     "read_gexf",
     "read_edgelist",
@@ -301,9 +302,17 @@ def read_gexf(path, nbytes):
     return _contract_graph(nx.read_gexf(path), gexf_description(path), path, nbytes)
 
 
-def read_edgelist(path, nbytes):
-    """The network of an edge-list export (graph attributes and biases from its ``#`` header)."""
-    flat, edges, seen = {}, [], {}
+def scan_edgelist(path, *, columns, json_keys, value_keys, again=""):
+    """The lines of an edge-list export, read one by one, shared by the network's and the channel graph's readers.
+
+    Yields ``(lineno, "json", (key, text))`` for a ``# KEY=JSON`` header line of ``json_keys``,
+    ``(lineno, "values", {key: value})`` for the ``KEY=VALUE`` tokens of ``value_keys`` in any
+    other header line, and ``(lineno, "edge", parts)`` for every edge line; blank lines are
+    skipped. An edge line with another number of fields than ``columns``, or an edge listed a
+    second time (``again`` ends that message), is a CheckpointError naming the line.
+    """
+    seen = {}
+    tokens = re.compile(rf"({'|'.join(value_keys)})=(\S+)")
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
             line = line.strip()
@@ -311,25 +320,43 @@ def read_edgelist(path, nbytes):
                 continue
             if line.startswith("#"):
                 body = line[1:].strip()
-                for key in ("meta_json", "biases_json", "has_bias"):
-                    if body.startswith(f"{key}="):
-                        flat[key] = load_json(body[len(key) + 1 :], path, field=f"line {lineno} ({key})")
-                        break
+                key = next((k for k in json_keys if body.startswith(f"{k}=")), None)
+                if key is not None:
+                    yield lineno, "json", (key, body[len(key) + 1 :])
                 else:
-                    flat.update(re.findall(r"(layer_sizes|activation|contract)=(\S+)", body))
-                    _refuse_channels(flat)
+                    yield lineno, "values", dict(tokens.findall(body))
                 continue
             parts = line.split()
-            if len(parts) != 3:
-                raise CheckpointError(f"line {lineno}: expected 'source target weight', got {line[:60]!r}")
+            if len(parts) != len(columns):
+                raise CheckpointError(f"line {lineno}: expected '{' '.join(columns)}', got {line[:60]!r}")
             key = (parts[0], parts[1])
             if key in seen:
                 raise CheckpointError(
-                    f"line {lineno}: the edge {parts[0]} -> {parts[1]} is listed again (first on line {seen[key]}); "
-                    "a connection has one weight"
+                    f"line {lineno}: the edge {parts[0]} -> {parts[1]} is listed again (first on line {seen[key]}){again}"
                 )
             seen[key] = lineno
-            edges.append((parts[0], parts[1], float(parts[2])))
+            yield lineno, "edge", parts
+
+
+def read_edgelist(path, nbytes):
+    """The network of an edge-list export (graph attributes and biases from its ``#`` header)."""
+    flat, edges = {}, []
+    lines = scan_edgelist(
+        path,
+        columns=("source", "target", "weight"),
+        json_keys=("meta_json", "biases_json", "has_bias"),
+        value_keys=("layer_sizes", "activation", "contract"),
+        again="; a connection has one weight",
+    )
+    for lineno, kind, item in lines:
+        if kind == "json":
+            key, text = item
+            flat[key] = load_json(text, path, field=f"line {lineno} ({key})")
+        elif kind == "values":
+            flat.update(item)
+            _refuse_channels(flat)
+        else:
+            edges.append((item[0], item[1], float(item[2])))
     H = nx.DiGraph()
     if "layer_sizes" in flat:
         try:

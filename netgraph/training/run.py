@@ -584,6 +584,11 @@ def _init_cnn(config, torch_gen, np_gen, data):
                 f"layer {l} ({model.layer_names[l]}, weight {list(shapes[l])}) draws no weight at density "
                 f"{densities[l]:.3g} ({config.sparse_init}); use a larger density"
             )
+    return _init_weights(model, config, torch_gen)
+
+
+def _init_weights(model, config, torch_gen):
+    """Draw every layer's initial weights by ``config.weight_init`` from the run's torch stream; zero the absent ones."""
     init = WEIGHT_INITS[config.weight_init]
     last = len(model.layers) - 1
     with torch.no_grad():
@@ -612,12 +617,7 @@ def _init_model(config, torch_gen, np_gen, data=None):
                 f"layer {l} ({n_in} -> {n_out}) drew no connection at {drawn}; use a larger density or epsilon"
             )
     model = SparseMLP(config.layers, activation=config.activation, masks=masks)
-    init = WEIGHT_INITS[config.weight_init]
-    last = len(model.layers) - 1
-    with torch.no_grad():
-        for l, layer in enumerate(model.layers):
-            init(layer, output=l == last, generator=torch_gen)
-    return model.apply_masks_()
+    return _init_weights(model, config, torch_gen)
 
 
 def _layer_densities(model):
